@@ -1,0 +1,21 @@
+/**
+ * What the relay delivers: a content-free wake-up by default. Sender and body are set only
+ * when the operator opted in and the XMPP server sent them; `encrypted` carries a
+ * `tigase:push:encrypt:0` payload through unread.
+ */
+export interface Notification {
+  /** Number of pending messages, when the server said so (mod_push omits it). */
+  messageCount?: number;
+  lastSender?: string;
+  lastBody?: string;
+  /** Opaque encrypted payload (base64 text) and its attributes, passed through unchanged. */
+  encrypted?: { payload: string; attributes: Record<string, string> };
+  /** Free-form data from an HTTP pusher (ChatSecure API `data`, at most 100 characters). */
+  data?: string;
+  /** `high` wakes the user (alert); `low` is a background wake-up. */
+  priority: 'high' | 'low';
+}
+
+export function notificationHasContent(n: Notification): boolean {
+  return n.lastSender !== undefined || n.lastBody !== undefined || n.encrypted !== undefined;
+}

@@ -1,0 +1,31 @@
+import type { Notification } from './notification.js';
+
+export type ProviderName = 'apns' | 'fcm';
+
+export interface PushMessage {
+  /** The provider's device token (APNs hex token or FCM registration token). Never logged. */
+  deviceToken: string;
+  notification: Notification;
+  /** Groups notifications that replace each other on the device (APNs collapse id, FCM collapse key). */
+  collapseId?: string;
+}
+
+/**
+ * The outcome of one send, as a value:
+ * - `dead`: the provider says the device token is gone (APNs 410 / BadDeviceToken, FCM
+ *   UNREGISTERED); the device is retired and never tried again.
+ * - `retry`: transient (429, 5xx, network); try again later, after `retryAfterMs` if given.
+ * - `rejected`: the provider refused this message for good (bad payload, bad topic, auth);
+ *   retrying the same message would fail the same way.
+ */
+export type SendResult =
+  | { ok: true }
+  | { ok: false; kind: 'dead'; reason: string }
+  | { ok: false; kind: 'retry'; reason: string; retryAfterMs?: number }
+  | { ok: false; kind: 'rejected'; reason: string };
+
+export interface Provider {
+  readonly name: ProviderName;
+  send(message: PushMessage): Promise<SendResult>;
+  close(): Promise<void>;
+}
