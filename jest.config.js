@@ -17,7 +17,7 @@ export default {
     {
       ...common,
       displayName: 'unit',
-      testMatch: ['<rootDir>/{app,component,relay,relay-client}/**/*.test.ts'],
+      testMatch: ['<rootDir>/{app,component,relay,relay-client,store}/**/*.test.ts'],
     },
     {
       ...common,

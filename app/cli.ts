@@ -1,0 +1,91 @@
+import { parseArgs } from 'node:util';
+import { loadConfig } from './config.js';
+import { AppError, ConfigError } from './errors.js';
+import { createLogger } from './log.js';
+import { readProviderFiles } from './providers.js';
+import { start } from './start.js';
+
+const USAGE = `Usage: xmpp-push-relay <command> [options]
+
+Commands:
+  start --config FILE          run the push component and relay
+  check-config --config FILE   validate a configuration file and the files it names
+
+Options:
+  -c, --config FILE   configuration file (TOML); see config.example.toml
+  -h, --help          show this help`;
+
+export async function main(argv: string[]): Promise<number> {
+  let parsed: ReturnType<typeof parse>;
+  try {
+    parsed = parse(argv);
+  } catch (err) {
+    console.error(`${(err as Error).message}\n\n${USAGE}`);
+    return 2;
+  }
+  const { command, config: configPath, help } = parsed;
+  if (help || !command) {
+    console.log(USAGE);
+    return help ? 0 : 2;
+  }
+  if (!['start', 'check-config'].includes(command)) {
+    console.error(`unknown command: ${command}\n\n${USAGE}`);
+    return 2;
+  }
+  if (!configPath) {
+    console.error(`${command} needs --config FILE\n\n${USAGE}`);
+    return 2;
+  }
+  try {
+    const config = loadConfig(configPath);
+    readProviderFiles(config);
+    if (command === 'check-config') {
+      console.log(`${configPath}: OK`);
+      return 0;
+    }
+    return await run(config);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(`${configPath}: ${err.problems.length} problem(s)`);
+      for (const p of err.problems) console.error(`  ${p}`);
+      return 1;
+    }
+    if (err instanceof AppError) {
+      console.error(err.message);
+      return 1;
+    }
+    throw err;
+  }
+}
+
+function parse(argv: string[]) {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      config: { type: 'string', short: 'c' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  return { command: positionals[0], config: values.config, help: values.help };
+}
+
+async function run(config: Parameters<typeof start>[0]): Promise<number> {
+  const log = createLogger(config.log.level);
+  const running = await start(config, log);
+  return new Promise<number>((resolve) => {
+    const stop = async (code: number) => {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+      await running.stop();
+      resolve(code);
+    };
+    const onSignal = (signal: string) => {
+      log.info({ signal }, 'stopping');
+      void stop(0);
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+    running.component.once('fatal', () => void stop(1));
+  });
+}

@@ -1,0 +1,57 @@
+import type { Component, Element, IqContext } from '@xmpp/component';
+import type { Logger } from '../app/log.js';
+import { StanzaError } from './stanza-error.js';
+
+/** A validated IQ request as handlers see it. */
+export interface IqRequest {
+  /** The sender's full JID as the XMPP server stamped it. */
+  from: string;
+  /** The single child element (the payload). */
+  element: Element;
+  stanza: Element;
+}
+
+/** A handler's answer: a payload for the result (or nothing), or a stanza error. */
+export type Reply = Element | undefined | StanzaError;
+
+export interface IqRoute {
+  type: 'get' | 'set';
+  ns: string;
+  name: string;
+  handler: (req: IqRequest) => Promise<Reply>;
+  /** Disco features this route implements; disco#info is derived from the routes. */
+  features: string[];
+}
+
+export interface RouterOptions {
+  log: Logger;
+  maxStanzaBytes: number;
+}
+
+/**
+ * Registers routes with the library's IQ callee — the only place IQs are answered, so every
+ * request gets exactly one reply. A throw becomes `internal-server-error` (type wait: our trouble
+ * must never make a server disable a user's push); an oversize stanza becomes `policy-violation`.
+ */
+export function registerRoutes(xmpp: Component, routes: IqRoute[], o: RouterOptions): void {
+  for (const route of routes) {
+    xmpp.iqCallee[route.type](route.ns, route.name, async (ctx: IqContext) => {
+      const reply = await run(route, ctx, o);
+      return reply instanceof StanzaError ? reply.toElement() : reply;
+    });
+  }
+}
+
+async function run(route: IqRoute, ctx: IqContext, o: RouterOptions): Promise<Reply> {
+  const from = ctx.stanza.attrs.from;
+  if (!from) return new StanzaError('bad-request', 'missing from');
+  if (Buffer.byteLength(ctx.stanza.toString()) > o.maxStanzaBytes) {
+    return new StanzaError('policy-violation', 'stanza too large');
+  }
+  try {
+    return await route.handler({ from, element: ctx.element, stanza: ctx.stanza });
+  } catch (err) {
+    o.log.error({ err, ns: route.ns, name: route.name }, 'IQ handler failed');
+    return new StanzaError('internal-server-error');
+  }
+}

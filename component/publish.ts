@@ -1,0 +1,148 @@
+// XEP-0357: Push Notifications — the App Server side of a publish (§5 "Recommended Push
+// Notification Format", §6 "Publishing Notifications"). https://xmpp.org/extensions/xep-0357.html
+import type { Element } from '@xmpp/component';
+import type { Logger } from '../app/log.js';
+import type { Notification } from '../relay/notification.js';
+import type { Relay } from '../relay/relay.js';
+import { secretMatches } from '../relay/tokens.js';
+import type { Registration, Store } from '../store/types.js';
+import { formType, readForm, single } from './forms.js';
+import type { IqRequest, IqRoute, Reply } from './iq-router.js';
+import { parseJid } from './jid.js';
+import {
+  NS_DATA,
+  NS_PUBLISH_OPTIONS,
+  NS_PUBSUB,
+  NS_PUSH,
+  NS_PUSH_ENCRYPTED,
+  NS_PUSH_SUMMARY,
+} from './ns.js';
+import { StanzaError } from './stanza-error.js';
+
+export type PublishOutcome =
+  | 'queued'
+  | 'coalesced'
+  | 'malformed'
+  | 'unknown-node'
+  | 'bad-secret'
+  | 'wrong-publisher'
+  | 'gone'
+  | 'failed';
+
+export interface PublishOptions {
+  store: Store;
+  relays: ReadonlyMap<string, Relay>;
+  push: { includeSender: boolean; includeBody: boolean; priority: 'high' | 'low' };
+  log: Logger;
+  onOutcome?: (outcome: PublishOutcome) => void;
+}
+
+interface PublishRequest {
+  node: string;
+  secret?: string;
+  notification: Element;
+}
+
+function parse(pubsub: Element): PublishRequest | StanzaError {
+  const publish = pubsub.getChild('publish');
+  const node = publish?.attrs.node;
+  if (!publish || !node) return new StanzaError('bad-request', 'publish without node');
+  const notification = publish.getChild('item')?.getChild('notification', NS_PUSH);
+  if (!notification) return new StanzaError('bad-request', 'item without push notification');
+  const options = readForm(pubsub.getChild('publish-options')?.getChild('x', NS_DATA));
+  if (options && formType(options) !== NS_PUBLISH_OPTIONS) {
+    return new StanzaError(
+      'bad-request',
+      'publish-options FORM_TYPE must be pubsub#publish-options',
+    );
+  }
+  return { node, secret: options && single(options, 'secret'), notification };
+}
+
+/** The summary (§5) reduced to what the operator allows to leave for Apple or Google. */
+function toNotification(el: Element, o: PublishOptions['push']): Notification {
+  const n: Notification = { priority: o.priority };
+  const summary = el
+    .getChildren('x', NS_DATA)
+    .map((x) => readForm(x))
+    .find((f) => f && formType(f) === NS_PUSH_SUMMARY);
+  if (summary) {
+    const count = Number(single(summary, 'message-count'));
+    if (Number.isSafeInteger(count) && count > 0) n.messageCount = count;
+    const sender = single(summary, 'last-message-sender');
+    const body = single(summary, 'last-message-body');
+    if (o.includeSender && sender) n.lastSender = sender.slice(0, 256);
+    if (o.includeBody && body) n.lastBody = body.slice(0, 1024);
+  }
+  const encrypted = el.getChild('encrypted', NS_PUSH_ENCRYPTED);
+  if (encrypted) {
+    const { xmlns: _, ...attributes } = encrypted.attrs;
+    n.encrypted = {
+      payload: encrypted.getText(),
+      attributes: Object.fromEntries(
+        Object.entries(attributes).filter((e): e is [string, string] => e[1] !== undefined),
+      ),
+    };
+  }
+  return n;
+}
+
+/** The publisher must be the server of the registered user (or room): a bare domain JID. */
+function publisherAllowed(from: string, reg: Registration): boolean {
+  const publisher = parseJid(from);
+  const owner = parseJid(reg.muc ?? reg.jid);
+  return (
+    publisher !== undefined &&
+    publisher.local === undefined &&
+    publisher.resource === undefined &&
+    publisher.domain === owner?.domain
+  );
+}
+
+export function publishRoute(o: PublishOptions): IqRoute {
+  async function handle({ from, element }: IqRequest): Promise<[PublishOutcome, Reply]> {
+    const req = parse(element);
+    if (req instanceof StanzaError) return ['malformed', req];
+    const reg = await o.store.registrations.get(req.node);
+    if (!reg) return ['unknown-node', new StanzaError('item-not-found', 'unknown push node')];
+    if (req.secret === undefined || !secretMatches(req.secret, reg.secretHash)) {
+      return ['bad-secret', new StanzaError('not-authorized', 'wrong or missing secret')];
+    }
+    if (!publisherAllowed(from, reg)) {
+      return [
+        'wrong-publisher',
+        new StanzaError('forbidden', "only the user's server may publish"),
+      ];
+    }
+    const relay = o.relays.get(reg.relay);
+    if (!relay) {
+      o.log.error({ relay: reg.relay }, 'registration names a relay that is not configured');
+      return ['failed', new StanzaError('internal-server-error', 'relay not configured')];
+    }
+    const outcome = await relay.push(reg.token, toNotification(req.notification, o.push));
+    if (outcome === 'gone') {
+      return ['gone', new StanzaError('item-not-found', 'the device of this registration is gone')];
+    }
+    return [outcome, undefined];
+  }
+
+  return {
+    type: 'set',
+    ns: NS_PUBSUB,
+    name: 'pubsub',
+    features: [NS_PUSH],
+    async handler(req) {
+      try {
+        const [outcome, reply] = await handle(req);
+        o.onOutcome?.(outcome);
+        if (outcome !== 'queued' && outcome !== 'coalesced') {
+          o.log.info({ from: req.from, outcome }, 'publish refused');
+        }
+        return reply;
+      } catch (err) {
+        o.onOutcome?.('failed');
+        throw err;
+      }
+    },
+  };
+}

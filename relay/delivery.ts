@@ -1,0 +1,148 @@
+import type { Logger } from '../app/log.js';
+import type { Job, Store } from '../store/types.js';
+import type { Notification } from './notification.js';
+import type { Provider, ProviderName, SendResult } from './provider.js';
+
+export interface DeliveryOptions {
+  store: Store;
+  providers: ReadonlyMap<ProviderName, Provider>;
+  log: Logger;
+  /** Jobs sent at once across all providers. */
+  concurrency?: number;
+  maxAttempts: number;
+  retryInitialMs: number;
+  retryMaxMs: number;
+  /** A leased job whose worker died is retried after this long. */
+  leaseMs?: number;
+  pollMs?: number;
+  now?: () => number;
+  /** Observes each finished attempt (metrics, tests). */
+  onResult?: (provider: ProviderName, result: SendResult) => void;
+}
+
+export interface DeliveryWorker {
+  start(): void;
+  /** Something was enqueued: look for work now. */
+  wake(): void;
+  /** Stops claiming and waits for in-flight sends. */
+  stop(): Promise<void>;
+}
+
+/** Backoff with full jitter: a random delay up to initial·2^(attempt-1), capped. */
+export function backoffMs(attempt: number, initialMs: number, maxMs: number): number {
+  const ceiling = Math.min(maxMs, initialMs * 2 ** Math.min(attempt - 1, 30));
+  return Math.max(initialMs, Math.round(Math.random() * ceiling));
+}
+
+/**
+ * Moves jobs from the durable queue to APNs/FCM. A job is removed only after the provider
+ * answered, so a crash delivers it again (at least once) when its lease expires.
+ */
+export function createDeliveryWorker(o: DeliveryOptions): DeliveryWorker {
+  const now = o.now ?? Date.now;
+  const concurrency = o.concurrency ?? 1000;
+  const leaseMs = o.leaseMs ?? 60_000;
+  let inFlight = 0;
+  let running = false;
+  let pumping = false;
+  let again = false;
+  let timer: NodeJS.Timeout | undefined;
+  const idle: Array<() => void> = [];
+
+  async function pump(): Promise<void> {
+    if (!running) return;
+    if (pumping) {
+      again = true;
+      return;
+    }
+    pumping = true;
+    try {
+      do {
+        again = false;
+        while (running && inFlight < concurrency) {
+          const t = now();
+          const jobs = await o.store.queue.claim(concurrency - inFlight, t, t + leaseMs);
+          if (jobs.length === 0) break;
+          for (const job of jobs) {
+            inFlight++;
+            void deliver(job).finally(() => {
+              inFlight--;
+              if (inFlight === 0) for (const done of idle.splice(0)) done();
+              void pump();
+            });
+          }
+        }
+      } while (again && running);
+    } catch (err) {
+      o.log.error({ err }, 'delivery queue unavailable; retrying');
+    } finally {
+      pumping = false;
+    }
+  }
+
+  async function deliver(job: Job): Promise<void> {
+    try {
+      const device = await o.store.devices.get(job.deviceId);
+      const provider = device && o.providers.get(device.provider);
+      if (!device?.active || !provider) {
+        await o.store.queue.complete(job.id);
+        return;
+      }
+      const notification = JSON.parse(job.payload) as Notification;
+      const result = await provider.send({
+        deviceToken: device.deviceToken,
+        notification,
+        collapseId: 'xmpp-push',
+      });
+      o.onResult?.(provider.name, result);
+      const log = {
+        job: job.id,
+        device: device.id,
+        provider: provider.name,
+        attempt: job.attempts,
+      };
+      const t = now();
+      if (result.ok) {
+        await o.store.devices.recordSuccess(device.id, t);
+        await o.store.queue.complete(job.id);
+        o.log.debug(log, 'push delivered');
+        return;
+      }
+      const reason = result.reason;
+      const lastTry = result.kind === 'retry' && job.attempts >= o.maxAttempts;
+      await o.store.devices.recordError(device.id, reason, t, result.kind === 'dead');
+      if (result.kind === 'retry' && !lastTry) {
+        const delay = Math.max(
+          result.retryAfterMs ?? 0,
+          backoffMs(job.attempts, o.retryInitialMs, o.retryMaxMs),
+        );
+        await o.store.queue.retry(job.id, t + delay);
+        o.log.warn({ ...log, reason, delayMs: delay }, 'push failed; will retry');
+        return;
+      }
+      await o.store.queue.complete(job.id);
+      const why = result.kind === 'dead' ? 'device token is no longer valid' : 'push dropped';
+      o.log.warn({ ...log, reason }, why);
+    } catch (err) {
+      // Store trouble: leave the job leased; it is retried when the lease expires.
+      o.log.error({ err, job: job.id }, 'delivery failed');
+    }
+  }
+
+  return {
+    start() {
+      running = true;
+      timer = setInterval(() => void pump(), o.pollMs ?? 500);
+      timer.unref();
+      void pump();
+    },
+    wake() {
+      void pump();
+    },
+    async stop() {
+      running = false;
+      clearInterval(timer);
+      if (inFlight > 0) await new Promise<void>((r) => idle.push(r));
+    },
+  };
+}

@@ -1,0 +1,31 @@
+import type { Notification } from './notification.js';
+import type { ProviderName } from './provider.js';
+
+/**
+ * What the component needs from a push relay. The in-process relay implements it over the
+ * store and delivery queue; a remote relay implements it over the HTTP API.
+ */
+export interface Relay {
+  /** Providers this relay can deliver through. */
+  readonly providers: readonly ProviderName[];
+  /**
+   * Adds a device for `owner` (or replaces the token of the same owner/provider/deviceId) and
+   * returns a new whitelist token that pushes to it.
+   */
+  registerDevice(device: {
+    owner: string;
+    provider: ProviderName;
+    deviceId: string;
+    deviceToken: string;
+    tokenName: string;
+  }): Promise<{ token: string }>;
+  /** Removes the device and its tokens; false when there was none. */
+  removeDevice(owner: string, provider: ProviderName, deviceId: string): Promise<boolean>;
+  /**
+   * Durably accepts a push for the devices behind `token`. `gone`: the token is unknown,
+   * expired or revoked, or its device is dead. Throws when the relay cannot answer now.
+   */
+  push(token: string, notification: Notification): Promise<PushOutcome>;
+}
+
+export type PushOutcome = 'queued' | 'coalesced' | 'gone';

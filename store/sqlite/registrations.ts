@@ -1,0 +1,72 @@
+import type { Database } from 'better-sqlite3';
+import type { ProviderName } from '../../relay/provider.js';
+import type { Registration, RegistrationStore } from '../types.js';
+
+interface Row {
+  node: string;
+  secret_hash: string;
+  jid: string;
+  muc: string;
+  provider: ProviderName;
+  device_id: string;
+  relay: string;
+  token: string;
+  created_at: number;
+}
+
+function toRegistration(r: Row): Registration {
+  return {
+    node: r.node,
+    secretHash: r.secret_hash,
+    jid: r.jid,
+    muc: r.muc || undefined,
+    provider: r.provider,
+    deviceId: r.device_id,
+    relay: r.relay,
+    token: r.token,
+    createdAt: r.created_at,
+  };
+}
+
+export function sqliteRegistrations(db: Database): RegistrationStore {
+  const get = db.prepare('SELECT * FROM registrations WHERE node = ?');
+  const removeSame = db.prepare(
+    `DELETE FROM registrations
+     WHERE jid = @jid AND provider = @provider AND device_id = @deviceId AND muc = @muc
+     RETURNING *`,
+  );
+  const removeDevice = db.prepare(
+    `DELETE FROM registrations
+     WHERE jid = @owner AND provider = @provider AND device_id = @deviceId
+       AND (@muc IS NULL OR muc = @muc)
+     RETURNING *`,
+  );
+  const insert = db.prepare(
+    `INSERT INTO registrations (node, secret_hash, jid, muc, provider, device_id, relay, token, created_at)
+     VALUES (@node, @secretHash, @jid, @muc, @provider, @deviceId, @relay, @token, @createdAt)`,
+  );
+  const byJid = db.prepare('SELECT * FROM registrations WHERE jid = ? ORDER BY created_at');
+
+  const put = db.transaction((reg: Registration) => {
+    const row = { ...reg, muc: reg.muc ?? '' };
+    const replaced = (removeSame.all(row) as Row[]).map(toRegistration);
+    insert.run(row);
+    return { replaced };
+  });
+
+  return {
+    async get(node) {
+      const row = get.get(node) as Row | undefined;
+      return row && toRegistration(row);
+    },
+    async put(reg) {
+      return put(reg);
+    },
+    async remove(key) {
+      return (removeDevice.all({ ...key, muc: key.muc ?? null }) as Row[]).map(toRegistration);
+    },
+    async listByJid(jid) {
+      return (byJid.all(jid) as Row[]).map(toRegistration);
+    },
+  };
+}
