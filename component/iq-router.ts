@@ -36,20 +36,26 @@ export interface RouterOptions {
 export function registerRoutes(xmpp: Component, routes: IqRoute[], o: RouterOptions): void {
   for (const route of routes) {
     xmpp.iqCallee[route.type](route.ns, route.name, async (ctx: IqContext) => {
-      const reply = await run(route, ctx, o);
+      const reply = await runRoute(route, ctx.stanza, ctx.element, o);
       return reply instanceof StanzaError ? reply.toElement() : reply;
     });
   }
 }
 
-async function run(route: IqRoute, ctx: IqContext, o: RouterOptions): Promise<Reply> {
-  const from = ctx.stanza.attrs.from;
+/** Runs one route for an IQ `stanza` whose payload is `element`; never throws. */
+export async function runRoute(
+  route: IqRoute,
+  stanza: Element,
+  element: Element,
+  o: RouterOptions,
+): Promise<Reply> {
+  const from = stanza.attrs.from;
   if (!from) return new StanzaError('bad-request', 'missing from');
-  if (Buffer.byteLength(ctx.stanza.toString()) > o.maxStanzaBytes) {
+  if (Buffer.byteLength(stanza.toString()) > o.maxStanzaBytes) {
     return new StanzaError('policy-violation', 'stanza too large');
   }
   try {
-    return await route.handler({ from, element: ctx.element, stanza: ctx.stanza });
+    return await route.handler({ from, element, stanza });
   } catch (err) {
     o.log.error({ err, ns: route.ns, name: route.name }, 'IQ handler failed');
     return new StanzaError('internal-server-error');

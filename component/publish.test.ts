@@ -1,0 +1,157 @@
+import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
+import type { Relay } from '../relay/relay.js';
+import type { Store } from '../store/types.js';
+import { publishRoute } from './publish.js';
+import { createRegistrar } from './registrar.js';
+import { call, log, memoryKit } from './test-kit.js';
+
+const SERVER = 'localhost';
+
+function publish(node: string | undefined, secret: string | undefined, summary = '', extra = '') {
+  const nodeAttr = node === undefined ? '' : ` node='${node}'`;
+  const options =
+    secret === undefined
+      ? ''
+      : `<publish-options><x xmlns='jabber:x:data' type='submit'>
+           <field var='FORM_TYPE'><value>http://jabber.org/protocol/pubsub#publish-options</value></field>
+           <field var='secret'><value>${secret}</value></field></x></publish-options>`;
+  return `<pubsub xmlns='http://jabber.org/protocol/pubsub'><publish${nodeAttr}><item>
+      <notification xmlns='urn:xmpp:push:0'>${summary}${extra}</notification></item></publish>${options}</pubsub>`;
+}
+
+const SUMMARY = `<x xmlns='jabber:x:data' type='submit'>
+  <field var='FORM_TYPE'><value>urn:xmpp:push:summary</value></field>
+  <field var='message-count'><value>3</value></field>
+  <field var='last-message-sender'><value>juliet@capulet.example/balcony</value></field>
+  <field var='last-message-body'><value>Wherefore art thou?</value></field></x>`;
+
+describe('XEP-0357 publish', () => {
+  let store: Store;
+  let relay: Relay;
+  let node: string;
+  let secret: string;
+
+  beforeEach(async () => {
+    ({ store, relay } = memoryKit());
+    const registrar = createRegistrar({ store, relay, log });
+    ({ node, secret } = await registrar.register({
+      jid: 'romeo@localhost',
+      provider: 'apns',
+      deviceToken: 'ab'.repeat(32),
+      deviceId: 'phone-1',
+    }));
+  });
+  afterEach(() => store.close());
+
+  const route = (include = false) =>
+    publishRoute({
+      store,
+      relays: new Map([['local', relay]]),
+      push: { includeSender: include, includeBody: include, priority: 'high' },
+      log,
+    });
+
+  async function queued() {
+    const jobs = await store.queue.claim(10, Date.now() + 1e9, Date.now() + 2e9);
+    return jobs.map((j) => JSON.parse(j.payload));
+  }
+
+  it('queues a content-free push for a valid publish from the user server', async () => {
+    expect(await call(route(), SERVER, publish(node, secret, SUMMARY))).toEqual({
+      result: undefined,
+    });
+    expect(await queued()).toEqual([{ priority: 'high', messageCount: 3 }]);
+  });
+
+  it('forwards sender and body only when the operator opted in', async () => {
+    await call(route(true), SERVER, publish(node, secret, SUMMARY));
+    expect(await queued()).toEqual([
+      {
+        priority: 'high',
+        messageCount: 3,
+        lastSender: 'juliet@capulet.example/balcony',
+        lastBody: 'Wherefore art thou?',
+      },
+    ]);
+  });
+
+  it('passes an encrypted payload through unread', async () => {
+    const enc = `<encrypted xmlns='tigase:push:encrypt:0' iv='abc'>Zm9vYmFy</encrypted>`;
+    await call(route(), SERVER, publish(node, secret, '', enc));
+    expect(await queued()).toEqual([
+      { priority: 'high', encrypted: { payload: 'Zm9vYmFy', attributes: { iv: 'abc' } } },
+    ]);
+  });
+
+  it('coalesces a burst into one waiting push', async () => {
+    for (let i = 0; i < 5; i++) await call(route(), SERVER, publish(node, secret, SUMMARY));
+    expect(await queued()).toHaveLength(1);
+  });
+
+  it.each([
+    ['no node', () => publish(undefined, secret), 'bad-request', 'modify'],
+    [
+      'no notification',
+      () => publish(node, secret).replace(/<notification[^]*<\/notification>/, ''),
+      'bad-request',
+      'modify',
+    ],
+    ['no secret (no publish-options)', () => publish(node, undefined), 'not-authorized', 'auth'],
+    ['a wrong secret', () => publish(node, `${secret}x`), 'not-authorized', 'auth'],
+    ['an unknown node', () => publish('nope', secret), 'item-not-found', 'cancel'],
+    [
+      'a foreign publish-options form',
+      () => publish(node, secret).replace('pubsub#publish-options', 'pubsub#node_config'),
+      'bad-request',
+      'modify',
+    ],
+  ])(
+    'answers a publish with %s by an error, and queues nothing',
+    async (_what, xml, error, type) => {
+      expect(await call(route(), SERVER, xml())).toMatchObject({ error, type });
+      expect(await queued()).toEqual([]);
+    },
+  );
+
+  it.each([
+    ['a user JID', 'romeo@localhost'],
+    ['a full JID of the server', 'localhost/res'],
+    ['a foreign domain', 'evil.example'],
+  ])('refuses a publish from %s with forbidden', async (_what, from) => {
+    expect(await call(route(), from, publish(node, secret))).toMatchObject({
+      error: 'forbidden',
+      type: 'auth',
+    });
+    expect(await queued()).toEqual([]);
+  });
+
+  it('answers item-not-found once the device is dead, so the server disables push', async () => {
+    const reg = await store.registrations.get(node);
+    const tokenRecord = await store.devices.getToken(
+      (await import('../relay/tokens.js')).hashSecret(reg?.token ?? ''),
+    );
+    await store.devices.recordError(tokenRecord?.deviceId ?? '', 'Unregistered', Date.now(), true);
+    expect(await call(route(), SERVER, publish(node, secret))).toMatchObject({
+      error: 'item-not-found',
+      type: 'cancel',
+    });
+    expect(await queued()).toEqual([]);
+  });
+
+  it('refuses an oversize publish with policy-violation and queues nothing', async () => {
+    const big = publish(node, secret, SUMMARY.replace('Wherefore', 'x'.repeat(70_000)));
+    expect(await call(route(), SERVER, big)).toMatchObject({ error: 'policy-violation' });
+    expect(await queued()).toEqual([]);
+  });
+
+  it('answers store trouble with a wait error, never one that disables push', async () => {
+    const r = route();
+    await store.close();
+    expect(await call(r, SERVER, publish(node, secret))).toEqual({
+      error: 'internal-server-error',
+      type: 'wait',
+      text: undefined,
+    });
+    ({ store, relay } = memoryKit());
+  });
+});

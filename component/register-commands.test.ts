@@ -1,0 +1,152 @@
+import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
+import type { Element } from '@xmpp/component';
+import type { Relay } from '../relay/relay.js';
+import type { Store } from '../store/types.js';
+import { adhocRoute } from './adhoc.js';
+import type { IqRoute } from './iq-router.js';
+import { registerCommands } from './register-commands.js';
+import { createRegistrar } from './registrar.js';
+import { call, log, memoryKit } from './test-kit.js';
+
+const USER = 'romeo@localhost/phone';
+const APNS_TOKEN = 'ab'.repeat(32);
+
+function execute(node: string, fields?: Record<string, string>, extra = '') {
+  const form = fields
+    ? `<x xmlns='jabber:x:data' type='submit'>${Object.entries(fields)
+        .map(([k, v]) => `<field var='${k}'><value>${v}</value></field>`)
+        .join('')}</x>`
+    : '';
+  return `<command xmlns='http://jabber.org/protocol/commands' node='${node}' ${extra}>${form}</command>`;
+}
+
+function resultFields(el: Element | undefined): Record<string, string> {
+  const x = el?.getChild('x', 'jabber:x:data');
+  return Object.fromEntries(
+    (x?.getChildren('field') ?? []).map((f) => [f.attrs.var, f.getChildText('value') ?? '']),
+  );
+}
+
+describe('ad-hoc registration (p2-compatible)', () => {
+  let store: Store;
+  let relay: Relay;
+  let route: IqRoute;
+
+  beforeEach(() => {
+    ({ store, relay } = memoryKit());
+    const registrar = createRegistrar({ store, relay, log });
+    route = adhocRoute(
+      registerCommands({ registrar, providers: ['apns', 'fcm'], jid: 'push.localhost' }),
+    ).route;
+  });
+  afterEach(() => store.close());
+
+  async function registrations() {
+    return store.registrations.listByJid('romeo@localhost');
+  }
+
+  it('registers with the form inside the first execute, as Conversations sends it', async () => {
+    const { result } = await call(
+      route,
+      USER,
+      execute('register-push-fcm', { token: 'fcm-token-0123456789:abc', 'android-id': 'a1b2' }),
+    );
+    expect(result?.attrs.status).toBe('completed');
+    const fields = resultFields(result);
+    expect(fields.jid).toBe('push.localhost');
+    expect(fields.node).toMatch(/^[\w-]{22}$/);
+    expect(fields.secret).toMatch(/^[0-9a-f]{40}$/);
+    const [reg] = await registrations();
+    expect(reg).toMatchObject({ jid: 'romeo@localhost', provider: 'fcm', deviceId: 'a1b2' });
+    expect(reg?.secretHash).not.toContain(fields.secret);
+  });
+
+  it('runs the usual two-step flow: form first, then the submission with the session id', async () => {
+    const first = await call(route, USER, execute('register-push-apns'));
+    expect(first.result?.attrs.status).toBe('executing');
+    const form = first.result?.getChild('x', 'jabber:x:data');
+    expect(form?.attrs.type).toBe('form');
+    const sessionid = first.result?.attrs.sessionid;
+    const second = await call(
+      route,
+      USER,
+      execute(
+        'register-push-apns',
+        { token: APNS_TOKEN, 'device-id': 'ios-1' },
+        `sessionid='${sessionid}' action='complete'`,
+      ),
+    );
+    expect(second.result?.attrs.status).toBe('completed');
+    expect(await registrations()).toHaveLength(1);
+  });
+
+  it('replaces, not duplicates, when the same device registers again', async () => {
+    const fields = { token: APNS_TOKEN, 'device-id': 'ios-1' };
+    const a = resultFields((await call(route, USER, execute('register-push-apns', fields))).result);
+    const b = resultFields((await call(route, USER, execute('register-push-apns', fields))).result);
+    expect(a.node).not.toBe(b.node);
+    const regs = await registrations();
+    expect(regs.map((r) => r.node)).toEqual([b.node]);
+  });
+
+  it('unregisters a device', async () => {
+    await call(
+      route,
+      USER,
+      execute('register-push-apns', { token: APNS_TOKEN, 'device-id': 'ios-1' }),
+    );
+    const { result } = await call(
+      route,
+      USER,
+      execute('unregister-push-apns', { 'device-id': 'ios-1' }),
+    );
+    expect(result?.attrs.status).toBe('completed');
+    expect(await registrations()).toEqual([]);
+    expect(
+      await call(route, USER, execute('unregister-push-apns', { 'device-id': 'ios-1' })),
+    ).toMatchObject({ error: 'item-not-found' });
+  });
+
+  it.each([
+    ['a missing token', { 'device-id': 'ios-1' }],
+    ['a missing device id', { token: APNS_TOKEN }],
+    ['a token that is not hex', { token: 'zz'.repeat(32), 'device-id': 'ios-1' }],
+    ['a device id with spaces', { token: APNS_TOKEN, 'device-id': 'a b' }],
+    [
+      'a muc that is not a bare room JID',
+      { token: APNS_TOKEN, 'device-id': 'x', muc: 'room@conf/nick' },
+    ],
+  ])('refuses %s with bad-request and stores nothing', async (_what, fields) => {
+    expect(await call(route, USER, execute('register-push-apns', fields))).toMatchObject({
+      error: 'bad-request',
+      type: 'modify',
+    });
+    expect(await registrations()).toEqual([]);
+  });
+
+  it('refuses requests from a server JID, unknown commands and unknown sessions', async () => {
+    const fields = { token: APNS_TOKEN, 'device-id': 'ios-1' };
+    expect(await call(route, 'localhost', execute('register-push-apns', fields))).toMatchObject({
+      error: 'forbidden',
+    });
+    expect(await call(route, USER, execute('register-push-gcm', fields))).toMatchObject({
+      error: 'item-not-found',
+    });
+    expect(
+      await call(route, USER, execute('register-push-apns', fields, "sessionid='bogus'")),
+    ).toMatchObject({ error: 'bad-request' });
+    expect(await registrations()).toEqual([]);
+  });
+
+  it('cancels a session', async () => {
+    const first = await call(route, USER, execute('register-push-apns'));
+    const sessionid = first.result?.attrs.sessionid;
+    const { result } = await call(
+      route,
+      USER,
+      execute('register-push-apns', undefined, `sessionid='${sessionid}' action='cancel'`),
+    );
+    expect(result?.attrs.status).toBe('canceled');
+    expect(await registrations()).toEqual([]);
+  });
+});
