@@ -34,8 +34,9 @@ export function sqliteQueue(db: Database): QueueStore {
   const enqueue = db.transaction(
     (deviceId: string, payload: string, minIntervalMs: number, now: number) => {
       if (coalesce.run(payload, deviceId).changes > 0) return 'coalesced' as const;
-      const last = (lastDue.get(deviceId) as { last_due_at: number } | undefined)?.last_due_at ?? 0;
-      const due = Math.max(now, last + minIntervalMs);
+      const last = (lastDue.get(deviceId) as { last_due_at: number | null } | undefined)
+        ?.last_due_at;
+      const due = last == null ? now : Math.max(now, last + minIntervalMs);
       insert.run(deviceId, payload, due, now);
       setLastDue.run(due, deviceId);
       return 'queued' as const;

@@ -15,7 +15,7 @@ const migrations = [
      last_error TEXT,
      success_count INTEGER NOT NULL DEFAULT 0,
      error_count INTEGER NOT NULL DEFAULT 0,
-     last_due_at INTEGER NOT NULL DEFAULT 0,
+     last_due_at INTEGER,
      UNIQUE (owner, provider, device_id)
    );
    CREATE TABLE tokens (

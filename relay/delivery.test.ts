@@ -1,0 +1,139 @@
+import { afterEach, describe, expect, it } from '@jest/globals';
+import { createLogger } from '../app/log.js';
+import { openSqliteStore } from '../store/sqlite/index.js';
+import type { Store } from '../store/types.js';
+import { backoffMs, createDeliveryWorker, type DeliveryWorker } from './delivery.js';
+import type { Provider, PushMessage, SendResult } from './provider.js';
+
+const log = createLogger('silent');
+
+/** A provider that answers from a script, in order, and records what it was given. */
+function scripted(results: SendResult[]): Provider & { sent: PushMessage[] } {
+  const sent: PushMessage[] = [];
+  return {
+    name: 'apns',
+    sent,
+    async send(m) {
+      sent.push(m);
+      return results.shift() ?? { ok: true };
+    },
+    async close() {},
+  };
+}
+
+async function until(check: () => Promise<boolean>, ms = 5000) {
+  const end = Date.now() + ms;
+  while (!(await check())) {
+    if (Date.now() > end) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+describe('delivery worker', () => {
+  let store: Store;
+  let worker: DeliveryWorker;
+  afterEach(async () => {
+    await worker?.stop();
+    await store?.close();
+  });
+
+  async function setup(results: SendResult[], maxAttempts = 3) {
+    store = openSqliteStore(':memory:');
+    const provider = scripted(results);
+    worker = createDeliveryWorker({
+      store,
+      providers: new Map([['apns', provider]]),
+      log,
+      maxAttempts,
+      retryInitialMs: 10,
+      retryMaxMs: 20,
+      pollMs: 10,
+    });
+    const device = await store.devices.upsert(
+      { owner: 'romeo@localhost', provider: 'apns', deviceId: 'd', deviceToken: 'tok' },
+      Date.now(),
+    );
+    await store.queue.enqueue(device.id, JSON.stringify({ priority: 'high' }), 0, Date.now());
+    worker.start();
+    return { provider, device };
+  }
+
+  const depth = async () => (await store.queue.stats(Date.now())).depth;
+
+  it('delivers a job and removes it from the queue', async () => {
+    const { provider, device } = await setup([]);
+    await until(async () => (await depth()) === 0);
+    expect(provider.sent).toEqual([
+      { deviceToken: 'tok', notification: { priority: 'high' }, collapseId: 'xmpp-push' },
+    ]);
+    expect(await store.devices.get(device.id)).toMatchObject({ successCount: 1, active: true });
+  });
+
+  it('retries transient failures with backoff, then delivers', async () => {
+    const { provider } = await setup([
+      { ok: false, kind: 'retry', reason: 'TooManyRequests' },
+      { ok: false, kind: 'retry', reason: 'InternalServerError' },
+    ]);
+    await until(async () => (await depth()) === 0);
+    expect(provider.sent).toHaveLength(3);
+  });
+
+  it('gives up after max attempts and records the last error', async () => {
+    const fail: SendResult = { ok: false, kind: 'retry', reason: 'ServiceUnavailable' };
+    const { provider, device } = await setup([fail, fail, fail, fail], 2);
+    await until(async () => (await depth()) === 0);
+    expect(provider.sent).toHaveLength(2);
+    expect(await store.devices.get(device.id)).toMatchObject({
+      lastError: 'ServiceUnavailable',
+      errorCount: 2,
+    });
+  });
+
+  it('retires a dead device and does not retry', async () => {
+    const { provider, device } = await setup([{ ok: false, kind: 'dead', reason: 'Unregistered' }]);
+    await until(async () => (await depth()) === 0);
+    expect(provider.sent).toHaveLength(1);
+    expect(await store.devices.get(device.id)).toMatchObject({
+      active: false,
+      lastError: 'Unregistered',
+    });
+  });
+
+  it('keeps a job whose worker died; it is delivered once its lease expires', async () => {
+    store = openSqliteStore(':memory:');
+    const device = await store.devices.upsert(
+      { owner: 'o', provider: 'apns', deviceId: 'd', deviceToken: 'tok' },
+      0,
+    );
+    await store.queue.enqueue(device.id, '{"priority":"low"}', 0, 0);
+    // a worker claims the job and "crashes" before answering:
+    expect(await store.queue.claim(10, 1, 1000)).toHaveLength(1);
+    expect(await store.queue.claim(10, 500, 2000)).toHaveLength(0);
+    const again = await store.queue.claim(10, 1001, 5000);
+    expect(again).toMatchObject([{ deviceId: device.id, attempts: 2 }]);
+  });
+
+  it('spaces pushes to one device by the rate limit instead of refusing them', async () => {
+    store = openSqliteStore(':memory:');
+    const d = await store.devices.upsert(
+      { owner: 'o', provider: 'apns', deviceId: 'd', deviceToken: 'tok' },
+      0,
+    );
+    expect(await store.queue.enqueue(d.id, 'a', 1000, 0)).toBe('queued');
+    expect(await store.queue.enqueue(d.id, 'b', 1000, 1)).toBe('coalesced');
+    const [first] = await store.queue.claim(10, 2, 100);
+    await store.queue.complete(first?.id ?? '');
+    expect(first?.payload).toBe('b');
+    expect(await store.queue.enqueue(d.id, 'c', 1000, 3)).toBe('queued');
+    expect(await store.queue.claim(10, 999, 2000)).toHaveLength(0);
+    expect(await store.queue.claim(10, 1000, 2000)).toMatchObject([{ payload: 'c' }]);
+  });
+
+  it('computes jittered exponential backoff within bounds', () => {
+    for (let attempt = 1; attempt < 40; attempt++) {
+      const d = backoffMs(attempt, 100, 5000);
+      expect(d).toBeGreaterThanOrEqual(100);
+      expect(d).toBeLessThanOrEqual(5000);
+    }
+  });
+});
