@@ -1,5 +1,6 @@
 import type { Connection } from '../component/connection.js';
 import { createPushComponent } from '../component/index.js';
+import type { PublishOutcome } from '../component/publish.js';
 import { createDeliveryWorker } from '../relay/delivery.js';
 import { createLocalRelay } from '../relay/local-relay.js';
 import type { Provider, ProviderName } from '../relay/provider.js';
@@ -19,14 +20,21 @@ export interface Running {
 
 /**
  * Wires one process: config → store → providers → delivery → relay → component, and starts
- * it. Resolves once started (the XMPP link keeps retrying in the background); `providers` may
- * be given to replace the configured ones.
+ * it. Resolves once started; the XMPP link keeps retrying in the background.
  */
+export interface StartOptions {
+  /** Replaces the providers built from `[apns]` and `[fcm]`. */
+  providers?: Map<ProviderName, Provider>;
+  /** Observes every publish's outcome. */
+  onPublish?: (outcome: PublishOutcome) => void;
+}
+
 export async function start(
   config: Config,
   log: Logger,
-  providers: Map<ProviderName, Provider> = createProviders(config, log),
+  opts: StartOptions = {},
 ): Promise<Running> {
+  const providers = opts.providers ?? createProviders(config, log);
   if (providers.size === 0) {
     log.warn('neither [apns] nor [fcm] is configured: registrations will be refused');
   }
@@ -61,6 +69,7 @@ export async function start(
     store,
     relays: new Map([['local', relay]]),
     log,
+    onPublish: opts.onPublish,
   });
   delivery.start();
   component.start();
