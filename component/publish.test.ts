@@ -92,7 +92,7 @@ describe('XEP-0357 publish', () => {
     ['no node', () => publish(undefined, secret), 'bad-request', 'modify'],
     [
       'no notification',
-      () => publish(node, secret).replace(/<notification[^]*<\/notification>/, ''),
+      () => publish(node, secret).replace(/<notification[\s\S]*<\/notification>/, ''),
       'bad-request',
       'modify',
     ],

@@ -1,0 +1,243 @@
+// FCM provider: Firebase Cloud Messaging HTTP v1 API (reference:
+// https://firebase.google.com/docs/reference/fcm/rest/v1/projects.messages/send and
+// https://firebase.google.com/docs/reference/fcm/rest/v1/ErrorCode), sent with firebase-admin 13's
+// modular API. Only `send()` is used: it goes over HTTP/1.1 through `httpAgent`, so the same code
+// path reaches Google in production and a fake (via `endpoint`) in tests; `sendEach()` opens its
+// own HTTP/2 session and would not be redirected. The access token comes from Google's OAuth 2.0
+// service-account flow (JWT-bearer grant, RFC 7523) done here through the same agent, because
+// firebase-admin 13's `cert(object, httpAgent)` ignores the agent for the token exchange.
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { createPrivateKey, randomUUID, sign } from 'node:crypto';
+import diagnosticsChannel from 'node:diagnostics_channel';
+import type { ClientRequest, IncomingMessage } from 'node:http';
+import https from 'node:https';
+import type { Duplex } from 'node:stream';
+import tls from 'node:tls';
+import { type App, type Credential, deleteApp, initializeApp } from 'firebase-admin/app';
+import { getMessaging, type Message } from 'firebase-admin/messaging';
+import type { Logger } from 'pino';
+import type { Provider, PushMessage, SendResult } from './provider.js';
+
+/**
+ * A Google service-account key file (JSON) as downloaded from the Firebase console; `project_id`,
+ * `client_email` and `private_key` are required (checked at creation), `token_uri` is honoured.
+ */
+export type FcmServiceAccount = Readonly<Record<string, unknown>>;
+
+export interface FcmOptions {
+  serviceAccount: FcmServiceAccount;
+  /** `https://host:port`: dial every HTTPS request (OAuth token exchange included) there instead. */
+  endpoint?: string;
+  /** Extra CA (PEM) trusted for the connections. */
+  ca?: string;
+  /** Defaults to the service-account flow through the provider's agent (see top of file). */
+  credential?: Credential;
+  /** Android TTL; default one day. */
+  ttlSeconds?: number;
+  /** firebase-admin app name; must be unique per live provider (default: a random one). */
+  appName?: string;
+  /** Cap on open connections (one request each, HTTP/1.1); more sends queue. Default 32. */
+  maxConnections?: number;
+  log: Logger;
+}
+
+const DEAD = /^messaging\/(registration-token-not-registered|invalid-registration-token)$/;
+const RETRY =
+  /^(messaging\/(.*rate-exceeded|server-unavailable|internal-error)|app\/network-(error|timeout))$/;
+const TRANSIENT_TEXT =
+  /ECONNREFUSED|ECONNRESET|ETIMEDOUT|ENOTFOUND|EAI_AGAIN|hang up|timeout|HTTP (429|5)/i;
+
+/** The last HTTP response seen during one send (firebase-admin errors carry no headers). */
+type SendTrace = { status?: number; retryAfter?: string };
+
+export function createFcmProvider(options: FcmOptions): Provider {
+  const { log } = options;
+  const account = options.serviceAccount;
+  const ttlMs = (options.ttlSeconds ?? 86400) * 1000;
+  const agent = createAgent(options.endpoint, options.ca, options.maxConnections ?? 32);
+  const credential = options.credential ?? serviceAccountCredential(account, agent);
+  const app: App = initializeApp(
+    { credential, projectId: field(account, 'project_id'), httpAgent: agent },
+    options.appName ?? `fcm-${randomUUID()}`,
+  );
+  const messaging = getMessaging(app);
+  const traces = new AsyncLocalStorage<SendTrace>();
+  const onRequest = (event: unknown): void => {
+    const request = (event as { request: ClientRequest }).request;
+    const trace = traces.getStore();
+    if (trace === undefined || (request as { agent?: unknown }).agent !== agent) return;
+    request.once('response', (res: IncomingMessage) => {
+      trace.status = res.statusCode;
+      const header = res.headers['retry-after'];
+      trace.retryAfter = Array.isArray(header) ? header[0] : header;
+    });
+  };
+  diagnosticsChannel.subscribe('http.client.request.start', onRequest);
+  let closed = false;
+
+  return {
+    name: 'fcm',
+    async send(message: PushMessage): Promise<SendResult> {
+      if (closed) return { ok: false, kind: 'retry', reason: 'FCM provider closed' };
+      const trace: SendTrace = {};
+      const started = Date.now();
+      try {
+        const id = await traces.run(trace, () => messaging.send(buildMessage(message, ttlMs)));
+        log.debug({ messageId: id, ms: Date.now() - started }, 'fcm: sent');
+        return { ok: true };
+      } catch (err) {
+        const result = classify(err, trace, message.deviceToken);
+        const ms = Date.now() - started;
+        log.warn({ kind: result.kind, status: trace.status, ms }, `fcm: ${result.reason}`);
+        return result;
+      }
+    },
+    async close(): Promise<void> {
+      if (closed) return;
+      closed = true;
+      diagnosticsChannel.unsubscribe('http.client.request.start', onRequest);
+      try {
+        await deleteApp(app);
+      } finally {
+        agent.destroy();
+      }
+    },
+  };
+}
+
+/** The FCM v1 message: data only (values are strings), content fields only when present. */
+export function buildMessage(message: PushMessage, ttlMs: number): Message {
+  const n = message.notification;
+  const data: Record<string, string> = { type: 'push' };
+  if (n.messageCount !== undefined) data['message-count'] = String(n.messageCount);
+  if (n.lastSender !== undefined) data.sender = n.lastSender;
+  if (n.lastBody !== undefined) data.body = n.lastBody;
+  if (n.encrypted !== undefined) data.encrypted = n.encrypted.payload;
+  if (n.data !== undefined) data.data = n.data;
+  return {
+    token: message.deviceToken,
+    data,
+    android: {
+      priority: n.priority === 'high' ? 'high' : 'normal',
+      ttl: ttlMs,
+      ...(message.collapseId !== undefined ? { collapseKey: message.collapseId } : {}),
+    },
+  };
+}
+
+type Failure = Exclude<SendResult, { ok: true }>;
+
+function classify(err: unknown, trace: SendTrace, deviceToken: string): Failure {
+  const raw = (err as { code?: unknown } | null)?.code;
+  const code = typeof raw === 'string' ? raw : 'unknown';
+  const text = err instanceof Error ? err.message : String(err);
+  const reason = `${code}: ${deviceToken ? text.split(deviceToken).join('<token>') : text}`;
+  const badToken = code === 'messaging/invalid-argument' && /registration token/i.test(text);
+  if (DEAD.test(code) || badToken) return { ok: false, kind: 'dead', reason };
+  const status = trace.status ?? 0;
+  const transient =
+    RETRY.test(code) ||
+    // Token exchange failures are transient when the network or the token endpoint failed.
+    (code === 'app/invalid-credential' && TRANSIENT_TEXT.test(text)) ||
+    (code === 'messaging/unknown-error' && (status === 429 || status >= 500));
+  if (!transient) return { ok: false, kind: 'rejected', reason };
+  const retryAfterMs = parseRetryAfter(trace.retryAfter);
+  return retryAfterMs === undefined
+    ? { ok: false, kind: 'retry', reason }
+    : { ok: false, kind: 'retry', reason, retryAfterMs };
+}
+
+/** Retry-After is delay-seconds or an HTTP-date (RFC 9110 §10.2.3). */
+function parseRetryAfter(value: string | undefined): number | undefined {
+  if (value === undefined || value.trim() === '') return undefined;
+  if (/^\d+$/.test(value.trim())) return Number(value.trim()) * 1000;
+  const at = Date.parse(value);
+  return Number.isNaN(at) ? undefined : Math.max(0, at - Date.now());
+}
+
+/**
+ * A keep-alive agent owned by the provider (destroyed on close). With `endpoint`, every connection
+ * is dialled to that host:port; SNI keeps the original host name, and the certificate may match
+ * either the original host or the endpoint host.
+ */
+function createAgent(endpoint?: string, ca?: string, maxSockets?: number): https.Agent {
+  const agentOptions: https.AgentOptions = { keepAlive: true, maxSockets };
+  if (ca !== undefined) agentOptions.ca = [...tls.rootCertificates, ca];
+  if (endpoint === undefined) return new https.Agent(agentOptions);
+  const target = new URL(endpoint);
+  if (target.protocol !== 'https:') throw new Error(`FCM endpoint must be https: ${endpoint}`);
+  const host = target.hostname.replace(/^\[(.*)\]$/, '$1');
+  const port = Number(target.port || 443);
+  class RedirectingAgent extends https.Agent {
+    override createConnection(
+      opts: https.RequestOptions,
+      callback?: (err: Error | null, stream: Duplex) => void,
+    ): Duplex | null | undefined {
+      const original = opts.servername || opts.hostname || opts.host || host;
+      const checkServerIdentity = (_name: string, peer: tls.PeerCertificate) =>
+        tls.checkServerIdentity(original, peer) && tls.checkServerIdentity(host, peer);
+      const redirected = { ...opts, host, hostname: host, port, servername: original };
+      return super.createConnection({ ...redirected, checkServerIdentity }, callback);
+    }
+  }
+  return new RedirectingAgent(agentOptions);
+}
+
+const GOOGLE_TOKEN_URL = 'https://oauth2.googleapis.com/token';
+const FCM_SCOPE = 'https://www.googleapis.com/auth/firebase.messaging';
+
+function field(account: FcmServiceAccount, key: string): string {
+  const value = account[key];
+  if (typeof value === 'string' && value !== '') return value;
+  throw new Error(`FCM service account: missing "${key}"`);
+}
+
+/** https://developers.google.com/identity/protocols/oauth2/service-account#httprest */
+function serviceAccountCredential(account: FcmServiceAccount, agent: https.Agent): Credential {
+  const iss = field(account, 'client_email');
+  const key = createPrivateKey(field(account, 'private_key'));
+  const aud = typeof account.token_uri === 'string' ? account.token_uri : GOOGLE_TOKEN_URL;
+  const kid = typeof account.private_key_id === 'string' ? account.private_key_id : undefined;
+  const encode = (value: object): string =>
+    Buffer.from(JSON.stringify(value)).toString('base64url');
+  return {
+    async getAccessToken() {
+      const iat = Math.floor(Date.now() / 1000);
+      const claims = { iss, scope: FCM_SCOPE, aud, iat, exp: iat + 3600 };
+      const unsigned = `${encode({ alg: 'RS256', typ: 'JWT', kid })}.${encode(claims)}`;
+      const signature = sign('RSA-SHA256', Buffer.from(unsigned), key).toString('base64url');
+      const form = new URLSearchParams({
+        grant_type: 'urn:ietf:params:oauth:grant-type:jwt-bearer',
+        assertion: `${unsigned}.${signature}`,
+      });
+      const { status, text } = await postForm(aud, form.toString(), agent);
+      let answer: Record<string, unknown> = {};
+      try {
+        answer = JSON.parse(text);
+      } catch {}
+      if (status !== 200 || typeof answer.access_token !== 'string') {
+        const detail = [answer.error, answer.error_description].filter(Boolean).join(': ');
+        throw new Error(`token endpoint answered HTTP ${status} ${detail}`.trim());
+      }
+      const expiresIn = typeof answer.expires_in === 'number' ? answer.expires_in : 3600;
+      return { access_token: answer.access_token, expires_in: expiresIn };
+    },
+  };
+}
+
+function postForm(url: string, form: string, agent: https.Agent) {
+  return new Promise<{ status: number; text: string }>((resolve, reject) => {
+    const headers = { 'content-type': 'application/x-www-form-urlencoded' };
+    const req = https.request(url, { method: 'POST', agent, headers, timeout: 15000 }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (chunk: Buffer) => chunks.push(chunk));
+      res.on('error', reject);
+      res.on('end', () =>
+        resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString() }),
+      );
+    });
+    req.on('timeout', () => req.destroy(new Error('token request timeout')));
+    req.on('error', reject);
+    req.end(form);
+  });
+}

@@ -1,0 +1,249 @@
+// A fake APNs speaking the real wire protocol (HTTP/2 over TLS, token auth with ES256 JWTs),
+// after Apple's "Sending notification requests to APNs". Test/benchmark/demo use only: no jest here.
+import * as crypto from 'node:crypto';
+import { EventEmitter } from 'node:events';
+import * as http2 from 'node:http2';
+import type { AddressInfo } from 'node:net';
+import { testTls } from '../fixtures/tls.js';
+
+export interface ApnsTestKey {
+  /** PEM of an EC P-256 PKCS#8 private key, like a real .p8 file. */
+  key: string;
+  keyId: string;
+  teamId: string;
+}
+
+export function createTestApnsKey(): ApnsTestKey {
+  const { privateKey } = crypto.generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
+  const key = privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+  return { key, keyId: 'ABC123DEFG', teamId: 'TEAM123456' };
+}
+
+let sharedKey: ApnsTestKey | undefined;
+/** One test key per process: the default the fake trusts. */
+export function testApnsKey(): ApnsTestKey {
+  sharedKey ??= createTestApnsKey();
+  return sharedKey;
+}
+
+export interface FakeApnsResponse {
+  status: number;
+  reason?: string;
+}
+
+const RECORDED_HEADERS = [
+  'apns-topic',
+  'apns-push-type',
+  'apns-priority',
+  'apns-collapse-id',
+  'apns-expiration',
+] as const;
+
+export interface RecordedApnsRequest {
+  deviceToken: string;
+  headers: Partial<Record<(typeof RECORDED_HEADERS)[number], string>>;
+  payload: unknown;
+  /** The status the fake answered with (200 unless a response was injected). */
+  status: number;
+}
+
+export interface FakeApns {
+  url: string;
+  port: number;
+  /** PEM of the server certificate, to trust as the only CA. */
+  ca: string;
+  /** Every request that passed authentication, in arrival order. */
+  requests: RecordedApnsRequest[];
+  /** Highest number of streams open at once, over the server's lifetime. */
+  readonly maxConcurrent: number;
+  waitFor(
+    countOrPredicate: number | ((r: RecordedApnsRequest) => boolean),
+    timeoutMs?: number,
+  ): Promise<RecordedApnsRequest[]>;
+  /** Answer every request for `token` with `response` (undefined restores 200). */
+  setResponse(token: string, response: FakeApnsResponse | undefined): void;
+  /** Answer the next `n` requests for `token` with `response`, then go back to normal. */
+  failNext(token: string, n: number, response: FakeApnsResponse): void;
+  /** Hold every response this long (to make concurrency observable). */
+  setDelay(ms: number): void;
+  close(): Promise<void>;
+}
+
+export interface FakeApnsOptions {
+  keyId?: string;
+  teamId?: string;
+  /** Public key (or the private key to derive it from), PEM or crypto.KeyObject. */
+  publicKey?: string | crypto.KeyObject;
+}
+
+const MAX_PAYLOAD_BYTES = 4096;
+const TOKEN_MAX_AGE_S = 3600;
+
+function b64json(part: string | undefined): Record<string, unknown> | undefined {
+  try {
+    return JSON.parse(Buffer.from(part ?? '', 'base64url').toString('utf8'));
+  } catch {
+    return undefined;
+  }
+}
+
+type Trust = { publicKey: crypto.KeyObject; keyId: string; teamId: string };
+
+/** Returns the APNs error reason for a bad provider token, or undefined when it is valid. */
+function checkJwt(authorization: string | undefined, trust: Trust): string | undefined {
+  if (!authorization?.startsWith('bearer ')) return 'MissingProviderToken';
+  const parts = authorization.slice('bearer '.length).split('.');
+  const [h, p, s] = parts;
+  const header = b64json(h);
+  const claims = b64json(p);
+  if (parts.length !== 3 || !header || !claims || s === undefined) return 'InvalidProviderToken';
+  if (header.alg !== 'ES256' || header.kid !== trust.keyId || claims.iss !== trust.teamId) {
+    return 'InvalidProviderToken';
+  }
+  // JWS ES256 signatures are raw r||s (IEEE P1363), not DER.
+  const key = { key: trust.publicKey, dsaEncoding: 'ieee-p1363' as const };
+  const sig = Buffer.from(s, 'base64url');
+  if (!crypto.verify('sha256', Buffer.from(`${h}.${p}`), key, sig)) return 'InvalidProviderToken';
+  if (typeof claims.iat !== 'number' || Date.now() / 1000 - claims.iat > TOKEN_MAX_AGE_S) {
+    return 'ExpiredProviderToken';
+  }
+  return undefined;
+}
+
+type Checked = { error: FakeApnsResponse } | { deviceToken: string; payload: unknown };
+
+/** Validates one request the way APNs does. */
+function checkRequest(headers: http2.IncomingHttpHeaders, raw: Buffer, trust: Trust): Checked {
+  const match = /^\/3\/device\/([^/?]+)$/.exec(headers[':path'] ?? '');
+  if (headers[':method'] !== 'POST') return { error: { status: 405, reason: 'MethodNotAllowed' } };
+  if (!match?.[1]) return { error: { status: 404, reason: 'BadPath' } };
+  const authError = checkJwt(headers.authorization, trust);
+  if (authError) return { error: { status: 403, reason: authError } };
+  if (!headers['apns-topic']) return { error: { status: 400, reason: 'MissingTopic' } };
+  if (raw.length === 0) return { error: { status: 400, reason: 'PayloadEmpty' } };
+  if (raw.length > MAX_PAYLOAD_BYTES) return { error: { status: 413, reason: 'PayloadTooLarge' } };
+  try {
+    return { deviceToken: match[1], payload: JSON.parse(raw.toString('utf8')) };
+  } catch {
+    return { error: { status: 400, reason: 'BadPayload' } };
+  }
+}
+
+export async function startFakeApns(opts: FakeApnsOptions = {}): Promise<FakeApns> {
+  const def = testApnsKey();
+  const trust: Trust = {
+    publicKey: crypto.createPublicKey(opts.publicKey ?? def.key),
+    keyId: opts.keyId ?? def.keyId,
+    teamId: opts.teamId ?? def.teamId,
+  };
+  const tls = testTls();
+  const events = new EventEmitter();
+  const requests: RecordedApnsRequest[] = [];
+  const fixed = new Map<string, FakeApnsResponse>();
+  const queued = new Map<string, FakeApnsResponse[]>();
+  const sessions = new Set<http2.ServerHttp2Session>();
+  let delayMs = 0;
+  let open = 0;
+  let maxConcurrent = 0;
+
+  const server = http2.createSecureServer({ key: tls.key, cert: tls.cert });
+  server.on('session', (session) => {
+    sessions.add(session);
+    session.on('close', () => sessions.delete(session));
+  });
+
+  function reply(stream: http2.ServerHttp2Stream, res: FakeApnsResponse, apnsId: string): void {
+    const ok = res.status === 200;
+    const headers = { ':status': res.status, 'apns-id': apnsId };
+    const reason = res.reason ?? 'InternalServerError';
+    const body = res.status === 410 ? { reason, timestamp: Date.now() } : { reason };
+    setTimeout(() => {
+      if (stream.destroyed || stream.closed) return;
+      if (ok) return stream.respond(headers, { endStream: true });
+      stream.respond({ ...headers, 'content-type': 'application/json' });
+      stream.end(JSON.stringify(body));
+    }, delayMs);
+  }
+
+  server.on('stream', (stream, headers) => {
+    open += 1;
+    maxConcurrent = Math.max(maxConcurrent, open);
+    stream.on('close', () => {
+      open -= 1;
+    });
+    stream.on('error', () => {});
+    const chunks: Buffer[] = [];
+    stream.on('data', (c: Buffer) => chunks.push(c));
+    stream.on('end', () => {
+      const apnsId =
+        (headers['apns-id'] as string | undefined) ?? crypto.randomUUID().toUpperCase();
+      const checked = checkRequest(headers, Buffer.concat(chunks), trust);
+      if ('error' in checked) return reply(stream, checked.error, apnsId);
+      const { deviceToken, payload } = checked;
+      const res = queued.get(deviceToken)?.shift() ?? fixed.get(deviceToken) ?? { status: 200 };
+      const recorded = Object.fromEntries(
+        RECORDED_HEADERS.flatMap((n) => (typeof headers[n] === 'string' ? [[n, headers[n]]] : [])),
+      );
+      const record = { deviceToken, headers: recorded, payload, status: res.status };
+      requests.push(record);
+      events.emit('request', record);
+      reply(stream, res, apnsId);
+    });
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+
+  return {
+    url: `https://127.0.0.1:${port}`,
+    port,
+    ca: tls.cert,
+    requests,
+    get maxConcurrent() {
+      return maxConcurrent;
+    },
+    waitFor(want, timeoutMs = 5000) {
+      const select = (): RecordedApnsRequest[] | undefined => {
+        if (typeof want === 'number') return requests.length >= want ? requests.slice() : undefined;
+        const hits = requests.filter(want);
+        return hits.length > 0 ? hits : undefined;
+      };
+      return new Promise((resolve, reject) => {
+        const check = (): void => {
+          const hits = select();
+          if (!hits) return;
+          clearTimeout(timer);
+          events.off('request', check);
+          resolve(hits);
+        };
+        const timer = setTimeout(() => {
+          events.off('request', check);
+          reject(new Error(`fake APNs: timed out after ${timeoutMs} ms (${requests.length} seen)`));
+        }, timeoutMs);
+        events.on('request', check);
+        check();
+      });
+    },
+    setResponse(token, response) {
+      if (response) fixed.set(token, response);
+      else fixed.delete(token);
+    },
+    failNext(token, n, response) {
+      const list = queued.get(token) ?? [];
+      for (let i = 0; i < n; i += 1) list.push(response);
+      queued.set(token, list);
+    },
+    setDelay(ms) {
+      delayMs = ms;
+    },
+    close() {
+      return new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        for (const s of sessions) s.destroy();
+      });
+    },
+  };
+}

@@ -1,0 +1,245 @@
+// The whole vertical slice against real Prosody and ejabberd: ad-hoc registration, XEP-0357
+// enable, offline/hibernated user, publish, and delivery to fake APNs/FCM over their real wire
+// protocols.
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { type FakeApns, startFakeApns } from './fakes/apns-server.js';
+import { type FakeFcm, startFakeFcm } from './fakes/fcm-server.js';
+import { startEjabberd } from './servers/ejabberd.js';
+import type { XmppServer } from './servers/proc.js';
+import { startProsody } from './servers/prosody.js';
+import {
+  connectClient,
+  NS_COMMANDS,
+  NS_DATA,
+  type TestClient,
+  xml,
+} from './servers/xmpp-client.js';
+import { type Stack, startStack, TOPIC } from './stack.js';
+
+const SECRET = 'component-secret';
+const PASSWORD = 'pass';
+
+const servers: Array<[string, () => Promise<XmppServer>, number]> = [
+  ['Prosody', () => startProsody({ componentSecret: SECRET, pushMaxErrors: 3 }), 3],
+  ['ejabberd', () => startEjabberd({ componentSecret: SECRET }), 1],
+];
+
+describe.each(servers)('push through %s', (_name, startServer, errorsUntilDisabled) => {
+  let server: XmppServer;
+  let apns: FakeApns;
+  let fcm: FakeFcm;
+  let stack: Stack;
+  let juliet: TestClient;
+  const clients: TestClient[] = [];
+
+  const connect = async (username: string, streamManagement = false) => {
+    const c = await connectClient({
+      port: server.c2sPort,
+      username,
+      password: PASSWORD,
+      streamManagement,
+    });
+    clients.push(c);
+    return c;
+  };
+
+  /** Registers a device over ad-hoc, enables XEP-0357 with the result, returns node/secret. */
+  async function registerAndEnable(c: TestClient, provider: 'apns' | 'fcm', token: string) {
+    const command = await c.executeCommand('push.localhost', `register-push-${provider}`, {
+      token,
+      'device-id': `dev-${token.slice(0, 8)}`,
+    });
+    expect(command.attrs.status).toBe('completed');
+    const fields = Object.fromEntries(
+      (command.getChild('x', NS_DATA)?.getChildren('field') ?? []).map((f) => [
+        f.attrs.var,
+        f.getChildText('value'),
+      ]),
+    );
+    expect(fields.jid).toBe('push.localhost');
+    await c.enablePush({ jid: 'push.localhost', node: fields.node, secret: fields.secret });
+    return { node: fields.node as string, secret: fields.secret as string };
+  }
+
+  async function sendFromJuliet(to: string, body: string) {
+    await juliet.sendMessage(to, body);
+  }
+
+  beforeAll(async () => {
+    [apns, fcm, server] = await Promise.all([startFakeApns(), startFakeFcm(), startServer()]);
+    await server.registerMany(
+      ['juliet', 'romeo', 'mercutio', 'benvolio', 'tybalt', 'paris'].map((u) => [u, PASSWORD]),
+    );
+    stack = await startStack({
+      componentPort: server.componentPort,
+      componentSecret: SECRET,
+      apns,
+      fcm,
+    });
+    juliet = await connect('juliet');
+  });
+
+  afterAll(async () => {
+    await Promise.all(clients.map((c) => c.stop()));
+    await stack?.destroy();
+    await Promise.all([server?.stop(), apns?.close(), fcm?.close()]);
+  });
+
+  it('answers disco#info as a push service and lists the ad-hoc commands', async () => {
+    const info = await juliet.iq(
+      xml(
+        'iq',
+        { type: 'get', to: 'push.localhost' },
+        xml('query', { xmlns: 'http://jabber.org/protocol/disco#info' }),
+      ),
+    );
+    const query = info.getChild('query');
+    expect(query?.getChild('identity')?.attrs).toMatchObject({ category: 'pubsub', type: 'push' });
+    const features = query?.getChildren('feature').map((f) => f.attrs.var);
+    expect(features).toEqual(expect.arrayContaining(['urn:xmpp:push:0', NS_COMMANDS]));
+    const items = await juliet.iq(
+      xml(
+        'iq',
+        { type: 'get', to: 'push.localhost' },
+        xml('query', { xmlns: 'http://jabber.org/protocol/disco#items', node: NS_COMMANDS }),
+      ),
+    );
+    expect(
+      items
+        .getChild('query')
+        ?.getChildren('item')
+        .map((i) => i.attrs.node),
+    ).toEqual(
+      expect.arrayContaining(['register-push-apns', 'register-push-fcm', 'unregister-push-apns']),
+    );
+  });
+
+  it('turns a message to an offline user into an APNs push, without content', async () => {
+    const token = 'a1'.repeat(32);
+    const romeo = await connect('romeo');
+    await registerAndEnable(romeo, 'apns', token);
+    await romeo.stop();
+    await sendFromJuliet('romeo@localhost', 'Wherefore art thou, Romeo?');
+    const [push] = await apns.waitFor((r) => r.deviceToken === token);
+    expect(push?.headers['apns-topic']).toBe(TOPIC);
+    expect(push?.headers['apns-push-type']).toBe('alert');
+    expect(JSON.stringify(push?.payload)).not.toContain('Wherefore');
+    expect(JSON.stringify(push?.payload)).not.toContain('juliet');
+    expect(stack.publishes).toContain('queued');
+  });
+
+  it('turns a message to an offline user into an FCM push', async () => {
+    const token = 'fcm-mercutio-token:0123456789abcdef';
+    const mercutio = await connect('mercutio');
+    await registerAndEnable(mercutio, 'fcm', token);
+    await mercutio.stop();
+    await sendFromJuliet('mercutio@localhost', 'A plague on both your houses');
+    const [push] = await fcm.waitFor((s) => s.deviceToken === token);
+    expect(push?.message.android?.priority).toBe('high');
+    expect(JSON.stringify(push?.message)).not.toContain('plague');
+  });
+
+  it('pushes for a hibernated XEP-0198 session', async () => {
+    const token = 'b2'.repeat(32);
+    const benvolio = await connect('benvolio', true);
+    await registerAndEnable(benvolio, 'apns', token);
+    await benvolio.hibernate();
+    await sendFromJuliet('benvolio@localhost', 'Hold, fools!');
+    await apns.waitFor((r) => r.deviceToken === token, 20_000);
+  });
+
+  it('refuses a publish sent by a user, over the wire, and sends nothing', async () => {
+    const token = 'c3'.repeat(32);
+    const paris = await connect('paris');
+    const { node, secret } = await registerAndEnable(paris, 'apns', token);
+    const publish = xml(
+      'iq',
+      { type: 'set', to: 'push.localhost' },
+      xml(
+        'pubsub',
+        { xmlns: 'http://jabber.org/protocol/pubsub' },
+        xml(
+          'publish',
+          { node },
+          xml('item', {}, xml('notification', { xmlns: 'urn:xmpp:push:0' })),
+        ),
+        xml(
+          'publish-options',
+          {},
+          xml(
+            'x',
+            { xmlns: NS_DATA, type: 'submit' },
+            xml(
+              'field',
+              { var: 'FORM_TYPE' },
+              xml('value', {}, 'http://jabber.org/protocol/pubsub#publish-options'),
+            ),
+            xml('field', { var: 'secret' }, xml('value', {}, secret)),
+          ),
+        ),
+      ),
+    );
+    await expect(juliet.iq(publish)).rejects.toMatchObject({ condition: 'forbidden' });
+    await new Promise((r) => setTimeout(r, 300));
+    expect(apns.requests.filter((r) => r.deviceToken === token)).toEqual([]);
+    await paris.stop();
+  });
+
+  it('keeps registrations across a restart of the component', async () => {
+    await stack.stop();
+    stack = await startStack({
+      componentPort: server.componentPort,
+      componentSecret: SECRET,
+      apns,
+      fcm,
+      dir: stack.dir,
+    });
+    const token = 'a1'.repeat(32);
+    const before = apns.requests.filter((r) => r.deviceToken === token).length;
+    await sendFromJuliet('romeo@localhost', 'after component restart');
+    await apns.waitFor((r) => r.deviceToken === token && apns.requests.indexOf(r) >= before);
+    expect(apns.requests.filter((r) => r.deviceToken === token).length).toBeGreaterThan(before);
+  });
+
+  it('reconnects after the XMPP server restarts, and pushes resume', async () => {
+    const offline = new Promise<void>((r) => stack.running.component.once('offline', () => r()));
+    const online = new Promise<void>((r) =>
+      offline.then(() => stack.running.component.once('online', () => r())),
+    );
+    await juliet.stop();
+    await server.restart();
+    await offline;
+    await online;
+    juliet = await connect('juliet');
+    const token = 'a1'.repeat(32);
+    const before = apns.requests.filter((r) => r.deviceToken === token).length;
+    await sendFromJuliet('romeo@localhost', 'after server restart');
+    await apns.waitFor(
+      () => apns.requests.filter((r) => r.deviceToken === token).length > before,
+      20_000,
+    );
+    expect(stack.running.component.reconnects).toBeGreaterThanOrEqual(1);
+  });
+
+  it('makes the server disable a registration whose device token is dead', async () => {
+    const token = 'd4'.repeat(32);
+    apns.setResponse(token, { status: 410, reason: 'Unregistered' });
+    const tybalt = await connect('tybalt');
+    await registerAndEnable(tybalt, 'apns', token);
+    await tybalt.stop();
+    await sendFromJuliet('tybalt@localhost', 'first: the device answers 410');
+    await apns.waitFor((r) => r.deviceToken === token && r.status === 410);
+    // every later publish is refused with a non-wait error until the server disables push
+    for (let i = 0; i < errorsUntilDisabled; i++) {
+      const seen = stack.publishes.length;
+      await sendFromJuliet('tybalt@localhost', `refused ${i}`);
+      const outcomes = await stack.waitPublishes(seen + 1);
+      expect(outcomes.at(-1)).toBe('gone');
+    }
+    const seen = stack.publishes.length;
+    await sendFromJuliet('tybalt@localhost', 'the server should not publish this one');
+    await new Promise((r) => setTimeout(r, 2000));
+    expect(stack.publishes.slice(seen)).toEqual([]);
+    expect(apns.requests.filter((r) => r.deviceToken === token)).toHaveLength(1);
+  });
+});

@@ -1,0 +1,106 @@
+// Loopback port helpers for the test servers.
+import net from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+/** `n` distinct free TCP ports on 127.0.0.1 (all bound at once, then released). */
+export async function freePorts(n: number): Promise<number[]> {
+  const servers: net.Server[] = [];
+  try {
+    for (let i = 0; i < n; i++) {
+      const server = net.createServer();
+      servers.push(server);
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(0, '127.0.0.1', () => resolve());
+      });
+    }
+    return servers.map((s) => (s.address() as net.AddressInfo).port);
+  } finally {
+    await Promise.all(servers.map((s) => new Promise((resolve) => s.close(resolve))));
+  }
+}
+
+/** A free TCP port on 127.0.0.1. */
+export async function freePort(): Promise<number> {
+  const [port] = await freePorts(1);
+  if (port === undefined) throw new Error('freePort: no port');
+  return port;
+}
+
+type Probe = (socket: net.Socket, done: (ok: boolean) => void) => void;
+
+/** One connection attempt: `probe` decides (default: connected is enough). */
+function attempt(port: number, host: string, probe?: Probe): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = net.connect({ port, host });
+    let settled = false;
+    const done = (ok: boolean) => {
+      if (settled) return;
+      settled = true;
+      socket.removeAllListeners();
+      socket.on('error', () => {});
+      socket.destroy();
+      resolve(ok);
+    };
+    socket.once('connect', () => (probe ? probe(socket, done) : done(true)));
+    socket.once('error', () => done(false));
+    socket.once('close', () => done(false));
+    socket.setTimeout(1000, () => done(false));
+  });
+}
+
+export interface WaitForPortOptions {
+  host?: string;
+  /** Polled between attempts: return a reason (e.g. "process exited") to give up early. */
+  abort?: () => string | undefined;
+}
+
+async function poll(
+  what: string,
+  timeoutMs: number,
+  opts: WaitForPortOptions,
+  once: () => Promise<boolean>,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const reason = opts.abort?.();
+    if (reason) throw new Error(`${what}: ${reason}`);
+    if (await once()) return;
+    if (Date.now() > deadline) throw new Error(`${what}: not ready after ${timeoutMs} ms`);
+    await sleep(50);
+  }
+}
+
+/** Resolves once something accepts TCP connections on `port`; rejects after `timeoutMs`. */
+export function waitForPort(
+  port: number,
+  timeoutMs: number,
+  opts: WaitForPortOptions = {},
+): Promise<void> {
+  const host = opts.host ?? '127.0.0.1';
+  return poll(`waitForPort ${host}:${port}`, timeoutMs, opts, () => attempt(port, host));
+}
+
+/**
+ * Resolves once an XMPP server answers a stream header on `port` with its own. An open port
+ * is not enough: ejabberd listens early but only accepts once it has fully started.
+ */
+export function waitForStream(
+  port: number,
+  timeoutMs: number,
+  opts: WaitForPortOptions & { xmlns: 'jabber:client' | 'jabber:component:accept'; to: string },
+): Promise<void> {
+  const host = opts.host ?? '127.0.0.1';
+  const header =
+    `<?xml version='1.0'?><stream:stream xmlns='${opts.xmlns}' to='${opts.to}' ` +
+    "version='1.0' xmlns:stream='http://etherx.jabber.org/streams'>";
+  const probe: Probe = (socket, done) => {
+    let got = '';
+    socket.on('data', (d: Buffer) => {
+      got += d.toString();
+      if (/<(stream:)?stream\b/.test(got)) done(true);
+    });
+    socket.write(header);
+  };
+  return poll(`waitForStream ${host}:${port}`, timeoutMs, opts, () => attempt(port, host, probe));
+}

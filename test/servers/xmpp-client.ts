@@ -1,0 +1,193 @@
+// Test clients on top of @xmpp/client 0.14: PLAIN on loopback, no TLS, no auto-reconnect.
+import { type Client, client, type Element, type XMPPError, xml } from '@xmpp/client';
+
+/** What iq() rejects with on an error reply: `condition`, `type`, `element` (the `<error/>`). */
+export type StanzaError = XMPPError;
+export type { Element };
+export { xml };
+
+export const NS_PUSH = 'urn:xmpp:push:0';
+export const NS_DATA = 'jabber:x:data';
+export const NS_COMMANDS = 'http://jabber.org/protocol/commands';
+export const NS_SM = 'urn:xmpp:sm:3';
+const NS_STREAMS = 'http://etherx.jabber.org/streams';
+const PUBLISH_OPTIONS = 'http://jabber.org/protocol/pubsub#publish-options';
+
+export interface ConnectOptions {
+  port: number;
+  username: string;
+  password: string;
+  /** Default 'localhost'. */
+  domain?: string;
+  /** Default '127.0.0.1'. */
+  host?: string;
+  resource?: string;
+  /** XEP-0198 (default false: @xmpp/client 0.14 sometimes acks wrong counts). */
+  streamManagement?: boolean;
+  /** Send initial presence once online (default true). */
+  presence?: boolean;
+  timeoutMs?: number;
+}
+
+export interface TestClient {
+  /** The raw @xmpp/client entity. */
+  readonly xmpp: Client;
+  /** Full JID bound by the server. */
+  readonly jid: string;
+  /** Messages received and not yet taken by waitForMessage. */
+  readonly received: Element[];
+  /** Everything emitted on the client's 'error' event. */
+  readonly errors: Error[];
+  /** Sends an `<iq>`; resolves with the result `<iq>`, rejects with a StanzaError (`condition`, `type`, `element`). */
+  iq(stanza: Element, timeoutMs?: number): Promise<Element>;
+  sendMessage(to: string, body: string, type?: string): Promise<void>;
+  /** First received message (earlier ones included) matching `predicate` (default: has a body). */
+  waitForMessage(predicate?: (msg: Element) => boolean, timeoutMs?: number): Promise<Element>;
+  /** XEP-0357 enable, with a publish-options form carrying `secret` when given. */
+  enablePush(o: { jid: string; node: string; secret?: string }): Promise<Element>;
+  disablePush(o: { jid: string; node?: string }): Promise<Element>;
+  /** XEP-0050 `execute`, with `fields` as a submitted form; resolves with the `<command>` element. */
+  executeCommand(
+    to: string,
+    node: string,
+    fields?: Record<string, string | string[]>,
+  ): Promise<Element>;
+  /** Drops the TCP connection without closing the stream: the server hibernates the session. */
+  hibernate(): Promise<void>;
+  /** Closes the stream and the socket; never throws. */
+  stop(): Promise<void>;
+}
+
+const field = (name: string, value: string | string[]) =>
+  xml('field', { var: name }, ...[value].flat().map((v) => xml('value', {}, v)));
+
+function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const t = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what}: timed out after ${ms} ms`)), ms);
+  });
+  return Promise.race([p, t]).finally(() => clearTimeout(timer));
+}
+
+export async function connectClient(o: ConnectOptions): Promise<TestClient> {
+  const { username, password } = o;
+  const xmpp = client({
+    service: `xmpp://${o.host ?? '127.0.0.1'}:${o.port}`,
+    domain: o.domain ?? 'localhost',
+    resource: o.resource,
+    username,
+    password,
+    credentials: (authenticate) => authenticate({ username, password }, 'PLAIN'),
+  });
+  xmpp.reconnect.stop();
+  const errors: Error[] = [];
+  xmpp.on('error', (err: Error) => errors.push(err));
+  if (!o.streamManagement) {
+    // Hide the feature before the stream-features middleware sees it: no <enable/> is sent.
+    xmpp.prependListener('element', (el: Element) => {
+      if (el.is('features', NS_STREAMS)) el.remove('sm', NS_SM);
+    });
+  }
+
+  const received: Element[] = [];
+  const waiters = new Set<{ match: (m: Element) => boolean; done: (m: Element) => void }>();
+  xmpp.on('stanza', (stanza: Element) => {
+    if (stanza.name !== 'message') return;
+    for (const w of waiters) {
+      if (w.match(stanza)) return w.done(stanza);
+    }
+    received.push(stanza);
+  });
+
+  let gone = false;
+  const stop = async () => {
+    if (gone) return;
+    gone = true;
+    xmpp.reconnect.stop();
+    await withTimeout(xmpp.stop(), 3000, 'stop').catch(() => xmpp.socket?.destroy());
+  };
+
+  try {
+    await withTimeout(xmpp.start(), o.timeoutMs ?? 10_000, 'start');
+    // 'online' fires after resource binding, while <enable/> may still be in flight.
+    for (let i = 0; o.streamManagement && !xmpp.streamManagement.enabled; i++) {
+      if (i > 100) throw new Error('the server did not enable XEP-0198 stream management');
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    if (o.presence ?? true) await xmpp.send(xml('presence'));
+  } catch (err) {
+    await stop();
+    const detail = errors.map((e) => e.message).join('; ');
+    throw new Error(`connect ${username} to port ${o.port}: ${(err as Error).message} ${detail}`);
+  }
+
+  const iq = (stanza: Element, timeoutMs = 10_000) => xmpp.iqCaller.request(stanza, timeoutMs);
+
+  return {
+    xmpp,
+    jid: String(xmpp.jid),
+    received,
+    errors,
+    iq,
+    async sendMessage(to, body, type = 'chat') {
+      await xmpp.send(xml('message', { to, type }, xml('body', {}, body)));
+    },
+    waitForMessage(predicate = (m) => m.getChild('body') !== undefined, timeoutMs = 5000) {
+      const i = received.findIndex(predicate);
+      if (i >= 0) return Promise.resolve(received.splice(i, 1)[0] as Element);
+      return new Promise((resolve, reject) => {
+        const w = {
+          match: predicate,
+          done: (m: Element) => {
+            clearTimeout(timer);
+            waiters.delete(w);
+            resolve(m);
+          },
+        };
+        const timer = setTimeout(() => {
+          waiters.delete(w);
+          reject(new Error(`${username}: no matching message within ${timeoutMs} ms`));
+        }, timeoutMs);
+        waiters.add(w);
+      });
+    },
+    enablePush({ jid, node, secret }) {
+      const form =
+        secret === undefined
+          ? undefined
+          : xml('x', { xmlns: NS_DATA, type: 'submit' }, [
+              field('FORM_TYPE', PUBLISH_OPTIONS),
+              field('secret', secret),
+            ]);
+      return iq(xml('iq', { type: 'set' }, xml('enable', { xmlns: NS_PUSH, jid, node }, form)));
+    },
+    disablePush({ jid, node }) {
+      return iq(xml('iq', { type: 'set' }, xml('disable', { xmlns: NS_PUSH, jid, node })));
+    },
+    async executeCommand(to, node, fields) {
+      const form =
+        fields &&
+        xml(
+          'x',
+          { xmlns: NS_DATA, type: 'submit' },
+          Object.entries(fields).map(([k, v]) => field(k, v)),
+        );
+      const cmd = xml('command', { xmlns: NS_COMMANDS, node, action: 'execute' }, form);
+      const res = await iq(xml('iq', { type: 'set', to }, cmd));
+      const out = res.getChild('command', NS_COMMANDS);
+      if (!out) throw new Error(`executeCommand ${node}: no <command> in ${res.toString()}`);
+      return out;
+    },
+    async hibernate() {
+      if (!xmpp.streamManagement.enabled) {
+        throw new Error('hibernate() needs streamManagement: true (and the server enabling it)');
+      }
+      gone = true;
+      xmpp.reconnect.stop();
+      const closed = new Promise((resolve) => xmpp.once('disconnect', resolve));
+      xmpp.socket?.destroy();
+      await withTimeout(closed, 3000, 'hibernate');
+    },
+    stop,
+  };
+}

@@ -1,0 +1,127 @@
+// Runs our process the way an admin does: a config.toml on disk, `start()` as the CLI calls it,
+// the real APNs/FCM code paths pointed at the fake servers.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pino } from 'pino';
+import { loadConfig } from '../app/config.js';
+import { createLogger } from '../app/log.js';
+import { type Running, start } from '../app/start.js';
+import type { PublishOutcome } from '../component/publish.js';
+import { type FakeApns, testApnsKey } from './fakes/apns-server.js';
+import type { FakeFcm } from './fakes/fcm-server.js';
+
+export const TOPIC = 'org.example.pushtest';
+
+export interface StackOptions {
+  componentPort: number;
+  componentSecret: string;
+  apns: FakeApns;
+  fcm: FakeFcm;
+  /** Reuse a store folder (restart tests). */
+  dir?: string;
+  extraToml?: string;
+}
+
+export interface Stack {
+  running: Running;
+  dir: string;
+  logFile: string;
+  /** Every publish outcome, in order. */
+  publishes: PublishOutcome[];
+  /** Resolves when `n` publishes have been answered in total. */
+  waitPublishes(n: number, timeoutMs?: number): Promise<PublishOutcome[]>;
+  stop(): Promise<void>;
+  /** Stops and removes the folder. */
+  destroy(): Promise<void>;
+}
+
+export function writeConfig(o: StackOptions, dir: string): string {
+  const key = testApnsKey();
+  writeFileSync(join(dir, 'AuthKey.p8'), key.key);
+  writeFileSync(join(dir, 'apns-ca.pem'), o.apns.ca);
+  writeFileSync(join(dir, 'fcm-ca.pem'), o.fcm.ca);
+  writeFileSync(join(dir, 'service-account.json'), JSON.stringify(o.fcm.serviceAccount));
+  const path = join(dir, 'config.toml');
+  writeFileSync(
+    path,
+    `[component]
+jid = "push.localhost"
+secret = "${o.componentSecret}"
+server = "127.0.0.1:${o.componentPort}"
+reconnect_initial_ms = 100
+reconnect_max_ms = 1000
+
+[store]
+path = "store"
+
+[push]
+retry_initial_ms = 50
+retry_max_ms = 200
+
+[apns]
+key_file = "AuthKey.p8"
+key_id = "${key.keyId}"
+team_id = "${key.teamId}"
+topic = "${TOPIC}"
+environment = "sandbox"
+endpoint = "${o.apns.url}"
+ca_file = "apns-ca.pem"
+
+[fcm]
+service_account_file = "service-account.json"
+endpoint = "${o.fcm.url}"
+ca_file = "fcm-ca.pem"
+
+[log]
+level = "debug"
+${o.extraToml ?? ''}`,
+  );
+  return path;
+}
+
+export async function startStack(o: StackOptions): Promise<Stack> {
+  const dir = o.dir ?? mkdtempSync(join(tmpdir(), 'xpr-stack-'));
+  const config = loadConfig(writeConfig(o, dir));
+  const logFile = join(dir, 'relay.log');
+  const log = createLogger(
+    config.log.level,
+    pino.destination({ dest: logFile, sync: true, append: true }),
+  );
+  const publishes: PublishOutcome[] = [];
+  const waiters: Array<() => void> = [];
+  const running = await start(config, log, {
+    onPublish: (outcome) => {
+      publishes.push(outcome);
+      for (const w of waiters.splice(0)) w();
+    },
+  });
+  await running.component.waitOnline();
+  const stack: Stack = {
+    running,
+    dir,
+    logFile,
+    publishes,
+    async waitPublishes(n, timeoutMs = 15_000) {
+      const end = Date.now() + timeoutMs;
+      while (publishes.length < n) {
+        const left = end - Date.now();
+        if (left <= 0) throw new Error(`expected ${n} publishes, saw ${JSON.stringify(publishes)}`);
+        await new Promise<void>((resolve) => {
+          const t = setTimeout(resolve, left);
+          waiters.push(() => {
+            clearTimeout(t);
+            resolve();
+          });
+        });
+      }
+      return publishes;
+    },
+    stop: () => running.stop(),
+    async destroy() {
+      await running.stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+  return stack;
+}
