@@ -37,7 +37,9 @@ export function registerRoutes(xmpp: Component, routes: IqRoute[], o: RouterOpti
   for (const route of routes) {
     xmpp.iqCallee[route.type](route.ns, route.name, async (ctx: IqContext) => {
       const reply = await runRoute(route, ctx.stanza, ctx.element, o);
-      return reply instanceof StanzaError ? reply.toElement() : reply;
+      if (reply instanceof StanzaError) return reply.toElement();
+      // The callee answers a falsy reply with service-unavailable; `true` is an empty result.
+      return reply ?? true;
     });
   }
 }

@@ -35,7 +35,10 @@ declare module '@xmpp/component' {
     type: string;
   }
 
-  export type IqHandler = (ctx: IqContext) => Promise<Element | undefined> | Element | undefined;
+  /** An element becomes the result's payload, `true` an empty result, a falsy value service-unavailable. */
+  export type IqHandler = (
+    ctx: IqContext,
+  ) => Promise<Element | true | undefined> | Element | true | undefined;
 
   export interface Component extends EventEmitter {
     status: string;
