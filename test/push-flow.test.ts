@@ -2,6 +2,7 @@
 // enable, offline/hibernated user, publish, and delivery to fake APNs/FCM over their real wire
 // protocols.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { hashSecret } from '../relay/tokens.js';
 import { type FakeApns, startFakeApns } from './fakes/apns-server.js';
 import { type FakeFcm, startFakeFcm } from './fakes/fcm-server.js';
 import { startEjabberd } from './servers/ejabberd.js';
@@ -14,7 +15,7 @@ import {
   type TestClient,
   xml,
 } from './servers/xmpp-client.js';
-import { type Stack, startStack, TOPIC } from './stack.js';
+import { type Stack, startStack, TOPIC, until } from './stack.js';
 
 const SECRET = 'component-secret';
 const PASSWORD = 'pass';
@@ -59,6 +60,14 @@ describe.each(servers)('push through %s', (_name, startServer, errorsUntilDisabl
     expect(fields.jid).toBe('push.localhost');
     await c.enablePush({ jid: 'push.localhost', node: fields.node, secret: fields.secret });
     return { node: fields.node as string, secret: fields.secret as string };
+  }
+
+  /** The relay's record of the device behind a registration node. */
+  async function deviceOf(node: string) {
+    const { store } = stack.running;
+    const reg = await store.registrations.get(node);
+    const token = reg && (await store.devices.getToken(hashSecret(reg.token)));
+    return token && store.devices.get(token.deviceId);
   }
 
   async function sendFromJuliet(to: string, body: string) {
@@ -231,10 +240,12 @@ describe.each(servers)('push through %s', (_name, startServer, errorsUntilDisabl
     const token = 'd4'.repeat(32);
     apns.setResponse(token, { status: 410, reason: 'Unregistered' });
     const tybalt = await connect('tybalt');
-    await registerAndEnable(tybalt, 'apns', token);
+    const { node } = await registerAndEnable(tybalt, 'apns', token);
     await tybalt.stop();
     await sendFromJuliet('tybalt@localhost', 'first: the device answers 410');
     await apns.waitFor((r) => r.deviceToken === token && r.status === 410);
+    await until(async () => (await deviceOf(node))?.active === false);
+    expect(await deviceOf(node)).toMatchObject({ lastError: 'Unregistered' });
     // every later publish is refused with a non-wait error until the server disables push
     for (let i = 0; i < errorsUntilDisabled; i++) {
       const seen = stack.publishes.length;

@@ -125,3 +125,12 @@ export async function startStack(o: StackOptions): Promise<Stack> {
   };
   return stack;
 }
+
+/** Polls `check` until it holds, or fails after `timeoutMs`. */
+export async function until(check: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > end) throw new Error(`condition not met within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
