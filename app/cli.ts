@@ -86,6 +86,9 @@ async function run(config: Parameters<typeof start>[0]): Promise<number> {
     };
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
-    running.component.once('fatal', () => void stop(1));
+    running.component.once('fatal', (err) => {
+      console.error(err.message);
+      void stop(1);
+    });
   });
 }

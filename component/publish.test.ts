@@ -155,3 +155,30 @@ describe('XEP-0357 publish', () => {
     ({ store, relay } = memoryKit());
   });
 });
+
+describe('XEP-0357 publish for a room registration', () => {
+  it('accepts publishes only from the room service domain', async () => {
+    const { store, relay } = memoryKit();
+    const registrar = createRegistrar({ store, relay, log });
+    const { node, secret } = await registrar.register({
+      jid: 'romeo@localhost',
+      provider: 'fcm',
+      deviceToken: 'fcm-token-0123456789',
+      deviceId: 'android-1',
+      muc: 'verona@conference.localhost',
+    });
+    const route = publishRoute({
+      store,
+      relays: new Map([['local', relay]]),
+      push: { includeSender: false, includeBody: false, priority: 'high' },
+      log,
+    });
+    expect(await call(route, 'localhost', publish(node, secret))).toMatchObject({
+      error: 'forbidden',
+    });
+    expect(await call(route, 'conference.localhost', publish(node, secret))).toEqual({
+      result: undefined,
+    });
+    await store.close();
+  });
+});

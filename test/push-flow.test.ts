@@ -32,6 +32,8 @@ describe.each(servers)('push through %s', (_name, startServer, errorsUntilDisabl
   let stack: Stack;
   let juliet: TestClient;
   const clients: TestClient[] = [];
+  /** Every device token and registration secret handed out, to look for in the logs. */
+  const secrets: string[] = [SECRET];
 
   const connect = async (username: string, streamManagement = false) => {
     const c = await connectClient({
@@ -58,6 +60,7 @@ describe.each(servers)('push through %s', (_name, startServer, errorsUntilDisabl
       ]),
     );
     expect(fields.jid).toBe('push.localhost');
+    secrets.push(token, fields.secret as string);
     await c.enablePush({ jid: 'push.localhost', node: fields.node, secret: fields.secret });
     return { node: fields.node as string, secret: fields.secret as string };
   }
@@ -234,6 +237,13 @@ describe.each(servers)('push through %s', (_name, startServer, errorsUntilDisabl
       20_000,
     );
     expect(stack.running.component.reconnects).toBeGreaterThanOrEqual(1);
+  });
+
+  it('never writes secrets or device tokens to the log', async () => {
+    const { readFileSync } = await import('node:fs');
+    const logText = readFileSync(stack.logFile, 'utf8');
+    expect(logText).toContain('registered');
+    for (const s of secrets) expect(logText).not.toContain(s);
   });
 
   it('makes the server disable a registration whose device token is dead', async () => {
