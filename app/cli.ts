@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
-import { loadConfig } from './config.js';
+import { CLIENT_USAGE, runClientCommand } from '../relay-client/cli.js';
+import { type Config, loadConfig } from './config.js';
 import { AppError, ConfigError } from './errors.js';
 import { createLogger } from './log.js';
 import { readProviderFiles } from './providers.js';
@@ -7,15 +8,21 @@ import { start } from './start.js';
 
 const USAGE = `Usage: xmpp-push-relay <command> [options]
 
-Commands:
-  start --config FILE          run the push component and relay
+Server commands:
+  start --config FILE          run the push component and the relay (with its HTTP API)
+  relay --config FILE          run the relay and its HTTP API alone (no XMPP component)
   check-config --config FILE   validate a configuration file and the files it names
 
 Options:
   -c, --config FILE   configuration file (TOML); see config.example.toml
-  -h, --help          show this help`;
+  -h, --help          show this help
+
+${CLIENT_USAGE}`;
+
+const CLIENT_COMMANDS = new Set(['account', 'device', 'token', 'push']);
 
 export async function main(argv: string[]): Promise<number> {
+  if (argv[0] && CLIENT_COMMANDS.has(argv[0])) return runClientCommand(argv);
   let parsed: ReturnType<typeof parse>;
   try {
     parsed = parse(argv);
@@ -28,7 +35,7 @@ export async function main(argv: string[]): Promise<number> {
     console.log(USAGE);
     return help ? 0 : 2;
   }
-  if (!['start', 'check-config'].includes(command)) {
+  if (!['start', 'relay', 'check-config'].includes(command)) {
     console.error(`unknown command: ${command}\n\n${USAGE}`);
     return 2;
   }
@@ -43,7 +50,7 @@ export async function main(argv: string[]): Promise<number> {
       console.log(`${configPath}: OK`);
       return 0;
     }
-    return await run(config);
+    return await run(config, command === 'relay' ? 'relay' : 'start');
   } catch (err) {
     if (err instanceof ConfigError) {
       console.error(`${configPath}: ${err.problems.length} problem(s)`);
@@ -70,9 +77,9 @@ function parse(argv: string[]) {
   return { command: positionals[0], config: values.config, help: values.help };
 }
 
-async function run(config: Parameters<typeof start>[0]): Promise<number> {
+async function run(config: Config, mode: 'start' | 'relay'): Promise<number> {
   const log = createLogger(config.log.level);
-  const running = await start(config, log);
+  const running = await start(config, log, { mode });
   return new Promise<number>((resolve) => {
     const stop = async (code: number) => {
       process.off('SIGINT', onSignal);
@@ -86,7 +93,7 @@ async function run(config: Parameters<typeof start>[0]): Promise<number> {
     };
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
-    running.component.once('fatal', (err) => {
+    running.component?.once('fatal', (err) => {
       console.error(err.message);
       void stop(1);
     });

@@ -20,7 +20,7 @@ function problems(text: string, env: NodeJS.ProcessEnv = {}): string[] {
 describe('config', () => {
   it('fills safe defaults', () => {
     const c = parseConfig(minimal, '/etc/xpr', {});
-    expect(c.component.server).toBe('127.0.0.1:5347');
+    expect(c.component?.server).toBe('127.0.0.1:5347');
     expect(c.push).toMatchObject({ include_body: false, include_sender: false });
     expect(c.store.path).toBe('/var/lib/xmpp-push-relay');
     expect(c.apns).toBeUndefined();
@@ -55,11 +55,11 @@ describe('config', () => {
     const dir = mkdtempSync(join(tmpdir(), 'xpr-'));
     writeFileSync(join(dir, 'secret'), 'from-file\n');
     const noSecret = '[component]\njid = "push.example.org"\n';
-    expect(parseConfig(`${noSecret}secret_file = "secret"\n`, dir, {}).component.secret).toBe(
+    expect(parseConfig(`${noSecret}secret_file = "secret"\n`, dir, {}).component?.secret).toBe(
       'from-file',
     );
     expect(
-      parseConfig(noSecret, dir, { XMPP_PUSH_RELAY_SECRET: 'from-env' }).component.secret,
+      parseConfig(noSecret, dir, { XMPP_PUSH_RELAY_SECRET: 'from-env' }).component?.secret,
     ).toBe('from-env');
     expect(problems(noSecret)).toEqual([expect.stringMatching(/^component\.secret: required/)]);
     expect(problems(minimal, { XMPP_PUSH_RELAY_SECRET: 'x' })).toEqual([

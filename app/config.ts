@@ -32,13 +32,64 @@ const schema = z
           .default(65536)
           .describe('Publishes and commands larger than this are refused.'),
       })
-      .strict(),
+      .strict()
+      .optional()
+      .describe('The XEP-0114 component; required by `start`, unused by `relay`.'),
+    http: z
+      .object({
+        listen: hostPort.default('127.0.0.1:8080').describe('Address of the relay HTTP API.'),
+        trust_proxy: z
+          .boolean()
+          .default(false)
+          .describe('Take client addresses from X-Forwarded-For (behind a reverse proxy only).'),
+        body_limit_bytes: z.number().int().min(256).max(1_048_576).default(16_384),
+      })
+      .strict()
+      .prefault({}),
+    relay: z
+      .object({
+        token_ttl_days: z
+          .number()
+          .positive()
+          .default(30)
+          .describe('Lifetime of whitelist tokens made over HTTP.'),
+        messages_per_token_per_minute: z.number().int().min(1).default(60),
+        requests_per_account_per_minute: z.number().int().min(1).default(600),
+        requests_per_address_per_minute: z.number().int().min(1).default(1200),
+        misses_per_address_per_minute: z
+          .number()
+          .int()
+          .min(1)
+          .default(30)
+          .describe('Unknown tokens and failed logins per client address before 429.'),
+      })
+      .strict()
+      .prefault({}),
+    relays: z
+      .array(
+        z
+          .object({
+            name: z
+              .string()
+              .regex(/^[a-z0-9][a-z0-9_-]{0,31}$/, 'lowercase letters, digits, - and _')
+              .refine((n) => n !== 'local', '"local" is this relay'),
+            url: z.url({ protocol: /^https?$/ }).describe('Base URL of the remote relay API.'),
+          })
+          .strict(),
+      )
+      .default([])
+      .describe('Remote relays that registrations may name; nothing else is ever contacted.'),
     store: z
       .object({
         path: z
           .string()
           .default('/var/lib/xmpp-push-relay')
           .describe('Folder of the embedded SQLite store.'),
+        url: z
+          .string()
+          .regex(/^rediss?:\/\//, 'expected redis://… or rediss://…')
+          .optional()
+          .describe('Redis instead of SQLite, shared by several processes.'),
       })
       .strict()
       .default({ path: '/var/lib/xmpp-push-relay' }),
@@ -98,7 +149,8 @@ const schema = z
   .strict();
 
 export type RawConfig = z.infer<typeof schema>;
-export type Config = RawConfig & { component: { secret: string } };
+type ComponentConfig = NonNullable<RawConfig['component']> & { secret: string };
+export type Config = Omit<RawConfig, 'component'> & { component?: ComponentConfig };
 
 /** Parses and validates a TOML document; relative file paths resolve against `baseDir`. */
 export function parseConfig(text: string, baseDir: string, env = process.env): Config {
@@ -125,12 +177,16 @@ export function parseConfig(text: string, baseDir: string, env = process.env): C
     config.fcm.service_account_file = at(config.fcm.service_account_file);
     if (config.fcm.ca_file) config.fcm.ca_file = at(config.fcm.ca_file);
   }
+  const names = config.relays.map((r) => r.name);
+  const dupe = names.find((n, i) => names.indexOf(n) !== i);
+  if (dupe) throw new ConfigError([`relays: the name "${dupe}" is used twice`]);
+  if (!config.component) return { ...config, component: undefined };
   const secret = resolveSecret(config.component, at, env);
   return { ...config, component: { ...config.component, secret } };
 }
 
 function resolveSecret(
-  c: RawConfig['component'],
+  c: NonNullable<RawConfig['component']>,
   at: (p: string) => string,
   env: NodeJS.ProcessEnv,
 ): string {

@@ -1,44 +1,62 @@
+import type { FastifyInstance } from 'fastify';
 import type { Connection } from '../component/connection.js';
 import { createPushComponent } from '../component/index.js';
 import type { PublishOutcome } from '../component/publish.js';
 import { createDeliveryWorker } from '../relay/delivery.js';
+import { createHttpApi } from '../relay/http/server.js';
 import { createLocalRelay } from '../relay/local-relay.js';
 import type { Provider, ProviderName } from '../relay/provider.js';
 import type { Relay } from '../relay/relay.js';
-import { openSqliteStore } from '../store/sqlite/index.js';
+import { createRemoteRelay } from '../relay/remote-relay.js';
+import { createRelayService, type RelayService } from '../relay/service.js';
+import { openStore } from '../store/open.js';
 import type { Store } from '../store/types.js';
 import type { Config } from './config.js';
+import { ConfigError } from './errors.js';
 import type { Logger } from './log.js';
 import { createProviders } from './providers.js';
 
 export interface Running {
   store: Store;
-  component: Connection;
-  relay: Relay;
+  service: RelayService;
+  http: FastifyInstance;
+  /** The XMPP component; absent in `relay` mode. */
+  component?: Connection;
   stop(): Promise<void>;
 }
 
-/**
- * Wires one process: config → store → providers → delivery → relay → component, and starts
- * it. Resolves once started; the XMPP link keeps retrying in the background.
- */
 export interface StartOptions {
+  /** `start`: component + relay (the default); `relay`: the relay and its HTTP API alone. */
+  mode?: 'start' | 'relay';
   /** Replaces the providers built from `[apns]` and `[fcm]`. */
   providers?: Map<ProviderName, Provider>;
   /** Observes every publish's outcome. */
   onPublish?: (outcome: PublishOutcome) => void;
 }
 
+function splitHostPort(s: string): { host: string; port: number } {
+  const i = s.lastIndexOf(':');
+  return { host: s.slice(0, i), port: Number(s.slice(i + 1)) };
+}
+
+/**
+ * Wires one process: config → store → providers → delivery → relay (+ HTTP API) → component,
+ * and starts it. Resolves once listening; the XMPP link keeps retrying in the background.
+ */
 export async function start(
   config: Config,
   log: Logger,
   opts: StartOptions = {},
 ): Promise<Running> {
+  const mode = opts.mode ?? 'start';
+  if (mode === 'start' && !config.component) {
+    throw new ConfigError(['component: required by `start` (run `relay` for the relay alone)']);
+  }
   const providers = opts.providers ?? createProviders(config, log);
   if (providers.size === 0) {
-    log.warn('neither [apns] nor [fcm] is configured: registrations will be refused');
+    log.warn('neither [apns] nor [fcm] is configured: nothing can be delivered');
   }
-  const store = openSqliteStore(config.store.path);
+  const store = await openStore(config.store);
   const delivery = createDeliveryWorker({
     store,
     providers,
@@ -47,38 +65,63 @@ export async function start(
     retryInitialMs: config.push.retry_initial_ms,
     retryMaxMs: config.push.retry_max_ms,
   });
-  const relay = createLocalRelay({
+  const service = createRelayService({
     store,
     providers: [...providers.keys()],
+    tokenTtlMs: config.relay.token_ttl_days * 86_400_000,
     ratePerMinute: config.push.rate_per_minute,
     onEnqueued: () => delivery.wake(),
-    log: log.child({ part: 'relay' }),
   });
-  const component = createPushComponent({
-    jid: config.component.jid,
-    secret: config.component.secret,
-    server: config.component.server,
-    reconnectInitialMs: config.component.reconnect_initial_ms,
-    reconnectMaxMs: config.component.reconnect_max_ms,
-    maxStanzaBytes: config.component.max_stanza_bytes,
-    push: {
-      includeSender: config.push.include_sender,
-      includeBody: config.push.include_body,
-      priority: config.push.priority,
-    },
+  const http = createHttpApi({
+    service,
     store,
-    relays: new Map([['local', relay]]),
-    log,
-    onPublish: opts.onPublish,
+    log: log.child({ part: 'http' }),
+    bodyLimit: config.http.body_limit_bytes,
+    trustProxy: config.http.trust_proxy,
+    limits: {
+      messagesPerTokenPerMinute: config.relay.messages_per_token_per_minute,
+      requestsPerAccountPerMinute: config.relay.requests_per_account_per_minute,
+      requestsPerAddressPerMinute: config.relay.requests_per_address_per_minute,
+      missesPerAddressPerMinute: config.relay.misses_per_address_per_minute,
+    },
+    pubsubJid: mode === 'start' ? config.component?.jid : undefined,
   });
+  const relays = new Map<string, Relay>([['local', createLocalRelay(service)]]);
+  for (const r of config.relays) relays.set(r.name, createRemoteRelay({ ...r, log }));
+
+  const c = mode === 'start' ? config.component : undefined;
+  const component =
+    c &&
+    createPushComponent({
+      jid: c.jid,
+      secret: c.secret,
+      server: c.server,
+      reconnectInitialMs: c.reconnect_initial_ms,
+      reconnectMaxMs: c.reconnect_max_ms,
+      maxStanzaBytes: c.max_stanza_bytes,
+      push: {
+        includeSender: config.push.include_sender,
+        includeBody: config.push.include_body,
+        priority: config.push.priority,
+      },
+      store,
+      relays,
+      log,
+      onPublish: opts.onPublish,
+    });
+
+  await http.listen(splitHostPort(config.http.listen));
+  log.info({ listen: config.http.listen }, 'relay HTTP API listening');
   delivery.start();
-  component.start();
+  component?.start();
   return {
     store,
+    service,
+    http,
     component,
-    relay,
     async stop() {
-      await component.stop();
+      await component?.stop();
+      await http.close();
       await delivery.stop();
       await Promise.all([...providers.values()].map((p) => p.close()));
       await store.close();

@@ -35,6 +35,8 @@ export interface FieldSpec {
   required?: boolean;
   value?: string;
   desc?: string;
+  /** Choices of a list-single field. */
+  options?: readonly string[];
 }
 
 export function buildForm(
@@ -54,6 +56,7 @@ export function buildForm(
         f.desc ? xml('desc', {}, f.desc) : undefined,
         f.required ? xml('required') : undefined,
         f.value !== undefined ? xml('value', {}, f.value) : undefined,
+        ...(f.options ?? []).map((v) => xml('option', {}, xml('value', {}, v))),
       ),
     ),
   );

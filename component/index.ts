@@ -28,10 +28,15 @@ export interface PushComponentOptions {
 export function createPushComponent(o: PushComponentOptions): Connection {
   const log = o.log.child({ part: 'component' });
   const connection = createConnection({ ...o, log });
-  const local = o.relays.get('local');
-  if (!local) throw new Error('the local relay is required');
-  const registrar = createRegistrar({ store: o.store, relay: local, log });
-  const adhoc = adhocRoute(registerCommands({ registrar, providers: local.providers, jid: o.jid }));
+  const registrar = createRegistrar({ store: o.store, relays: o.relays, log });
+  const adhoc = adhocRoute(
+    registerCommands({
+      registrar,
+      providers: o.relays.get('local')?.providers ?? [],
+      relays: [...o.relays.keys()],
+      jid: o.jid,
+    }),
+  );
   const publish = publishRoute({
     store: o.store,
     relays: o.relays,

@@ -33,7 +33,7 @@ describe('XEP-0357 publish', () => {
 
   beforeEach(async () => {
     ({ store, relay } = memoryKit());
-    const registrar = createRegistrar({ store, relay, log });
+    const registrar = createRegistrar({ store, relays: new Map([['local', relay]]), log });
     ({ node, secret } = await registrar.register({
       jid: 'romeo@localhost',
       provider: 'apns',
@@ -127,7 +127,7 @@ describe('XEP-0357 publish', () => {
 
   it('answers item-not-found once the device is dead, so the server disables push', async () => {
     const reg = await store.registrations.get(node);
-    const tokenRecord = await store.devices.getToken(
+    const tokenRecord = await store.tokens.getByHash(
       (await import('../relay/tokens.js')).hashSecret(reg?.token ?? ''),
     );
     await store.devices.recordError(tokenRecord?.deviceId ?? '', 'Unregistered', Date.now(), true);
@@ -159,7 +159,7 @@ describe('XEP-0357 publish', () => {
 describe('XEP-0357 publish for a room registration', () => {
   it('accepts publishes only from the room service domain', async () => {
     const { store, relay } = memoryKit();
-    const registrar = createRegistrar({ store, relay, log });
+    const registrar = createRegistrar({ store, relays: new Map([['local', relay]]), log });
     const { node, secret } = await registrar.register({
       jid: 'romeo@localhost',
       provider: 'fcm',

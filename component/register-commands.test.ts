@@ -34,9 +34,14 @@ describe('ad-hoc registration (p2-compatible)', () => {
 
   beforeEach(() => {
     ({ store, relay } = memoryKit());
-    const registrar = createRegistrar({ store, relay, log });
+    const registrar = createRegistrar({ store, relays: new Map([['local', relay]]), log });
     route = adhocRoute(
-      registerCommands({ registrar, providers: ['apns', 'fcm'], jid: 'push.localhost' }),
+      registerCommands({
+        registrar,
+        providers: ['apns', 'fcm'],
+        relays: ['local'],
+        jid: 'push.localhost',
+      }),
     ).route;
   });
   afterEach(() => store.close());

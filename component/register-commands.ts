@@ -1,20 +1,16 @@
 // Registration commands compatible with the p2 app server used by Conversations:
 // register-push-{apns,fcm} / unregister-push-{apns,fcm} (XEP-0050 + XEP-0004).
 import { xml } from '@xmpp/component';
+import { DEVICE_TOKEN_FORMAT, PROVIDER_NAMES } from '../relay/device-tokens.js';
 import type { ProviderName } from '../relay/provider.js';
 import type { Command } from './adhoc.js';
-import { buildForm, type FormValues, single } from './forms.js';
+import { buildForm, type FieldSpec, type FormValues, single } from './forms.js';
 import { bareJid, parseJid } from './jid.js';
 import { NS_COMMANDS } from './ns.js';
 import type { Registrar } from './registrar.js';
 import { StanzaError } from './stanza-error.js';
 
-const TOKEN_FORMAT: Record<ProviderName, RegExp> = {
-  apns: /^(?:[0-9a-fA-F]{2}){16,100}$/,
-  fcm: /^[A-Za-z0-9_:.-]{16,4096}$/,
-};
 const DEVICE_ID = /^[\x21-\x7e]{1,128}$/;
-const NAMES: Record<ProviderName, string> = { apns: 'APNs', fcm: 'FCM' };
 
 function badPayload(text: string): StanzaError {
   return new StanzaError('bad-request', text, xml('bad-payload', { xmlns: NS_COMMANDS }));
@@ -43,37 +39,85 @@ function parseCommon(from: string, form: FormValues): Parsed | StanzaError {
   return { jid: bareJid(requester), deviceId, muc };
 }
 
+type Kind = ProviderName | 'relay';
+type Target =
+  | { provider: ProviderName; deviceToken: string }
+  | { provider: 'relay'; relay: string; token: string };
+
+const WHITELIST_TOKEN = /^[0-9a-f]{40}$/i;
+
+/** The fields that say where pushes go, per kind of registration. */
+function targetFields(kind: Kind, relays: readonly string[]): FieldSpec[] {
+  if (kind !== 'relay') {
+    return [
+      {
+        var: 'token',
+        type: 'text-single',
+        label: `${PROVIDER_NAMES[kind]} device token`,
+        required: true,
+      },
+    ];
+  }
+  return [
+    {
+      var: 'relay',
+      type: 'list-single',
+      label: 'Relay holding the token',
+      required: true,
+      options: relays,
+    },
+    { var: 'token', type: 'text-single', label: 'Whitelist token at that relay', required: true },
+  ];
+}
+
+function parseTarget(
+  kind: Kind,
+  form: FormValues,
+  relays: readonly string[],
+): Target | StanzaError {
+  const token = single(form, 'token');
+  if (!token) return badPayload('missing field token');
+  if (kind !== 'relay') {
+    if (!DEVICE_TOKEN_FORMAT[kind].test(token)) {
+      return badPayload(`token is not a valid ${PROVIDER_NAMES[kind]} device token`);
+    }
+    return { provider: kind, deviceToken: token };
+  }
+  const relay = single(form, 'relay') ?? 'local';
+  if (!relays.includes(relay))
+    return badPayload(`unknown relay; this component knows: ${relays.join(', ')}`);
+  if (!WHITELIST_TOKEN.test(token))
+    return badPayload('token must be a whitelist token (40 hex digits)');
+  return { provider: 'relay', relay, token: token.toLowerCase() };
+}
+
+const TITLES: Record<Kind, string> = { ...PROVIDER_NAMES, relay: 'a relay token' };
+
 export function registerCommands(o: {
   registrar: Registrar;
   providers: readonly ProviderName[];
+  /** Relay names a registration may name (`local` and the configured `[[relays]]`). */
+  relays: readonly string[];
   /** The component's JID, returned as the push service to enable. */
   jid: string;
 }): Command[] {
-  const { registrar, providers } = o;
-  return providers.flatMap((provider): Command[] => [
+  const kinds: Kind[] = [...o.providers, 'relay'];
+  return kinds.flatMap((kind): Command[] => [
     {
-      node: `register-push-${provider}`,
-      name: `Register a device for ${NAMES[provider]} push`,
+      node: `register-push-${kind}`,
+      name: `Register a device for push through ${TITLES[kind]}`,
       instructions: 'Returns the node and secret to enable push (XEP-0357) on your server.',
       fields: [
-        {
-          var: 'token',
-          type: 'text-single',
-          label: `${NAMES[provider]} device token`,
-          required: true,
-        },
+        ...targetFields(kind, o.relays),
         { var: 'device-id', type: 'text-single', label: 'Device identifier', required: true },
         { var: 'muc', type: 'jid-single', label: 'Room (optional)' },
       ],
       async run(from, form) {
         const common = parseCommon(from, form);
         if (common instanceof StanzaError) return common;
-        const deviceToken = single(form, 'token');
-        if (!deviceToken) return badPayload('missing field token');
-        if (!TOKEN_FORMAT[provider].test(deviceToken)) {
-          return badPayload(`token is not a valid ${NAMES[provider]} device token`);
-        }
-        const { node, secret } = await registrar.register({ ...common, provider, deviceToken });
+        const target = parseTarget(kind, form, o.relays);
+        if (target instanceof StanzaError) return target;
+        const { node, secret } = await o.registrar.register({ ...common, ...target });
         return buildForm('result', [
           { var: 'jid', type: 'jid-single', value: o.jid },
           { var: 'node', type: 'text-single', value: node },
@@ -82,8 +126,8 @@ export function registerCommands(o: {
       },
     },
     {
-      node: `unregister-push-${provider}`,
-      name: `Unregister a device from ${NAMES[provider]} push`,
+      node: `unregister-push-${kind}`,
+      name: `Unregister a device from push through ${TITLES[kind]}`,
       fields: [
         { var: 'device-id', type: 'text-single', label: 'Device identifier', required: true },
         { var: 'muc', type: 'jid-single', label: 'Room (optional)' },
@@ -91,7 +135,7 @@ export function registerCommands(o: {
       async run(from, form) {
         const common = parseCommon(from, form);
         if (common instanceof StanzaError) return common;
-        const removed = await registrar.unregister({ ...common, provider });
+        const removed = await o.registrar.unregister({ ...common, provider: kind });
         if (!removed) return new StanzaError('item-not-found', 'no registration for this device');
         return buildForm('result', [{ var: 'removed', type: 'boolean', value: '1' }]);
       },

@@ -3,38 +3,60 @@ import type { Logger } from '../app/log.js';
 import type { ProviderName } from '../relay/provider.js';
 import type { Relay } from '../relay/relay.js';
 import { hashSecret, newSecret } from '../relay/tokens.js';
-import type { Store } from '../store/types.js';
+import type { Registration, Store } from '../store/types.js';
 
-export interface RegisterInput {
+interface Common {
   /** Bare JID of the requesting user. */
   jid: string;
-  provider: ProviderName;
-  deviceToken: string;
   deviceId: string;
   muc?: string;
 }
 
+/** A device of this relay's APNs/FCM, or a whitelist token held by a relay (`local` or remote). */
+export type RegisterInput = Common &
+  (
+    | { provider: ProviderName; deviceToken: string }
+    | { provider: 'relay'; relay: string; token: string }
+  );
+
 export interface Registrar {
   register(input: RegisterInput): Promise<{ node: string; secret: string }>;
   /** Removes the device's registrations (and the device); false when there were none. */
-  unregister(input: Omit<RegisterInput, 'deviceToken'>): Promise<boolean>;
+  unregister(input: Common & { provider: Registration['provider'] }): Promise<boolean>;
 }
 
 /**
- * Turns an ad-hoc registration into a relay device + whitelist token and a XEP-0357 node and
- * secret. The node is random (unguessable), the secret has 160 random bits and is stored only
- * as a hash. Registering the same device again replaces the previous registration.
+ * Turns an ad-hoc registration into a XEP-0357 node and secret bound to a relay token. The node
+ * is random (unguessable), the secret has 160 random bits and is stored only as a hash.
+ * Registering the same device again replaces the previous registration and revokes its token.
  */
-export function createRegistrar(o: { store: Store; relay: Relay; log: Logger }): Registrar {
+export function createRegistrar(o: {
+  store: Store;
+  relays: ReadonlyMap<string, Relay>;
+  log: Logger;
+}): Registrar {
+  const local = o.relays.get('local');
+  if (!local) throw new Error('the local relay is required');
+  const revoke = (regs: Registration[]) =>
+    Promise.all(regs.map((r) => o.relays.get(r.relay)?.revoke(r.token)));
+
   return {
     async register(input) {
-      const { token } = await o.relay.registerDevice({
-        owner: input.jid,
-        provider: input.provider,
-        deviceId: input.deviceId,
-        deviceToken: input.deviceToken,
-        tokenName: input.muc ? `xmpp:${input.muc}` : 'xmpp',
-      });
+      const target =
+        input.provider === 'relay'
+          ? { relay: input.relay, token: input.token }
+          : {
+              relay: 'local',
+              token: (
+                await local.registerDevice({
+                  owner: input.jid,
+                  provider: input.provider,
+                  deviceId: input.deviceId,
+                  deviceToken: input.deviceToken,
+                  tokenName: input.muc ? `xmpp:${input.muc}` : 'xmpp',
+                })
+              ).token,
+            };
       const node = randomBytes(16).toString('base64url');
       const secret = newSecret(20);
       const { replaced } = await o.store.registrations.put({
@@ -44,30 +66,33 @@ export function createRegistrar(o: { store: Store; relay: Relay; log: Logger }):
         muc: input.muc,
         provider: input.provider,
         deviceId: input.deviceId,
-        relay: 'local',
-        token,
+        ...target,
         createdAt: Date.now(),
       });
+      await revoke(replaced);
       o.log.info(
-        { jid: input.jid, provider: input.provider, muc: input.muc, replaced: replaced.length },
+        {
+          jid: input.jid,
+          provider: input.provider,
+          relay: target.relay,
+          replaced: replaced.length,
+        },
         'registered',
       );
       return { node, secret };
     },
     async unregister(input) {
-      const removed = await o.store.registrations.remove({
-        owner: input.jid,
-        provider: input.provider,
-        deviceId: input.deviceId,
-        muc: input.muc,
-      });
-      const others = await o.store.registrations.listByJid(input.jid);
-      const deviceStillUsed = others.some(
-        (r) => r.provider === input.provider && r.deviceId === input.deviceId,
-      );
-      const deviceRemoved = deviceStillUsed
-        ? false
-        : await o.relay.removeDevice(input.jid, input.provider, input.deviceId);
+      const removed = await o.store.registrations.remove(input);
+      await revoke(removed);
+      let deviceRemoved = false;
+      if (input.provider !== 'relay') {
+        const others = await o.store.registrations.listByJid(input.jid);
+        const stillUsed = others.some(
+          (r) => r.provider === input.provider && r.deviceId === input.deviceId,
+        );
+        if (!stillUsed)
+          deviceRemoved = await local.removeDevice(input.jid, input.provider, input.deviceId);
+      }
       o.log.info(
         { jid: input.jid, provider: input.provider, removed: removed.length },
         'unregistered',

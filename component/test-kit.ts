@@ -4,6 +4,7 @@ import type { Element } from '@xmpp/component';
 import { createLogger } from '../app/log.js';
 import { createLocalRelay } from '../relay/local-relay.js';
 import type { Relay } from '../relay/relay.js';
+import { createRelayService } from '../relay/service.js';
 import { openSqliteStore } from '../store/sqlite/index.js';
 import type { Store } from '../store/types.js';
 import { type IqRoute, runRoute } from './iq-router.js';
@@ -19,13 +20,15 @@ export function parse(xml: string): Element {
 
 export function memoryKit(): { store: Store; relay: Relay } {
   const store = openSqliteStore(':memory:');
-  const relay = createLocalRelay({
-    store,
-    providers: ['apns', 'fcm'],
-    ratePerMinute: 60_000,
-    onEnqueued: () => undefined,
-    log,
-  });
+  const relay = createLocalRelay(
+    createRelayService({
+      store,
+      providers: ['apns', 'fcm'],
+      tokenTtlMs: 86_400_000,
+      ratePerMinute: 60_000,
+      onEnqueued: () => undefined,
+    }),
+  );
   return { store, relay };
 }
 

@@ -21,6 +21,15 @@ function scripted(results: SendResult[]): Provider & { sent: PushMessage[] } {
   };
 }
 
+async function addDevice(store: Store) {
+  const account = await store.accounts.create({ username: 'romeo' }, 0);
+  if (account === 'conflict') throw new Error('conflict');
+  return store.devices.upsert(
+    { owner: account.id, provider: 'apns', deviceId: 'd', deviceToken: 'tok' },
+    0,
+  );
+}
+
 async function until(check: () => Promise<boolean>, ms = 5000) {
   const end = Date.now() + ms;
   while (!(await check())) {
@@ -49,10 +58,7 @@ describe('delivery worker', () => {
       retryMaxMs: 20,
       pollMs: 10,
     });
-    const device = await store.devices.upsert(
-      { owner: 'romeo@localhost', provider: 'apns', deviceId: 'd', deviceToken: 'tok' },
-      Date.now(),
-    );
+    const device = await addDevice(store);
     await store.queue.enqueue(device.id, JSON.stringify({ priority: 'high' }), 0, Date.now());
     worker.start();
     return { provider, device };
@@ -101,10 +107,7 @@ describe('delivery worker', () => {
 
   it('keeps a job whose worker died; it is delivered once its lease expires', async () => {
     store = openSqliteStore(':memory:');
-    const device = await store.devices.upsert(
-      { owner: 'o', provider: 'apns', deviceId: 'd', deviceToken: 'tok' },
-      0,
-    );
+    const device = await addDevice(store);
     await store.queue.enqueue(device.id, '{"priority":"low"}', 0, 0);
     // a worker claims the job and "crashes" before answering:
     expect(await store.queue.claim(10, 1, 1000)).toHaveLength(1);
@@ -115,10 +118,7 @@ describe('delivery worker', () => {
 
   it('spaces pushes to one device by the rate limit instead of refusing them', async () => {
     store = openSqliteStore(':memory:');
-    const d = await store.devices.upsert(
-      { owner: 'o', provider: 'apns', deviceId: 'd', deviceToken: 'tok' },
-      0,
-    );
+    const d = await addDevice(store);
     expect(await store.queue.enqueue(d.id, 'a', 1000, 0)).toBe('queued');
     expect(await store.queue.enqueue(d.id, 'b', 1000, 1)).toBe('coalesced');
     const [first] = await store.queue.claim(10, 2, 100);

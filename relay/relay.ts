@@ -9,8 +9,8 @@ export interface Relay {
   /** Providers this relay can deliver through. */
   readonly providers: readonly ProviderName[];
   /**
-   * Adds a device for `owner` (or replaces the token of the same owner/provider/deviceId) and
-   * returns a new whitelist token that pushes to it.
+   * Adds a device for the XMPP user `owner` (bare JID), or replaces the token of the same
+   * owner/provider/deviceId, and returns a new whitelist token that pushes to it alone.
    */
   registerDevice(device: {
     owner: string;
@@ -26,6 +26,8 @@ export interface Relay {
    * expired or revoked, or its device is dead. Throws when the relay cannot answer now.
    */
   push(token: string, notification: Notification): Promise<PushOutcome>;
+  /** Revokes a token this component obtained (a replaced registration's); unknown is fine. */
+  revoke(token: string): Promise<void>;
 }
 
 export type PushOutcome = 'queued' | 'coalesced' | 'gone';

@@ -1,12 +1,14 @@
 // Runs our process the way an admin does: a config.toml on disk, `start()` as the CLI calls it,
 // the real APNs/FCM code paths pointed at the fake servers.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { loadConfig } from '../app/config.js';
 import { createLogger } from '../app/log.js';
 import { type Running, start } from '../app/start.js';
+import type { Connection } from '../component/connection.js';
 import type { PublishOutcome } from '../component/publish.js';
 import { type FakeApns, testApnsKey } from './fakes/apns-server.js';
 import type { FakeFcm } from './fakes/fcm-server.js';
@@ -14,8 +16,9 @@ import type { FakeFcm } from './fakes/fcm-server.js';
 export const TOPIC = 'org.example.pushtest';
 
 export interface StackOptions {
-  componentPort: number;
-  componentSecret: string;
+  /** The XMPP server's component port; without it the process runs in `relay` mode. */
+  componentPort?: number;
+  componentSecret?: string;
   apns: FakeApns;
   fcm: FakeFcm;
   /** Reuse a store folder (restart tests). */
@@ -25,6 +28,10 @@ export interface StackOptions {
 
 export interface Stack {
   running: Running;
+  /** The XMPP link (absent in relay mode). */
+  component?: Connection;
+  /** Base URL of the relay HTTP API. */
+  httpUrl: string;
   dir: string;
   logFile: string;
   /** Every publish outcome, in order. */
@@ -42,18 +49,25 @@ export function writeConfig(o: StackOptions, dir: string): string {
   writeFileSync(join(dir, 'apns-ca.pem'), o.apns.ca);
   writeFileSync(join(dir, 'fcm-ca.pem'), o.fcm.ca);
   writeFileSync(join(dir, 'service-account.json'), JSON.stringify(o.fcm.serviceAccount));
-  const path = join(dir, 'config.toml');
-  writeFileSync(
-    path,
-    `[component]
+  const component =
+    o.componentPort === undefined
+      ? ''
+      : `[component]
 jid = "push.localhost"
 secret = "${o.componentSecret}"
 server = "127.0.0.1:${o.componentPort}"
 reconnect_initial_ms = 100
 reconnect_max_ms = 1000
 
-[store]
+`;
+  const path = join(dir, 'config.toml');
+  writeFileSync(
+    path,
+    `${component}[store]
 path = "store"
+
+[http]
+listen = "127.0.0.1:0"
 
 [push]
 retry_initial_ms = 50
@@ -91,14 +105,19 @@ export async function startStack(o: StackOptions): Promise<Stack> {
   const publishes: PublishOutcome[] = [];
   const waiters: Array<() => void> = [];
   const running = await start(config, log, {
+    mode: o.componentPort === undefined ? 'relay' : 'start',
     onPublish: (outcome) => {
       publishes.push(outcome);
       for (const w of waiters.splice(0)) w();
     },
   });
-  await running.component.waitOnline();
+  const component = running.component;
+  await component?.waitOnline();
+  const { port } = running.http.server.address() as AddressInfo;
   const stack: Stack = {
     running,
+    component,
+    httpUrl: `http://127.0.0.1:${port}`,
     dir,
     logFile,
     publishes,

@@ -1,14 +1,15 @@
-import { randomBytes } from 'node:crypto';
+// SQLite devices: upsert by owner/provider/deviceId, owner-checked updates, delivery stats.
 import type { Database } from 'better-sqlite3';
 import type { ProviderName } from '../../relay/provider.js';
-import type { Device, DeviceKey, DeviceStore, TokenRecord } from '../types.js';
+import type { Device, DeviceStore } from '../types.js';
 
-interface DeviceRow {
-  id: string;
-  owner: string;
+interface Row {
+  id: number;
+  owner: number;
   provider: ProviderName;
   device_id: string;
   device_token: string;
+  name: string | null;
   active: number;
   created_at: number;
   last_success_at: number | null;
@@ -18,13 +19,14 @@ interface DeviceRow {
   error_count: number;
 }
 
-function toDevice(r: DeviceRow): Device {
+function toDevice(r: Row): Device {
   return {
-    id: r.id,
-    owner: r.owner,
+    id: String(r.id),
+    owner: String(r.owner),
     provider: r.provider,
     deviceId: r.device_id,
     deviceToken: r.device_token,
+    name: r.name ?? undefined,
     active: r.active === 1,
     createdAt: r.created_at,
     lastSuccessAt: r.last_success_at ?? undefined,
@@ -35,23 +37,28 @@ function toDevice(r: DeviceRow): Device {
   };
 }
 
+const one = (row: unknown) => (row ? toDevice(row as Row) : undefined);
+
 export function sqliteDevices(db: Database): DeviceStore {
+  // A missing name keeps the one the device has.
   const upsert = db.prepare(
-    `INSERT INTO devices (id, owner, provider, device_id, device_token, created_at)
-     VALUES (@id, @owner, @provider, @deviceId, @deviceToken, @now)
+    `INSERT INTO devices (owner, provider, device_id, device_token, name, created_at)
+     VALUES (@owner, @provider, @deviceId, @deviceToken, @name, @now)
      ON CONFLICT (owner, provider, device_id) DO UPDATE
-       SET device_token = excluded.device_token, active = 1
+       SET device_token = excluded.device_token, name = coalesce(excluded.name, name), active = 1
      RETURNING *`,
   );
   const byId = db.prepare('SELECT * FROM devices WHERE id = ?');
-  const remove = db.prepare(
-    'DELETE FROM devices WHERE owner = @owner AND provider = @provider AND device_id = @deviceId RETURNING *',
+  const byOwner = db.prepare(
+    'SELECT * FROM devices WHERE owner = @owner AND (@provider IS NULL OR provider = @provider) ORDER BY id',
   );
-  const addToken = db.prepare(
-    `INSERT INTO tokens (hash, device_id, name, created_at, expires_at)
-     VALUES (@hash, @deviceId, @name, @createdAt, @expiresAt)`,
+  const update = db.prepare(
+    `UPDATE devices SET name = coalesce(@name, name), device_token = coalesce(@deviceToken, device_token),
+       active = coalesce(@active, active)
+     WHERE id = @id AND owner = @owner
+     RETURNING *`,
   );
-  const getToken = db.prepare('SELECT * FROM tokens WHERE hash = ?');
+  const remove = db.prepare('DELETE FROM devices WHERE id = ? RETURNING *');
   const success = db.prepare(
     'UPDATE devices SET last_success_at = ?, success_count = success_count + 1 WHERE id = ?',
   );
@@ -62,32 +69,29 @@ export function sqliteDevices(db: Database): DeviceStore {
   );
 
   return {
-    async upsert(d: DeviceKey & { deviceToken: string }, now: number) {
-      const id = randomBytes(12).toString('base64url');
-      return toDevice(upsert.get({ ...d, id, now }) as DeviceRow);
+    async upsert(d, now) {
+      return toDevice(upsert.get({ ...d, name: d.name ?? null, now }) as Row);
     },
     async get(id) {
-      const row = byId.get(id) as DeviceRow | undefined;
-      return row && toDevice(row);
+      return one(byId.get(id));
     },
-    async remove(key) {
-      const row = remove.get(key) as DeviceRow | undefined;
-      return row && toDevice(row);
+    async listByOwner(owner, provider) {
+      return (byOwner.all({ owner, provider: provider ?? null }) as Row[]).map(toDevice);
     },
-    async addToken(hash, r: TokenRecord) {
-      addToken.run({ hash, ...r, expiresAt: r.expiresAt ?? null });
+    async update(id, owner, c) {
+      const active = c.active === undefined ? null : c.active ? 1 : 0;
+      return one(
+        update.get({
+          id,
+          owner,
+          name: c.name ?? null,
+          deviceToken: c.deviceToken ?? null,
+          active,
+        }),
+      );
     },
-    async getToken(hash) {
-      const row = getToken.get(hash) as
-        | { device_id: string; name: string; created_at: number; expires_at: number | null }
-        | undefined;
-      if (!row) return undefined;
-      return {
-        deviceId: row.device_id,
-        name: row.name,
-        createdAt: row.created_at,
-        expiresAt: row.expires_at ?? undefined,
-      };
+    async remove(id) {
+      return one(remove.get(id));
     },
     async recordSuccess(id, now) {
       success.run(now, id);

@@ -1,11 +1,15 @@
+// The embedded store: one SQLite file in a folder (or in memory), for a single process.
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import type { Store } from '../types.js';
+import { sqliteAccounts } from './accounts.js';
 import { sqliteDevices } from './devices.js';
+import { memoryLimiter } from './limiter.js';
 import { sqliteQueue } from './queue.js';
 import { sqliteRegistrations } from './registrations.js';
 import { migrate } from './schema.js';
+import { sqliteTokens } from './tokens.js';
 
 /** The embedded store: one SQLite file in `dir` (or in memory for `:memory:`). */
 export function openSqliteStore(dir: string): Store {
@@ -15,16 +19,24 @@ export function openSqliteStore(dir: string): Store {
     file = join(dir, 'relay.sqlite');
   }
   const db = new Database(file);
-  db.pragma('journal_mode = WAL');
-  // NORMAL in WAL mode survives a process crash; only a power loss may drop the last commits.
-  db.pragma('synchronous = NORMAL');
-  db.pragma('foreign_keys = ON');
-  db.pragma('busy_timeout = 5000');
-  migrate(db);
+  try {
+    db.pragma('journal_mode = WAL');
+    // NORMAL in WAL mode survives a process crash; only a power loss may drop the last commits.
+    db.pragma('synchronous = NORMAL');
+    db.pragma('foreign_keys = ON');
+    db.pragma('busy_timeout = 5000');
+    migrate(db);
+  } catch (err) {
+    db.close();
+    throw err;
+  }
   return {
+    accounts: sqliteAccounts(db),
     registrations: sqliteRegistrations(db),
     devices: sqliteDevices(db),
+    tokens: sqliteTokens(db),
     queue: sqliteQueue(db),
+    limiter: memoryLimiter,
     async ping() {
       db.prepare('SELECT 1').get();
     },

@@ -1,3 +1,4 @@
+// SQLite XEP-0357 registrations: node → relay token, one per jid/provider/deviceId/muc.
 import type { Database } from 'better-sqlite3';
 import type { ProviderName } from '../../relay/provider.js';
 import type { Registration, RegistrationStore } from '../types.js';
@@ -37,7 +38,7 @@ export function sqliteRegistrations(db: Database): RegistrationStore {
   );
   const removeDevice = db.prepare(
     `DELETE FROM registrations
-     WHERE jid = @owner AND provider = @provider AND device_id = @deviceId
+     WHERE jid = @jid AND provider = @provider AND device_id = @deviceId
        AND (@muc IS NULL OR muc = @muc)
      RETURNING *`,
   );
@@ -45,7 +46,7 @@ export function sqliteRegistrations(db: Database): RegistrationStore {
     `INSERT INTO registrations (node, secret_hash, jid, muc, provider, device_id, relay, token, created_at)
      VALUES (@node, @secretHash, @jid, @muc, @provider, @deviceId, @relay, @token, @createdAt)`,
   );
-  const byJid = db.prepare('SELECT * FROM registrations WHERE jid = ? ORDER BY created_at');
+  const byJid = db.prepare('SELECT * FROM registrations WHERE jid = ? ORDER BY created_at, node');
 
   const put = db.transaction((reg: Registration) => {
     const row = { ...reg, muc: reg.muc ?? '' };

@@ -1,0 +1,44 @@
+// POST /api/v1/accounts/ (create, or log in with an existing username) and DELETE.
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import { fail, invalid } from './replies.js';
+import type { Api } from './server.js';
+
+const body = z
+  .object({
+    // Django's username rule; ':' is left out so XMPP accounts (xmpp:…) cannot be claimed.
+    username: z.string().regex(/^[\w.@+-]{1,150}$/, 'letters, digits and @/./+/-/_ only (1-150)'),
+    password: z.string().min(8, 'at least 8 characters').max(1024),
+    email: z.union([z.email(), z.literal('')]).optional(),
+  })
+  .strict();
+
+export function accountRoutes(app: FastifyInstance, api: Api): void {
+  app.post('/api/v1/accounts/', async (req, reply) => {
+    const parsed = body.safeParse(req.body);
+    if (!parsed.success) return invalid(reply, parsed.error);
+    if (await api.blocked(req, reply)) return reply;
+    const { username, password, email } = parsed.data;
+    const result = await api.service.login(username, password, email || undefined);
+    if (typeof result === 'string') {
+      if (await api.miss(req, reply)) return reply;
+      return fail(reply, 401, 'Wrong password for this username.');
+    }
+    const { account, apiKey, created } = result;
+    return reply.code(created ? 201 : 200).send({
+      id: Number(account.id),
+      username: account.username,
+      email: account.email ?? '',
+      token: apiKey,
+    });
+  });
+
+  app.delete<{ Params: { id: string } }>('/api/v1/accounts/:id/', async (req, reply) => {
+    const account = await api.authenticate(req, reply);
+    if (!account) return reply;
+    if (req.params.id !== account.id)
+      return fail(reply, 403, 'You can only delete your own account.');
+    await api.service.deleteAccount(account);
+    return reply.code(204).send();
+  });
+}

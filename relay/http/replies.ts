@@ -1,0 +1,46 @@
+// DRF-style JSON errors and the ChatSecure-compatible shapes of the relay API.
+import type { FastifyReply } from 'fastify';
+import type { z } from 'zod';
+import type { Device, TokenRecord } from '../../store/types.js';
+
+export function fail(reply: FastifyReply, status: number, detail: string, retryAfterMs?: number) {
+  if (retryAfterMs !== undefined)
+    reply.header('retry-after', Math.max(1, Math.ceil(retryAfterMs / 1000)));
+  return reply.code(status).send({ detail });
+}
+
+/** 400 with `{field: [messages]}`, as Django REST framework answers invalid input. */
+export function invalid(reply: FastifyReply, error: z.ZodError) {
+  const body: Record<string, string[]> = {};
+  for (const issue of error.issues) {
+    const key = issue.path.length > 0 ? issue.path.join('.') : 'non_field_errors';
+    body[key] ??= [];
+    body[key].push(issue.message);
+  }
+  return reply.code(400).send(body);
+}
+
+const iso = (ms: number | undefined) => (ms === undefined ? null : new Date(ms).toISOString());
+
+export function deviceJson(d: Device) {
+  return {
+    id: Number(d.id),
+    name: d.name ?? null,
+    active: d.active,
+    registration_id: d.deviceToken,
+    device_id: d.deviceId.startsWith('token:') ? null : d.deviceId,
+    date_created: iso(d.createdAt),
+  };
+}
+
+export function tokenJson(t: TokenRecord, provider: string | undefined, token?: string) {
+  return {
+    id: Number(t.id),
+    name: t.name,
+    ...(token === undefined ? {} : { token }),
+    apns_device: provider === 'apns' ? Number(t.deviceId) : null,
+    gcm_device: provider === 'fcm' ? Number(t.deviceId) : null,
+    date_created: iso(t.createdAt),
+    date_expires: iso(t.expiresAt),
+  };
+}

@@ -1,0 +1,131 @@
+// The relay's HTTP API, compatible with the ChatSecure push server (DRF style, trailing
+// slashes, `Authorization: Token <key>`), with rate limits and strict input checks.
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import type { Logger } from '../../app/log.js';
+import type { Account, Limiter, Store } from '../../store/types.js';
+import type { RelayService } from '../service.js';
+import { accountRoutes } from './accounts.js';
+import { deviceRoutes } from './devices.js';
+import { messageRoutes } from './messages.js';
+import { fail } from './replies.js';
+import { tokenRoutes } from './tokens.js';
+
+export interface HttpApiOptions {
+  service: RelayService;
+  store: Store;
+  log: Logger;
+  bodyLimit: number;
+  trustProxy: boolean;
+  limits: {
+    messagesPerTokenPerMinute: number;
+    requestsPerAccountPerMinute: number;
+    requestsPerAddressPerMinute: number;
+    missesPerAddressPerMinute: number;
+  };
+  /** The XMPP component's JID for GET /api/v1/pubsub/, when this process has one. */
+  pubsubJid?: string;
+}
+
+export interface Api {
+  service: RelayService;
+  limiters: Record<'perToken' | 'perAccount' | 'perAddress' | 'misses', Limiter>;
+  /** Resolves the caller's account, or answers 401/429 and returns undefined. */
+  authenticate(req: FastifyRequest, reply: FastifyReply): Promise<Account | undefined>;
+  /** Counts a failed token or password; true when the address is now over its limit. */
+  miss(req: FastifyRequest, reply: FastifyReply): Promise<boolean>;
+  /** True (and 429 sent) when the address already spent its misses. */
+  blocked(req: FastifyRequest, reply: FastifyReply): Promise<boolean>;
+  pubsubJid?: string;
+}
+
+const STATUS_DETAIL: Record<number, string> = {
+  400: 'Malformed request.',
+  413: 'Request body too large.',
+  415: 'Unsupported media type: send application/json.',
+};
+
+export function createHttpApi(o: HttpApiOptions): FastifyInstance {
+  const app = Fastify({
+    bodyLimit: o.bodyLimit,
+    trustProxy: o.trustProxy,
+    // Our own request log: URLs may hold whitelist tokens (DELETE /tokens/{token}/).
+    disableRequestLogging: true,
+  });
+  const limiter = (name: string, points: number) =>
+    o.store.limiter({ name, points, durationS: 60 });
+  const limiters = {
+    perToken: limiter('token', o.limits.messagesPerTokenPerMinute),
+    perAccount: limiter('account', o.limits.requestsPerAccountPerMinute),
+    perAddress: limiter('address', o.limits.requestsPerAddressPerMinute),
+    misses: limiter('misses', o.limits.missesPerAddressPerMinute),
+  };
+
+  const api: Api = {
+    service: o.service,
+    limiters,
+    pubsubJid: o.pubsubJid,
+    async authenticate(req, reply) {
+      const header = req.headers.authorization ?? '';
+      const match = /^Token\s+([0-9a-f]{40})$/i.exec(header.trim());
+      if (!header) {
+        fail(reply, 401, 'Authentication credentials were not provided.');
+        return undefined;
+      }
+      if (await api.blocked(req, reply)) return undefined;
+      const account = match?.[1] ? await o.service.authenticate(match[1].toLowerCase()) : undefined;
+      if (!account) {
+        if (!(await api.miss(req, reply))) fail(reply, 401, 'Invalid token.');
+        return undefined;
+      }
+      const r = await limiters.perAccount.consume(account.id);
+      if (!r.ok) {
+        fail(reply, 429, 'Request was throttled.', r.retryAfterMs);
+        return undefined;
+      }
+      return account;
+    },
+    async miss(req, reply) {
+      const r = await limiters.misses.consume(req.ip);
+      if (r.ok) return false;
+      fail(reply, 429, 'Too many failed attempts from this address.', r.retryAfterMs);
+      return true;
+    },
+    async blocked(req, reply) {
+      const r = await limiters.misses.peek(req.ip);
+      if (r.ok) return false;
+      fail(reply, 429, 'Too many failed attempts from this address.', r.retryAfterMs);
+      return true;
+    },
+  };
+
+  app.addHook('onRequest', async (req, reply) => {
+    const r = await limiters.perAddress.consume(req.ip);
+    if (!r.ok) return fail(reply, 429, 'Request was throttled.', r.retryAfterMs);
+  });
+  app.addHook('onResponse', async (req, reply) => {
+    const path = req.url.replace(/[0-9a-f]{40}/gi, '[token]');
+    o.log.debug({ method: req.method, path, status: reply.statusCode, ip: req.ip }, 'http');
+  });
+  app.setNotFoundHandler((_req, reply) => fail(reply, 404, 'Not found.'));
+  app.setErrorHandler((err: Error & { statusCode?: number }, _req, reply) => {
+    const status = err.statusCode ?? 500;
+    if (status >= 500) {
+      o.log.error({ err }, 'HTTP handler failed');
+      return fail(reply, 503, 'The relay cannot answer now; try again later.', 5000);
+    }
+    return fail(reply, status, STATUS_DETAIL[status] ?? err.message);
+  });
+
+  app.register(async (scope) => {
+    accountRoutes(scope, api);
+    deviceRoutes(scope, api);
+    tokenRoutes(scope, api);
+    messageRoutes(scope, api);
+    scope.get('/api/v1/pubsub/', async (_req, reply) =>
+      api.pubsubJid
+        ? { jid: api.pubsubJid }
+        : fail(reply, 404, 'This relay has no XMPP push component.'),
+    );
+  });
+  return app;
+}

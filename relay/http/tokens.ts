@@ -1,0 +1,61 @@
+// /api/v1/tokens/ — whitelist tokens: create for one of the account's devices, list, revoke.
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import type { Device } from '../../store/types.js';
+import { fail, invalid, tokenJson } from './replies.js';
+import type { Api } from './server.js';
+
+const id = z.number().int().positive();
+const body = z
+  .object({
+    apns_device: id.optional(),
+    gcm_device: id.optional(),
+    name: z.string().max(255).optional(),
+  })
+  .strict()
+  .refine((b) => (b.apns_device === undefined) !== (b.gcm_device === undefined), {
+    message: 'give exactly one of apns_device and gcm_device',
+  });
+
+export function tokenRoutes(app: FastifyInstance, api: Api): void {
+  app.post('/api/v1/tokens/', async (req, reply) => {
+    const account = await api.authenticate(req, reply);
+    if (!account) return reply;
+    const parsed = body.safeParse(req.body);
+    if (!parsed.success) return invalid(reply, parsed.error);
+    const b = parsed.data;
+    const provider = b.apns_device !== undefined ? 'apns' : 'fcm';
+    const device = await api.service.getDevice(
+      account,
+      provider,
+      String(b.apns_device ?? b.gcm_device),
+    );
+    if (!device) {
+      const field = provider === 'apns' ? 'apns_device' : 'gcm_device';
+      return reply.code(400).send({ [field]: ['no such device in this account'] });
+    }
+    const { token, record } = await api.service.createToken(account, device, b.name ?? '');
+    return reply.code(201).send(tokenJson(record, provider, token));
+  });
+
+  app.get('/api/v1/tokens/', async (req, reply) => {
+    const account = await api.authenticate(req, reply);
+    if (!account) return reply;
+    const tokens = await api.service.listTokens(account);
+    const devices = new Map<string, Device | undefined>();
+    for (const t of tokens) {
+      if (!devices.has(t.deviceId))
+        devices.set(t.deviceId, await api.service.deviceById(account, t.deviceId));
+    }
+    return tokens.map((t) => tokenJson(t, devices.get(t.deviceId)?.provider));
+  });
+
+  app.delete<{ Params: { token: string } }>('/api/v1/tokens/:token/', async (req, reply) => {
+    const account = await api.authenticate(req, reply);
+    if (!account) return reply;
+    const key = req.params.token;
+    if (!/^(\d{1,18}|[0-9a-f]{40})$/i.test(key)) return fail(reply, 404, 'Not found.');
+    const revoked = await api.service.revokeToken(account, key.toLowerCase());
+    return revoked ? reply.code(204).send() : fail(reply, 404, 'Not found.');
+  });
+}

@@ -1,0 +1,112 @@
+// Runs the store contract against the Redis store: a private redis-server, a fresh prefix per test.
+import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { Redis } from 'ioredis';
+import { type RedisServer, startRedis } from '../test/servers/redis.js';
+import { describeStoreContract } from './contract.js';
+import { openRedisStore } from './redis/index.js';
+
+let server: RedisServer | undefined;
+const url = () => {
+  if (!server) throw new Error('redis-server not started');
+  return server.url;
+};
+const freshPrefix = () => `xpr-test-${randomBytes(6).toString('hex')}`;
+
+beforeAll(async () => {
+  server = await startRedis();
+}, 30_000);
+
+afterAll(async () => {
+  await server?.stop();
+}, 30_000);
+
+describeStoreContract(
+  'redis',
+  async () => {
+    const prefix = freshPrefix();
+    return { open: () => openRedisStore(url(), { prefix }) };
+  },
+  { sharedLimits: true },
+);
+
+describe('redis store schema', () => {
+  it('records the schema version and keeps every key under its prefix', async () => {
+    const prefix = freshPrefix();
+    const store = await openRedisStore(url(), { prefix });
+    const raw = new Redis(url(), { protocol: 2 });
+    try {
+      const a = await store.accounts.create({ username: 'alice' }, 1);
+      if (a === 'conflict') throw new Error('conflict');
+      await store.devices.upsert(
+        { owner: a.id, provider: 'fcm', deviceId: 'd', deviceToken: 't' },
+        2,
+      );
+      await store.limiter({ name: 'l', points: 1, durationS: 60 }).consume('k');
+      expect(await raw.get(`${prefix}:schema`)).toBe('1');
+      const keys = await raw.keys(`${prefix}:*`);
+      expect(keys.length).toBeGreaterThan(3);
+      for (const key of keys) expect(key).toMatch(new RegExp(`^${prefix}:(v1:|schema$)`));
+    } finally {
+      raw.disconnect();
+      await store.close();
+    }
+  });
+
+  it('leaves only the id counters behind when an account is removed', async () => {
+    const prefix = freshPrefix();
+    const store = await openRedisStore(url(), { prefix });
+    const raw = new Redis(url(), { protocol: 2 });
+    try {
+      const a = await store.accounts.create({ username: 'alice', email: 'a@example.org' }, 1);
+      if (a === 'conflict') throw new Error('conflict');
+      await store.accounts.addApiKey('key', a.id, 1);
+      for (const deviceId of ['one', 'two']) {
+        const d = await store.devices.upsert(
+          { owner: a.id, provider: 'apns', deviceId, deviceToken: 't' },
+          2,
+        );
+        await store.tokens.add(`hash-${deviceId}`, {
+          deviceId: d.id,
+          owner: a.id,
+          scope: 'account',
+          name: 'n',
+          createdAt: 3,
+        });
+        await store.queue.enqueue(d.id, 'p', 0, 4);
+        await store.queue.claim(1, 4, 100);
+        await store.queue.enqueue(d.id, 'q', 0, 5);
+      }
+      expect(await store.accounts.remove(a.id)).toBe(true);
+      const left = (await raw.keys(`${prefix}:*`)).map((k) => k.slice(prefix.length + 1)).sort();
+      expect(left).toEqual([
+        'schema',
+        'v1:seq:account',
+        'v1:seq:device',
+        'v1:seq:job',
+        'v1:seq:token',
+      ]);
+    } finally {
+      raw.disconnect();
+      await store.close();
+    }
+  });
+
+  it('refuses data written by a newer program', async () => {
+    const prefix = freshPrefix();
+    const raw = new Redis(url(), { protocol: 2 });
+    try {
+      await raw.set(`${prefix}:schema`, '99');
+      await expect(openRedisStore(url(), { prefix })).rejects.toThrow(/newer/);
+    } finally {
+      raw.disconnect();
+    }
+  });
+
+  it('fails to open when Redis does not answer, without the URL in the error', async () => {
+    const secretUrl = 'redis://:hunter2@127.0.0.1:1';
+    const err = await openRedisStore(secretUrl).catch((e: Error) => e);
+    expect(err).toBeInstanceOf(Error);
+    expect(String((err as Error).message)).not.toContain('hunter2');
+  });
+});

@@ -1,0 +1,81 @@
+// Redis whitelist tokens, stored by hash and revoked only by their owner.
+import type { TokenRecord, TokenStore } from '../types.js';
+import { byId, type Ctx, type Hash, optNumber } from './ctx.js';
+
+// ARGV: hash, device, owner, scope, name, createdAt, then optionally expiresAt.
+const ADD = `
+local hash, dev, owner = ARGV[2], ARGV[3], ARGV[4]
+if redis.call('HGET', P .. 'device:' .. dev, 'owner') ~= owner then
+  return redis.error_reply('token for a device the owner does not have')
+end
+if redis.call('HEXISTS', P .. 'tokens:by-hash', hash) == 1 then return redis.error_reply('token exists') end
+local id = tostring(redis.call('INCR', P .. 'seq:token'))
+local t = P .. 'token:' .. id
+redis.call('HSET', P .. 'tokens:by-hash', hash, id)
+redis.call('HSET', t, 'hash', hash, 'device', dev, 'owner', owner, 'scope', ARGV[5],
+  'name', ARGV[6], 'createdAt', ARGV[7])
+if ARGV[8] then redis.call('HSET', t, 'expiresAt', ARGV[8]) end
+redis.call('SADD', P .. 'device:' .. dev .. ':tokens', id)
+redis.call('SADD', P .. 'account:' .. owner .. ':tokens', id)
+return id
+`;
+
+// ARGV: 'hash' or 'id', its value, owner.
+const REMOVE = `
+local id = ARGV[3]
+if ARGV[2] == 'hash' then id = redis.call('HGET', P .. 'tokens:by-hash', ARGV[3]) end
+if not id or redis.call('HGET', P .. 'token:' .. id, 'owner') ~= ARGV[4] then return 0 end
+drop_token(id)
+return 1
+`;
+
+function toRecord(id: string, h: Hash): TokenRecord | undefined {
+  if (h.owner === undefined) return undefined;
+  return {
+    id,
+    deviceId: h.device ?? '',
+    owner: h.owner,
+    scope: h.scope as TokenRecord['scope'],
+    name: h.name ?? '',
+    createdAt: Number(h.createdAt),
+    expiresAt: optNumber(h.expiresAt),
+  };
+}
+
+export function redisTokens(c: Ctx): TokenStore {
+  const add = c.script('token_add', ADD);
+  const remove = c.script('token_remove', REMOVE);
+
+  return {
+    async add(hash, t) {
+      const expires = t.expiresAt === undefined ? [] : [t.expiresAt];
+      const id = (await add(
+        hash,
+        t.deviceId,
+        t.owner,
+        t.scope,
+        t.name,
+        t.createdAt,
+        ...expires,
+      )) as string;
+      return { id, ...t };
+    },
+    async getByHash(hash) {
+      const id = await c.redis.hget(c.key('tokens', 'by-hash'), hash);
+      return id === null ? undefined : toRecord(id, await c.redis.hgetall(c.key('token', id)));
+    },
+    async listByOwner(owner) {
+      const ids = byId(await c.redis.smembers(c.key('account', owner, 'tokens')));
+      const found = await c.hashes(ids.map((id) => c.key('token', id)));
+      return ids
+        .map((id, i) => toRecord(id, found[i] ?? {}))
+        .filter((t): t is TokenRecord => t !== undefined);
+    },
+    async removeByHash(hash, owner) {
+      return (await remove('hash', hash, owner)) === 1;
+    },
+    async removeById(id, owner) {
+      return (await remove('id', id, owner)) === 1;
+    },
+  };
+}
