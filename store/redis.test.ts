@@ -103,6 +103,19 @@ describe('redis store schema', () => {
     }
   });
 
+  it('reports an outage through ping and still closes', async () => {
+    const own = await startRedis();
+    const store = await openRedisStore(own.url, { prefix: freshPrefix(), onError: () => {} });
+    try {
+      await store.ping();
+      await own.stop();
+      await expect(store.ping()).rejects.toThrow();
+    } finally {
+      await store.close();
+      await own.stop();
+    }
+  }, 30_000);
+
   it('fails to open when Redis does not answer, without the URL in the error', async () => {
     const secretUrl = 'redis://:hunter2@127.0.0.1:1';
     const err = await openRedisStore(secretUrl).catch((e: Error) => e);

@@ -43,13 +43,21 @@ export interface RedisStoreOptions {
 export async function openRedisStore(url: string, opts: RedisStoreOptions = {}): Promise<Store> {
   const base = opts.prefix ?? 'xpr';
   const prefix = `${base}:v1:`;
-  const redis = new Redis(url, { protocol: 2, lazyConnect: true, maxRetriesPerRequest: 3 });
+  let opened = false;
+  const redis = new Redis(url, {
+    protocol: 2,
+    lazyConnect: true,
+    maxRetriesPerRequest: 3,
+    // Opening fails at once when Redis does not answer; once open, reconnect for ever.
+    retryStrategy: (times) => (opened ? Math.min(times * 50, 2000) : null),
+  });
   redis.on('error', (err: Error) => opts.onError?.(err));
+  await redis.connect();
+  opened = true;
   try {
-    await redis.connect();
     await migrate(redis, base, prefix);
   } catch (err) {
-    redis.disconnect();
+    await redis.quit().catch(() => redis.disconnect());
     throw err;
   }
   const ctx = createCtx(redis, prefix);
@@ -64,11 +72,9 @@ export async function openRedisStore(url: string, opts: RedisStoreOptions = {}):
       await redis.ping();
     },
     async close() {
-      try {
-        await redis.quit();
-      } catch {
-        redis.disconnect();
-      }
+      if (redis.status === 'end') return;
+      // While Redis is away, quit() gives up the reconnection at once.
+      await redis.quit().catch(() => redis.disconnect());
     },
   };
 }
