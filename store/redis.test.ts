@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Redis } from 'ioredis';
 import { type RedisServer, startRedis } from '../test/servers/redis.js';
 import { describeStoreContract } from './contract.js';
+import { openStore } from './open.js';
 import { openRedisStore } from './redis/index.js';
 
 let server: RedisServer | undefined;
@@ -115,6 +116,18 @@ describe('redis store schema', () => {
       await own.stop();
     }
   }, 30_000);
+
+  it('is what openStore opens for a redis:// URL', async () => {
+    const store = await openStore({ path: '/nonexistent/never-made', url: url() });
+    try {
+      await store.ping();
+      const raw = new Redis(url(), { protocol: 2 });
+      expect(await raw.get('xpr:schema')).toBe('1');
+      raw.disconnect();
+    } finally {
+      await store.close();
+    }
+  });
 
   it('fails to open when Redis does not answer, without the URL in the error', async () => {
     const secretUrl = 'redis://:hunter2@127.0.0.1:1';

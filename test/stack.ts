@@ -23,6 +23,10 @@ export interface StackOptions {
   fcm: FakeFcm;
   /** Reuse a store folder (restart tests). */
   dir?: string;
+  /** `[store] url`: Redis instead of SQLite. */
+  storeUrl?: string;
+  /** `[http] listen` (default: a free port). */
+  httpListen?: string;
   extraToml?: string;
 }
 
@@ -65,9 +69,10 @@ reconnect_max_ms = 1000
     path,
     `${component}[store]
 path = "store"
+${o.storeUrl ? `url = "${o.storeUrl}"` : ''}
 
 [http]
-listen = "127.0.0.1:0"
+listen = "${o.httpListen ?? '127.0.0.1:0'}"
 
 [push]
 retry_initial_ms = 50

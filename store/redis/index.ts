@@ -50,6 +50,8 @@ export async function openRedisStore(url: string, opts: RedisStoreOptions = {}):
     maxRetriesPerRequest: 3,
     // Opening fails at once when Redis does not answer; once open, reconnect for ever.
     retryStrategy: (times) => (opened ? Math.min(times * 50, 2000) : null),
+    // How long a closing socket may linger (ioredis waits 2 s even for one already gone).
+    disconnectTimeout: 500,
   });
   redis.on('error', (err: Error) => opts.onError?.(err));
   await redis.connect();

@@ -34,12 +34,18 @@ local ids = redis.call('ZRANGEBYSCORE', P .. 'queue:due', '-inf', ARGV[3], 'LIMI
 local out = {}
 for _, id in ipairs(ids) do
   local j = P .. 'job:' .. id
-  local attempts = redis.call('HINCRBY', j, 'attempts', 1)
   local f = redis.call('HMGET', j, 'device', 'payload', 'createdAt')
-  local d = P .. 'device:' .. f[1]
-  if redis.call('HGET', d, 'waiting') == id then redis.call('HDEL', d, 'waiting') end
-  redis.call('ZADD', P .. 'queue:due', ARGV[4], id)
-  out[#out + 1] = {id, f[1], f[2], attempts, f[3]}
+  if not f[1] then
+    -- An entry without its job must not block the queue.
+    redis.call('ZREM', P .. 'queue:due', id)
+    redis.call('ZREM', P .. 'queue:created', id)
+  else
+    local attempts = redis.call('HINCRBY', j, 'attempts', 1)
+    local d = P .. 'device:' .. f[1]
+    if redis.call('HGET', d, 'waiting') == id then redis.call('HDEL', d, 'waiting') end
+    redis.call('ZADD', P .. 'queue:due', ARGV[4], id)
+    out[#out + 1] = {id, f[1], f[2], attempts, f[3]}
+  end
 end
 return out
 `;

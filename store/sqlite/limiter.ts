@@ -4,8 +4,8 @@ import { wrapLimiter } from '../limiter.js';
 import type { Limiter, LimiterOptions } from '../types.js';
 
 /**
- * Each call makes a limiter with its own counters in this process' memory: the embedded
- * store serves one process, so that is every process using it.
+ * Counters live in this process' memory, one set per limiter() call: limits hold per process,
+ * not across processes that share the SQLite folder (use the Redis store for that).
  */
 export function memoryLimiter(o: LimiterOptions): Limiter {
   return wrapLimiter(
