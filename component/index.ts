@@ -8,6 +8,7 @@ import { registerRoutes } from './iq-router.js';
 import { type PublishOutcome, publishRoute } from './publish.js';
 import { registerCommands } from './register-commands.js';
 import { createRegistrar } from './registrar.js';
+import { tokenCommand } from './token-command.js';
 
 export interface PushComponentOptions {
   jid: string;
@@ -28,15 +29,18 @@ export interface PushComponentOptions {
 export function createPushComponent(o: PushComponentOptions): Connection {
   const log = o.log.child({ part: 'component' });
   const connection = createConnection({ ...o, log });
+  const local = o.relays.get('local');
+  if (!local) throw new Error('the local relay is required');
   const registrar = createRegistrar({ store: o.store, relays: o.relays, log });
-  const adhoc = adhocRoute(
-    registerCommands({
+  const adhoc = adhocRoute([
+    ...registerCommands({
       registrar,
-      providers: o.relays.get('local')?.providers ?? [],
+      providers: local.providers,
       relays: [...o.relays.keys()],
       jid: o.jid,
     }),
-  );
+    tokenCommand(local),
+  ]);
   const publish = publishRoute({
     store: o.store,
     relays: o.relays,

@@ -17,5 +17,9 @@ export function createLocalRelay(service: RelayService): Relay {
       service.removeXmppDevice(owner, provider, deviceId),
     push: (token, notification) => service.push(token, notification),
     revoke: (token) => service.revoke(token),
+    async issueToken(owner, name) {
+      const issued = await service.issueXmppToken(owner, name);
+      return issued && { token: issued.token, expiresAt: issued.record.expiresAt };
+    },
   };
 }

@@ -26,6 +26,14 @@ export interface Relay {
    * expired or revoked, or its device is dead. Throws when the relay cannot answer now.
    */
   push(token: string, notification: Notification): Promise<PushOutcome>;
+  /**
+   * A whitelist token for all devices of the XMPP user `owner` (bare JID), for anyone to push
+   * with; undefined when the user has no live device here.
+   */
+  issueToken(
+    owner: string,
+    name: string,
+  ): Promise<{ token: string; expiresAt?: number } | undefined>;
   /** Revokes a token this component obtained (a replaced registration's); unknown is fine. */
   revoke(token: string): Promise<void>;
 }

@@ -27,6 +27,9 @@ export function createRemoteRelay(o: { name: string; url: string; log: Logger })
         throw err;
       }
     },
+    async issueToken() {
+      return undefined;
+    },
     async revoke() {
       // tokens of another relay belong to their owner; nothing to do here
     },

@@ -210,6 +210,17 @@ export function createRelayService(o: RelayServiceOptions) {
       return device !== undefined && (await store.devices.remove(device.id)) !== undefined;
     },
 
+    /**
+     * A whitelist token (expiring like HTTP ones) that wakes every device the XMPP user
+     * registered; undefined when they have no device yet.
+     */
+    async issueXmppToken(jid: string, name: string) {
+      const account = await store.accounts.getByUsername(xmppAccountName(jid));
+      const devices = account ? await store.devices.listByOwner(account.id) : [];
+      const device = devices.find((d) => d.active);
+      return device && addToken(device, name, 'account', o.tokenTtlMs);
+    },
+
     /** Revokes a token without checking its owner (the component's own registration tokens). */
     async revoke(token: string): Promise<void> {
       const record = await store.tokens.getByHash(hashSecret(token));

@@ -244,6 +244,45 @@ describe('relay HTTP API (ChatSecure-compatible)', () => {
     expect((await call('GET', '/api/v1/pubsub/')).status).toBe(404);
   });
 
+  it('reads, changes and removes devices, and deletes the account with everything in it', async () => {
+    const { id, token: key } = await account('heidi');
+    const d = await call(
+      'POST',
+      '/api/v1/device/gcm/',
+      { registration_id: 'fcm-heidi-0123456789', device_id: 'h1' },
+      key,
+    );
+    expect(d.body).toMatchObject({ device_id: 'h1', registration_id: 'fcm-heidi-0123456789' });
+    const path = `/api/v1/device/gcm/${d.body.id}/`;
+    expect((await call('GET', path, undefined, key)).body).toEqual(d.body);
+    expect((await call('GET', `/api/v1/device/apns/${d.body.id}/`, undefined, key)).status).toBe(
+      404,
+    );
+    const patched = await call('PATCH', path, { name: 'tablet', active: false }, key);
+    expect(patched.body).toMatchObject({ name: 'tablet', active: false });
+    const put = await call(
+      'PUT',
+      path,
+      { registration_id: 'fcm-heidi-9876543210', active: true },
+      key,
+    );
+    expect(put.body).toMatchObject({ registration_id: 'fcm-heidi-9876543210', active: true });
+    expect((await call('PATCH', path, { device_id: 'other' }, key)).status).toBe(400);
+    const t = await call('POST', '/api/v1/tokens/', { gcm_device: d.body.id }, key);
+
+    const other = await account('ivan');
+    expect((await call('GET', path, undefined, other.token)).status).toBe(404);
+    expect((await call('DELETE', `/api/v1/accounts/${id}/`, undefined, other.token)).status).toBe(
+      403,
+    );
+
+    expect((await call('DELETE', path, undefined, key)).status).toBe(204);
+    expect((await call('GET', '/api/v1/device/gcm/', undefined, key)).body).toEqual([]);
+    expect((await call('POST', '/api/v1/messages/', { token: t.body.token })).status).toBe(404);
+    expect((await call('DELETE', `/api/v1/accounts/${id}/`, undefined, key)).status).toBe(204);
+    expect((await call('GET', '/api/v1/tokens/', undefined, key)).status).toBe(401);
+  });
+
   it('rate-limits token guessing per address', async () => {
     let last = 0;
     for (let i = 0; i < 15; i++) {
