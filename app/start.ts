@@ -56,7 +56,10 @@ export async function start(
   if (providers.size === 0) {
     log.warn('neither [apns] nor [fcm] is configured: nothing can be delivered');
   }
-  const store = await openStore(config.store);
+  const store = await openStore({
+    ...config.store,
+    onError: (err) => log.warn({ reason: err.message }, 'store connection trouble'),
+  });
   const delivery = createDeliveryWorker({
     store,
     providers,

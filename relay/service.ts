@@ -139,8 +139,8 @@ export function createRelayService(o: RelayServiceOptions) {
       return device !== undefined && (await store.devices.remove(id)) !== undefined;
     },
 
-    /** Whitelist token for anyone to push to all of the account's devices; `device` must be theirs. */
-    async createToken(account: Account, device: Device, name: string) {
+    /** Whitelist token for anyone to push to all devices of `device`'s account. */
+    async createToken(device: Device, name: string) {
       return addToken(device, name, 'account', o.tokenTtlMs);
     },
 

@@ -68,7 +68,7 @@ export function describeStoreContract(
       const s = await backing.open();
       await s.ping();
       await s.close();
-      await expect(s.ping()).rejects.toThrow();
+      await expect(s.ping()).rejects.toHaveProperty('message');
     });
   });
 }

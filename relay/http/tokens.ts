@@ -34,7 +34,7 @@ export function tokenRoutes(app: FastifyInstance, api: Api): void {
       const field = provider === 'apns' ? 'apns_device' : 'gcm_device';
       return reply.code(400).send({ [field]: ['no such device in this account'] });
     }
-    const { token, record } = await api.service.createToken(account, device, b.name ?? '');
+    const { token, record } = await api.service.createToken(device, b.name ?? '');
     return reply.code(201).send(tokenJson(record, provider, token));
   });
 

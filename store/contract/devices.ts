@@ -47,7 +47,7 @@ export function devicesContract(k: Kit): void {
   it('upsert for an account that does not exist rejects', async () => {
     const s = k.store();
     const d = { owner: '999999', provider: 'fcm' as const, deviceId: 'x', deviceToken: 't' };
-    await expect(s.devices.upsert(d, 1)).rejects.toThrow();
+    await expect(s.devices.upsert(d, 1)).rejects.toHaveProperty('message');
   });
 
   it("listByOwner lists the owner's devices in creation order, by provider if asked", async () => {

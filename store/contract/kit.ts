@@ -1,4 +1,6 @@
 // What the store contract's sections share: the store under test and small fixtures.
+// Rejections are checked with toHaveProperty('message'), not toThrow(): better-sqlite3 keeps the
+// error class of the first test file that loaded it, so later files see errors of another realm.
 import type { ProviderName } from '../../relay/provider.js';
 import type { Account, Device, Registration, Store } from '../types.js';
 

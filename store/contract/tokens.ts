@@ -45,8 +45,12 @@ export function tokensContract(k: Kit): void {
     const b = await account(s, 'bob');
     const d = await device(s, a.id);
     const t = { scope: 'device' as const, name: 'n', createdAt: 1 };
-    await expect(s.tokens.add('h1', { ...t, deviceId: d.id, owner: b.id })).rejects.toThrow();
-    await expect(s.tokens.add('h2', { ...t, deviceId: '999999', owner: a.id })).rejects.toThrow();
+    await expect(s.tokens.add('h1', { ...t, deviceId: d.id, owner: b.id })).rejects.toHaveProperty(
+      'message',
+    );
+    await expect(
+      s.tokens.add('h2', { ...t, deviceId: '999999', owner: a.id }),
+    ).rejects.toHaveProperty('message');
     expect(await s.tokens.getByHash('h1')).toBeUndefined();
     expect(await s.tokens.listByOwner(b.id)).toEqual([]);
   });
