@@ -25,6 +25,12 @@ const schema = z
         server: hostPort.default('127.0.0.1:5347').describe("The XMPP server's component port."),
         reconnect_initial_ms: z.number().int().min(10).default(1000).describe('First retry delay.'),
         reconnect_max_ms: z.number().int().min(100).default(60000).describe('Longest retry delay.'),
+        admins: z
+          .array(
+            z.string().regex(/^[^@/\s]+@[^@/\s]+$/, 'expected bare JIDs like "admin@example.org"'),
+          )
+          .default([])
+          .describe('Users who may run the admin ad-hoc commands.'),
         max_stanza_bytes: z
           .number()
           .int()

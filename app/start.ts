@@ -14,6 +14,8 @@ import type { Store } from '../store/types.js';
 import type { Config } from './config.js';
 import { ConfigError } from './errors.js';
 import type { Logger } from './log.js';
+import { createMetrics } from './metrics.js';
+import { opsRoutes } from './ops-routes.js';
 import { createProviders } from './providers.js';
 
 export interface Running {
@@ -60,9 +62,12 @@ export async function start(
     ...config.store,
     onError: (err) => log.warn({ reason: err.message }, 'store connection trouble'),
   });
+  let component: Connection | undefined;
+  const metrics = createMetrics({ store, xmppConnected: () => component?.online });
   const delivery = createDeliveryWorker({
     store,
     providers,
+    onResult: (provider, result, job) => metrics.push(provider, result, job.createdAt),
     log: log.child({ part: 'delivery' }),
     maxAttempts: config.push.max_attempts,
     retryInitialMs: config.push.retry_initial_ms,
@@ -93,7 +98,7 @@ export async function start(
   for (const r of config.relays) relays.set(r.name, createRemoteRelay({ ...r, log }));
 
   const c = mode === 'start' ? config.component : undefined;
-  const component =
+  component =
     c &&
     createPushComponent({
       jid: c.jid,
@@ -102,6 +107,7 @@ export async function start(
       reconnectInitialMs: c.reconnect_initial_ms,
       reconnectMaxMs: c.reconnect_max_ms,
       maxStanzaBytes: c.max_stanza_bytes,
+      admins: c.admins,
       push: {
         includeSender: config.push.include_sender,
         includeBody: config.push.include_body,
@@ -110,8 +116,15 @@ export async function start(
       store,
       relays,
       log,
-      onPublish: opts.onPublish,
+      onPublish: (outcome) => {
+        metrics.publish(outcome);
+        opts.onPublish?.(outcome);
+      },
     });
+  component?.on('online', () => {
+    if (component?.reconnects) metrics.reconnected();
+  });
+  opsRoutes(http, { store, component, metrics });
 
   await http.listen(splitHostPort(config.http.listen));
   log.info({ listen: config.http.listen }, 'relay HTTP API listening');

@@ -35,6 +35,8 @@ export interface FieldSpec {
   required?: boolean;
   value?: string;
   desc?: string;
+  /** Several values (text-multi). */
+  values?: readonly string[];
   /** Choices of a list-single field. */
   options?: readonly string[];
 }
@@ -56,6 +58,7 @@ export function buildForm(
         f.desc ? xml('desc', {}, f.desc) : undefined,
         f.required ? xml('required') : undefined,
         f.value !== undefined ? xml('value', {}, f.value) : undefined,
+        ...(f.values ?? []).map((v) => xml('value', {}, v)),
         ...(f.options ?? []).map((v) => xml('option', {}, xml('value', {}, v))),
       ),
     ),

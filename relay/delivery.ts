@@ -17,7 +17,7 @@ export interface DeliveryOptions {
   pollMs?: number;
   now?: () => number;
   /** Observes each finished attempt (metrics, tests). */
-  onResult?: (provider: ProviderName, result: SendResult) => void;
+  onResult?: (provider: ProviderName, result: SendResult, job: Job) => void;
 }
 
 export interface DeliveryWorker {
@@ -94,7 +94,7 @@ export function createDeliveryWorker(o: DeliveryOptions): DeliveryWorker {
         notification,
         collapseId: 'xmpp-push',
       });
-      o.onResult?.(provider.name, result);
+      o.onResult?.(provider.name, result, job);
       const log = {
         job: job.id,
         device: device.id,

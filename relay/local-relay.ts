@@ -17,6 +17,7 @@ export function createLocalRelay(service: RelayService): Relay {
       service.removeXmppDevice(owner, provider, deviceId),
     push: (token, notification) => service.push(token, notification),
     revoke: (token) => service.revoke(token),
+    describe: (token) => service.describeToken(token),
     async issueToken(owner, name) {
       const issued = await service.issueXmppToken(owner, name);
       return issued && { token: issued.token, expiresAt: issued.record.expiresAt };

@@ -34,8 +34,21 @@ export interface Relay {
     owner: string,
     name: string,
   ): Promise<{ token: string; expiresAt?: number } | undefined>;
+  /** What the relay knows of the devices behind a token it issued; undefined when it cannot tell. */
+  describe(token: string): Promise<DeviceState[] | undefined>;
   /** Revokes a token this component obtained (a replaced registration's); unknown is fine. */
   revoke(token: string): Promise<void>;
 }
 
 export type PushOutcome = 'queued' | 'coalesced' | 'gone';
+
+/** Delivery history of one device, for diagnostics. */
+export interface DeviceState {
+  provider: ProviderName;
+  active: boolean;
+  successCount: number;
+  errorCount: number;
+  lastSuccessAt?: number;
+  lastErrorAt?: number;
+  lastError?: string;
+}

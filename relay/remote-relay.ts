@@ -27,6 +27,9 @@ export function createRemoteRelay(o: { name: string; url: string; log: Logger })
         throw err;
       }
     },
+    async describe() {
+      return undefined;
+    },
     async issueToken() {
       return undefined;
     },

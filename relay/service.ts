@@ -5,7 +5,7 @@ import type { Account, Device, Store, TokenRecord } from '../store/types.js';
 import type { Notification } from './notification.js';
 import { hashPassword, verifyPassword } from './passwords.js';
 import type { ProviderName } from './provider.js';
-import type { PushOutcome } from './relay.js';
+import type { DeviceState, PushOutcome } from './relay.js';
 import { hashSecret, newSecret } from './tokens.js';
 
 export interface RelayServiceOptions {
@@ -219,6 +219,37 @@ export function createRelayService(o: RelayServiceOptions) {
       const devices = account ? await store.devices.listByOwner(account.id) : [];
       const device = devices.find((d) => d.active);
       return device && addToken(device, name, 'account', o.tokenTtlMs);
+    },
+
+    /** The devices a token reaches, with their delivery history; undefined for an unusable token. */
+    async describeToken(token: string): Promise<DeviceState[] | undefined> {
+      const record = await store.tokens.getByHash(hashSecret(token));
+      if (!record) return undefined;
+      const devices =
+        record.scope === 'device'
+          ? [await store.devices.get(record.deviceId)]
+          : await store.devices.listByOwner(record.owner);
+      return devices
+        .filter((d): d is Device => d !== undefined)
+        .map(
+          ({
+            provider,
+            active,
+            successCount,
+            errorCount,
+            lastSuccessAt,
+            lastErrorAt,
+            lastError,
+          }) => ({
+            provider,
+            active,
+            successCount,
+            errorCount,
+            lastSuccessAt,
+            lastErrorAt,
+            lastError,
+          }),
+        );
     },
 
     /** Revokes a token without checking its owner (the component's own registration tokens). */

@@ -25,6 +25,8 @@ export interface StackOptions {
   dir?: string;
   /** `[store] url`: Redis instead of SQLite. */
   storeUrl?: string;
+  /** `[component] admins`. */
+  admins?: string[];
   /** `[http] listen` (default: a free port). */
   httpListen?: string;
   extraToml?: string;
@@ -62,6 +64,7 @@ secret = "${o.componentSecret}"
 server = "127.0.0.1:${o.componentPort}"
 reconnect_initial_ms = 100
 reconnect_max_ms = 1000
+admins = ${JSON.stringify(o.admins ?? [])}
 
 `;
   const path = join(dir, 'config.toml');

@@ -1,0 +1,140 @@
+// Ad-hoc commands that tell users and admins what is going on, in plain words.
+import type { Relay } from '../relay/relay.js';
+import type { Store } from '../store/types.js';
+import type { Command } from './adhoc.js';
+import { explainRegistrations } from './explain.js';
+import { buildForm, type FieldSpec, single } from './forms.js';
+import { bareJid, parseJid } from './jid.js';
+import type { Registrar } from './registrar.js';
+import { StanzaError } from './stanza-error.js';
+
+export interface DiagnosticOptions {
+  store: Store;
+  relays: ReadonlyMap<string, Relay>;
+  registrar: Registrar;
+  /** Bare JIDs allowed to run the admin commands. */
+  admins: readonly string[];
+  /** Plain sentences on the component's health. */
+  status: () => Promise<string[]>;
+}
+
+const summary = (title: string, lines: string[]) =>
+  buildForm('result', [{ var: 'summary', type: 'text-multi', label: title, values: lines }], {
+    title,
+  });
+
+const requester = (from: string) => {
+  const j = parseJid(from);
+  return j?.local ? bareJid(j) : undefined;
+};
+
+const jidField: FieldSpec = {
+  var: 'jid',
+  type: 'jid-single',
+  label: 'User (bare JID)',
+  required: true,
+};
+
+export function diagnosticCommands(o: DiagnosticOptions): Command[] {
+  const isAdmin = (from: string) => {
+    const j = parseJid(from);
+    return j !== undefined && o.admins.includes(bareJid(j));
+  };
+  const userOf = (from: string, then: (jid: string) => Promise<ReturnType<typeof summary>>) => {
+    const jid = requester(from);
+    return jid
+      ? then(jid)
+      : Promise.resolve(new StanzaError('forbidden', 'only user accounts have registrations'));
+  };
+  const targetOf = (value: string | undefined) => {
+    const j = value ? parseJid(value) : undefined;
+    return j?.local && !j.resource ? bareJid(j) : undefined;
+  };
+
+  return [
+    {
+      node: 'explain',
+      name: 'Explain my push registrations',
+      fields: [],
+      run: (from) =>
+        userOf(from, async (jid) =>
+          summary(
+            'Your push registrations',
+            await explainRegistrations(await o.store.registrations.listByJid(jid), o.relays),
+          ),
+        ),
+    },
+    {
+      node: 'test-push',
+      name: 'Send a test push to my devices',
+      fields: [],
+      run: (from) =>
+        userOf(from, async (jid) => {
+          const regs = await o.store.registrations.listByJid(jid);
+          if (regs.length === 0)
+            return summary('Test push', ['You have no push registrations to test.']);
+          const lines = await Promise.all(
+            regs.map(async (r) => {
+              const relay = o.relays.get(r.relay);
+              const outcome = await relay
+                ?.push(r.token, { priority: 'high', data: 'test push' })
+                .catch(() => 'unavailable' as const);
+              const said = {
+                queued: 'sent: it should appear on the device within seconds.',
+                coalesced: 'sent together with a push that was already on its way.',
+                gone: 'not sent: the device behind this registration is gone; register again.',
+                unavailable: 'not sent: the relay cannot be reached now; try again later.',
+              }[outcome ?? 'unavailable'];
+              return `Device '${r.deviceId}': ${said}`;
+            }),
+          );
+          return summary('Test push', lines);
+        }),
+    },
+    {
+      node: 'admin-list-registrations',
+      name: "List a user's push registrations (admin)",
+      allowed: isAdmin,
+      fields: [jidField],
+      async run(_from, form) {
+        const jid = targetOf(single(form, 'jid'));
+        if (!jid) return new StanzaError('bad-request', 'jid must be a bare user JID');
+        const regs = await o.store.registrations.listByJid(jid);
+        return summary(`Registrations of ${jid}`, await explainRegistrations(regs, o.relays));
+      },
+    },
+    {
+      node: 'admin-remove-registrations',
+      name: "Remove a user's push registrations (admin)",
+      allowed: isAdmin,
+      fields: [
+        jidField,
+        { var: 'device-id', type: 'text-single', label: 'Only this device (optional)' },
+      ],
+      async run(_from, form) {
+        const jid = targetOf(single(form, 'jid'));
+        if (!jid) return new StanzaError('bad-request', 'jid must be a bare user JID');
+        const only = single(form, 'device-id');
+        const regs = (await o.store.registrations.listByJid(jid)).filter(
+          (r) => only === undefined || r.deviceId === only,
+        );
+        for (const r of regs) {
+          await o.registrar.unregister({
+            jid,
+            provider: r.provider,
+            deviceId: r.deviceId,
+            muc: r.muc,
+          });
+        }
+        return summary('Removed', [`Removed ${regs.length} registration(s) of ${jid}.`]);
+      },
+    },
+    {
+      node: 'admin-status',
+      name: 'Push component status (admin)',
+      allowed: isAdmin,
+      fields: [],
+      run: async () => summary('Status', await o.status()),
+    },
+  ];
+}
