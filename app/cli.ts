@@ -13,6 +13,11 @@ Server commands:
   relay --config FILE          run the relay and its HTTP API alone (no XMPP component)
   check-config --config FILE   validate a configuration file and the files it names
 
+See it work:
+  demo [--once]                a private Prosody, this component and local APNs/FCM sinks on
+                               127.0.0.1 play a message turning into pushes, then stay up to
+                               try with an XMPP client (--once: stop and exit after the story)
+
 Options:
   -c, --config FILE   configuration file (TOML); see config.example.toml
   -h, --help          show this help
@@ -34,6 +39,10 @@ export async function main(argv: string[]): Promise<number> {
   if (help || !command) {
     console.log(USAGE);
     return help ? 0 : 2;
+  }
+  if (command === 'demo') {
+    const { runDemo } = await import('./demo/index.js');
+    return runDemo({ once: parsed.once });
   }
   if (!['start', 'relay', 'check-config'].includes(command)) {
     console.error(`unknown command: ${command}\n\n${USAGE}`);
@@ -72,9 +81,15 @@ function parse(argv: string[]) {
     options: {
       config: { type: 'string', short: 'c' },
       help: { type: 'boolean', short: 'h' },
+      once: { type: 'boolean' },
     },
   });
-  return { command: positionals[0], config: values.config, help: values.help };
+  return {
+    command: positionals[0],
+    config: values.config,
+    help: values.help,
+    once: values.once ?? false,
+  };
 }
 
 async function run(config: Config, mode: 'start' | 'relay'): Promise<number> {
