@@ -1,54 +1,36 @@
 // What admins and users see: /healthz, /metrics, and the explain / test-push / admin commands.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { type FakeApns, startFakeApns } from './fakes/apns-server.js';
-import { type FakeFcm, startFakeFcm } from './fakes/fcm-server.js';
-import { type Prosody, startProsody } from './servers/prosody.js';
-import { connectClient, NS_DATA, type TestClient, xml } from './servers/xmpp-client.js';
-import { type Stack, startStack, until } from './stack.js';
+import type { Element, TestClient } from './servers/xmpp-client.js';
+import { NS_DATA, xml } from './servers/xmpp-client.js';
+import { until } from './stack.js';
+import { startWorld, type World } from './world.js';
 
-const SECRET = 'component-secret';
-const summary = (command: { getChild: TestClient['received'][number]['getChild'] }) =>
+const summary = (command: Element) =>
   (command.getChild('x', NS_DATA)?.getChildren('field') ?? [])
     .filter((f) => f.attrs.var === 'summary')
     .flatMap((f) => f.getChildren('value').map((v) => v.getText()))
     .join('\n');
 
 describe('health, metrics and diagnostics', () => {
-  let apns: FakeApns;
-  let fcm: FakeFcm;
-  let prosody: Prosody;
-  let stack: Stack;
+  let w: World;
   let romeo: TestClient;
   let admin: TestClient;
   const good = '4b'.repeat(32);
   const dead = '5c'.repeat(32);
 
   const get = async (path: string) => {
-    const res = await fetch(`${stack.httpUrl}${path}`);
+    const res = await fetch(`${w.stack.httpUrl}${path}`);
     return { status: res.status, text: await res.text() };
   };
 
   beforeAll(async () => {
-    [apns, fcm, prosody] = await Promise.all([
-      startFakeApns(),
-      startFakeFcm(),
-      startProsody({ componentSecret: SECRET }),
-    ]);
-    await prosody.registerMany([
-      ['romeo', 'pass'],
-      ['juliet', 'pass'],
-      ['admin', 'pass'],
-    ]);
-    stack = await startStack({
-      componentPort: prosody.componentPort,
-      componentSecret: SECRET,
-      apns,
-      fcm,
-      admins: ['admin@localhost'],
+    w = await startWorld({
+      users: ['romeo', 'juliet', 'admin'],
+      stack: { admins: ['admin@localhost'] },
     });
-    romeo = await connectClient({ port: prosody.c2sPort, username: 'romeo', password: 'pass' });
-    admin = await connectClient({ port: prosody.c2sPort, username: 'admin', password: 'pass' });
-    apns.setResponse(dead, { status: 410, reason: 'Unregistered' });
+    romeo = await w.connect('romeo');
+    admin = await w.connect('admin');
+    w.apns.setResponse(dead, { status: 410, reason: 'Unregistered' });
     const devices: Array<[string, string]> = [
       [good, 'good-phone'],
       [dead, 'old-phone'],
@@ -60,18 +42,14 @@ describe('health, metrics and diagnostics', () => {
       });
     }
   });
-  afterAll(async () => {
-    await Promise.all([romeo?.stop(), admin?.stop()]);
-    await stack?.destroy();
-    await Promise.all([prosody?.stop(), apns?.close(), fcm?.close()]);
-  });
+  afterAll(() => w?.stop());
 
   it('sends a test push to each registered device and says what happened', async () => {
     const text = summary(await romeo.executeCommand('push.localhost', 'test-push'));
     expect(text).toContain("Device 'good-phone': sent");
-    const [push] = await apns.waitFor((r) => r.deviceToken === good);
+    const [push] = await w.apns.waitFor((r) => r.deviceToken === good);
     expect(push?.payload).toMatchObject({ data: 'test push' });
-    await apns.waitFor((r) => r.deviceToken === dead && r.status === 410);
+    await w.apns.waitFor((r) => r.deviceToken === dead && r.status === 410);
   });
 
   it('explains each registration in plain words, the dead one with its cause', async () => {
@@ -140,7 +118,9 @@ describe('health, metrics and diagnostics', () => {
     );
     expect(removed).toContain('Removed 1 registration(s)');
     expect(
-      (await stack.running.store.registrations.listByJid('romeo@localhost')).map((r) => r.deviceId),
+      (await w.stack.running.store.registrations.listByJid('romeo@localhost')).map(
+        (r) => r.deviceId,
+      ),
     ).toEqual(['good-phone']);
   });
 
@@ -149,7 +129,7 @@ describe('health, metrics and diagnostics', () => {
     expect(up.status).toBe(200);
     expect(JSON.parse(up.text)).toMatchObject({ status: 'ok', xmpp: 'up', store: 'up' });
     await Promise.all([romeo.stop(), admin.stop()]);
-    await prosody.stop();
+    await w.prosody.stop();
     await until(async () => (await get('/healthz')).status === 503);
     expect(JSON.parse((await get('/healthz')).text)).toMatchObject({
       status: 'unhealthy',

@@ -2,61 +2,17 @@
 // pushed through the HTTP API, and an HTTP token can back a XEP-0357 registration.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createRelayClient } from '../relay-client/client.js';
-import { type FakeApns, startFakeApns } from './fakes/apns-server.js';
-import { type FakeFcm, startFakeFcm } from './fakes/fcm-server.js';
-import { type Prosody, startProsody } from './servers/prosody.js';
-import { connectClient, NS_DATA, type TestClient } from './servers/xmpp-client.js';
-import { type Stack, startStack } from './stack.js';
-
-const SECRET = 'component-secret';
-
-function formValues(command: { getChild: TestClient['received'][number]['getChild'] }) {
-  return Object.fromEntries(
-    (command.getChild('x', NS_DATA)?.getChildren('field') ?? []).map((f) => [
-      f.attrs.var,
-      f.getChildText('value') ?? '',
-    ]),
-  ) as Partial<Record<string, string>>;
-}
+import { formValues, startWorld, type World } from './world.js';
 
 describe('XMPP registrations and the HTTP API share one relay', () => {
-  let apns: FakeApns;
-  let fcm: FakeFcm;
-  let prosody: Prosody;
-  let stack: Stack;
-  const clients: TestClient[] = [];
-  const connect = async (username: string) => {
-    const c = await connectClient({ port: prosody.c2sPort, username, password: 'pass' });
-    clients.push(c);
-    return c;
-  };
-
+  let w: World;
   beforeAll(async () => {
-    [apns, fcm, prosody] = await Promise.all([
-      startFakeApns(),
-      startFakeFcm(),
-      startProsody({ componentSecret: SECRET }),
-    ]);
-    await prosody.registerMany([
-      ['romeo', 'pass'],
-      ['alice', 'pass'],
-      ['juliet', 'pass'],
-    ]);
-    stack = await startStack({
-      componentPort: prosody.componentPort,
-      componentSecret: SECRET,
-      apns,
-      fcm,
-    });
+    w = await startWorld({ users: ['romeo', 'alice', 'juliet'] });
   });
-  afterAll(async () => {
-    await Promise.all(clients.map((c) => c.stop()));
-    await stack?.destroy();
-    await Promise.all([prosody?.stop(), apns?.close(), fcm?.close()]);
-  });
+  afterAll(() => w?.stop());
 
   it('pushes a device registered over XMPP through the HTTP API with a token from create-token', async () => {
-    const romeo = await connect('romeo');
+    const romeo = await w.connect('romeo');
     const none = romeo.executeCommand('push.localhost', 'create-token', { name: 'juliet' });
     await expect(none).rejects.toMatchObject({ condition: 'item-not-found' });
     const deviceToken = '3a'.repeat(32);
@@ -69,19 +25,21 @@ describe('XMPP registrations and the HTTP API share one relay', () => {
     );
     expect(issued.token).toMatch(/^[0-9a-f]{40}$/);
     expect(Date.parse(issued.expires ?? '')).toBeGreaterThan(Date.now());
-    await createRelayClient({ baseUrl: stack.httpUrl }).sendMessage({ token: issued.token ?? '' });
-    await apns.waitFor((r) => r.deviceToken === deviceToken);
+    await createRelayClient({ baseUrl: w.stack.httpUrl }).sendMessage({
+      token: issued.token ?? '',
+    });
+    await w.apns.waitFor((r) => r.deviceToken === deviceToken);
   });
 
   it('backs a XEP-0357 registration with a token of an HTTP account (relay "local")', async () => {
-    const http = createRelayClient({ baseUrl: stack.httpUrl });
+    const http = createRelayClient({ baseUrl: w.stack.httpUrl });
     const { apiKey } = await http.createAccount({ username: 'alice', password: 'a long password' });
-    const owner = createRelayClient({ baseUrl: stack.httpUrl, apiKey });
+    const owner = createRelayClient({ baseUrl: w.stack.httpUrl, apiKey });
     const fcmToken = 'fcm-alice-0123456789:abcdef';
     const device = await owner.addDevice('gcm', { registrationId: fcmToken });
     const { token } = await owner.createToken({ gcmDevice: device.id, name: 'my server' });
 
-    const alice = await connect('alice');
+    const alice = await w.connect('alice');
     const reg = formValues(
       await alice.executeCommand('push.localhost', 'register-push-relay', {
         relay: 'local',
@@ -95,8 +53,8 @@ describe('XMPP registrations and the HTTP API share one relay', () => {
       secret: reg.secret ?? '',
     });
     await alice.stop();
-    const juliet = await connect('juliet');
+    const juliet = await w.connect('juliet');
     await juliet.sendMessage('alice@localhost', 'hello over HTTP-backed push');
-    await fcm.waitFor((s) => s.deviceToken === fcmToken);
+    await w.fcm.waitFor((s) => s.deviceToken === fcmToken);
   });
 });
