@@ -49,6 +49,10 @@ const schema = z
           .default(false)
           .describe('Take client addresses from X-Forwarded-For (behind a reverse proxy only).'),
         body_limit_bytes: z.number().int().min(256).max(1_048_576).default(16_384),
+        public_url: z
+          .url({ protocol: /^https$/ })
+          .optional()
+          .describe('Where clients reach this API (behind the TLS proxy), given out with tokens.'),
       })
       .strict()
       .prefault({}),
@@ -80,6 +84,9 @@ const schema = z
               .regex(/^[a-z0-9][a-z0-9_-]{0,31}$/, 'lowercase letters, digits, - and _')
               .refine((n) => n !== 'local', '"local" is this relay'),
             url: z.url({ protocol: /^https?$/ }).describe('Base URL of the remote relay API.'),
+            jid: domain
+              .optional()
+              .describe("The relay's XMPP component, to accept tokens that clients say it holds."),
           })
           .strict(),
       )

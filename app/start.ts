@@ -108,6 +108,12 @@ export async function start(
       reconnectMaxMs: c.reconnect_max_ms,
       maxStanzaBytes: c.max_stanza_bytes,
       admins: c.admins,
+      relayJids: new Map(config.relays.flatMap((r) => (r.jid ? [[r.jid, r.name] as const] : []))),
+      api: config.http.public_url,
+      limits: {
+        messagesPerTokenPerMinute: config.relay.messages_per_token_per_minute,
+        missesPerSenderPerMinute: config.relay.misses_per_address_per_minute,
+      },
       push: {
         includeSender: config.push.include_sender,
         includeBody: config.push.include_body,

@@ -1,8 +1,10 @@
 // Ad-hoc commands that tell users and admins what is going on, in plain words.
+import type { ProviderName } from '../relay/provider.js';
 import type { Relay } from '../relay/relay.js';
 import type { Store } from '../store/types.js';
 import type { Command } from './adhoc.js';
-import { explainRegistrations } from './explain.js';
+import type { Connection } from './connection.js';
+import { ago, explainRegistrations } from './explain.js';
 import { buildForm, type FieldSpec, single } from './forms.js';
 import { bareJid, parseJid } from './jid.js';
 import type { Registrar } from './registrar.js';
@@ -136,5 +138,23 @@ export function diagnosticCommands(o: DiagnosticOptions): Command[] {
       fields: [],
       run: async () => summary('Status', await o.status()),
     },
+  ];
+}
+
+/** Plain sentences on the component's health, for admin-status. */
+export async function statusLines(
+  connection: Connection,
+  store: Store,
+  providers: readonly ProviderName[],
+  started: number,
+): Promise<string[]> {
+  const queue = await store.queue.stats(Date.now()).catch(() => undefined);
+  return [
+    `Running since ${new Date(started).toISOString()} (started ${ago(started)}).`,
+    `XMPP link: ${connection.online ? 'connected' : 'not connected'}; reconnected ${connection.reconnects} time(s).`,
+    queue
+      ? `Store: reachable. Delivery queue: ${queue.depth} push(es), oldest ${Math.round(queue.oldestAgeMs / 1000)} s old.`
+      : 'Store: NOT reachable — publishes are answered with wait errors until it is back.',
+    `Delivers through: ${providers.length > 0 ? providers.join(', ') : 'nothing ([apns] and [fcm] are not configured)'}.`,
   ];
 }

@@ -2,6 +2,7 @@
 import { PROVIDER_NAMES } from '../relay/device-tokens.js';
 import type { DeviceState, Relay } from '../relay/relay.js';
 import type { Registration } from '../store/types.js';
+import { isCollected } from './token-collector.js';
 
 /** "5 minutes ago", "yesterday": times a person reads at a glance. */
 export function ago(ms: number, now = Date.now()): string {
@@ -45,8 +46,9 @@ export async function explainRegistrations(
   }
   return Promise.all(
     regs.map(async (r) => {
-      const label =
-        r.provider === 'relay'
+      const label = isCollected(r)
+        ? `Token your client gave for relay '${r.relay}'`
+        : r.provider === 'relay'
           ? `Device '${r.deviceId}' through relay '${r.relay}'`
           : `${PROVIDER_NAMES[r.provider]} device '${r.deviceId}'`;
       const room = r.muc ? ` for room ${r.muc}` : '';

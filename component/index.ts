@@ -1,16 +1,16 @@
 import type { Logger } from '../app/log.js';
-import type { ProviderName } from '../relay/provider.js';
 import type { Relay } from '../relay/relay.js';
 import type { Store } from '../store/types.js';
 import { adhocRoute } from './adhoc.js';
 import { type Connection, createConnection } from './connection.js';
-import { diagnosticCommands } from './diagnostic-commands.js';
+import { diagnosticCommands, statusLines } from './diagnostic-commands.js';
 import { discoRoutes } from './disco.js';
-import { ago } from './explain.js';
 import { registerRoutes } from './iq-router.js';
 import { type PublishOutcome, publishRoute } from './publish.js';
 import { registerCommands } from './register-commands.js';
 import { createRegistrar } from './registrar.js';
+import { relayProtocolRoutes } from './relay-protocol.js';
+import { createTokenCollector } from './token-collector.js';
 import { tokenCommand } from './token-command.js';
 
 export interface PushComponentOptions {
@@ -27,6 +27,11 @@ export interface PushComponentOptions {
   log: Logger;
   /** Bare JIDs that may run the admin commands. */
   admins: readonly string[];
+  /** XMPP JIDs of the `[[relays]]` that have one → their names (for collected tokens). */
+  relayJids: ReadonlyMap<string, string>;
+  /** Public HTTP base URL of the relay API, handed out with tokens. */
+  api?: string;
+  limits: { messagesPerTokenPerMinute: number; missesPerSenderPerMinute: number };
   onPublish?: (outcome: PublishOutcome) => void;
 }
 
@@ -38,12 +43,25 @@ export function createPushComponent(o: PushComponentOptions): Connection {
   const local = o.relays.get('local');
   if (!local) throw new Error('the local relay is required');
   const registrar = createRegistrar({ store: o.store, relays: o.relays, log });
+  const collector = createTokenCollector({
+    xmpp: connection.xmpp,
+    store: o.store,
+    relaysByJid: new Map([[o.jid, 'local'], ...o.relayJids]),
+    log,
+  });
+  // Available presence sent to the component: a chance to collect the user's tokens.
+  connection.xmpp.middleware.use((ctx, next) => {
+    const { name, attrs } = ctx.stanza;
+    if (name === 'presence' && !attrs.type && attrs.from) void collector.collect(attrs.from);
+    return next();
+  });
   const adhoc = adhocRoute([
     ...registerCommands({
       registrar,
       providers: local.providers,
       relays: [...o.relays.keys()],
       jid: o.jid,
+      onRegistered: (from) => void collector.collect(from),
     }),
     tokenCommand(local),
     ...diagnosticCommands({
@@ -61,28 +79,20 @@ export function createPushComponent(o: PushComponentOptions): Connection {
     log,
     onOutcome: o.onPublish,
   });
-  const routes = [publish, adhoc.route];
+  const limiter = (name: string, points: number) =>
+    o.store.limiter({ name, points, durationS: 60 });
+  const relayProtocol = relayProtocolRoutes({
+    jid: o.jid,
+    local,
+    api: o.api,
+    perToken: limiter('token', o.limits.messagesPerTokenPerMinute),
+    perSender: limiter('xmpp-misses', o.limits.missesPerSenderPerMinute),
+  });
+  const routes = [publish, adhoc.route, ...relayProtocol];
   registerRoutes(
     connection.xmpp,
     [...routes, ...discoRoutes({ jid: o.jid, routes, commands: adhoc.visible })],
     { log, maxStanzaBytes: o.maxStanzaBytes },
   );
   return connection;
-}
-
-async function statusLines(
-  connection: Connection,
-  store: Store,
-  providers: readonly ProviderName[],
-  started: number,
-): Promise<string[]> {
-  const queue = await store.queue.stats(Date.now()).catch(() => undefined);
-  return [
-    `Running since ${new Date(started).toISOString()} (started ${ago(started)}).`,
-    `XMPP link: ${connection.online ? 'connected' : 'not connected'}; reconnected ${connection.reconnects} time(s).`,
-    queue
-      ? `Store: reachable. Delivery queue: ${queue.depth} push(es), oldest ${Math.round(queue.oldestAgeMs / 1000)} s old.`
-      : 'Store: NOT reachable — publishes are answered with wait errors until it is back.',
-    `Delivers through: ${providers.length > 0 ? providers.join(', ') : 'nothing ([apns] and [fcm] are not configured)'}.`,
-  ];
 }

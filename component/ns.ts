@@ -1,5 +1,6 @@
 /** Every XML namespace the component speaks, in one place. */
 export const NS_PUSH = 'urn:xmpp:push:0'; // XEP-0357
+export const NS_RELAY = 'urn:xmpp:push-relay:0'; // our relay protocol (xep-draft/push-relay.xml)
 export const NS_PUSH_SUMMARY = 'urn:xmpp:push:summary'; // XEP-0357 §7 summary FORM_TYPE
 export const NS_PUSH_ENCRYPTED = 'tigase:push:encrypt:0'; // Prosody mod_cloud_notify_encrypted
 export const NS_PUBSUB = 'http://jabber.org/protocol/pubsub'; // XEP-0060

@@ -3,7 +3,7 @@
 import type { Element } from '@xmpp/component';
 import type { Logger } from '../app/log.js';
 import type { Notification } from '../relay/notification.js';
-import type { Relay } from '../relay/relay.js';
+import type { PushOutcome, Relay } from '../relay/relay.js';
 import { secretMatches } from '../relay/tokens.js';
 import type { Registration, Store } from '../store/types.js';
 import { formType, readForm, single } from './forms.js';
@@ -18,6 +18,7 @@ import {
   NS_PUSH_SUMMARY,
 } from './ns.js';
 import { StanzaError } from './stanza-error.js';
+import { isCollected } from './token-collector.js';
 
 export type PublishOutcome =
   | 'queued'
@@ -119,11 +120,25 @@ export function publishRoute(o: PublishOptions): IqRoute {
       o.log.error({ relay: reg.relay }, 'registration names a relay that is not configured');
       return ['failed', new StanzaError('internal-server-error', 'relay not configured')];
     }
-    const outcome = await relay.push(reg.token, toNotification(req.notification, o.push));
+    const notification = toNotification(req.notification, o.push);
+    let outcome = await relay.push(reg.token, notification);
+    if (outcome === 'gone') outcome = await viaCollected(reg, notification);
     if (outcome === 'gone') {
       return ['gone', new StanzaError('item-not-found', 'the device of this registration is gone')];
     }
     return [outcome, undefined];
+  }
+
+  /** The user's tokens collected from their client, tried in turn; dead ones are dropped. */
+  async function viaCollected(reg: Registration, n: Notification): Promise<PushOutcome> {
+    if (isCollected(reg)) return 'gone';
+    for (const c of (await o.store.registrations.listByJid(reg.jid)).filter(isCollected)) {
+      const relay = o.relays.get(c.relay);
+      const outcome = relay ? await relay.push(c.token, n) : 'gone';
+      if (outcome !== 'gone') return outcome;
+      await o.store.registrations.remove({ jid: c.jid, provider: 'relay', deviceId: c.deviceId });
+    }
+    return 'gone';
   }
 
   return {

@@ -100,6 +100,8 @@ export function registerCommands(o: {
   relays: readonly string[];
   /** The component's JID, returned as the push service to enable. */
   jid: string;
+  /** Called with the requester's full JID after a registration. */
+  onRegistered?: (from: string) => void;
 }): Command[] {
   const kinds: Kind[] = [...o.providers, 'relay'];
   return kinds.flatMap((kind): Command[] => [
@@ -118,6 +120,7 @@ export function registerCommands(o: {
         const target = parseTarget(kind, form, o.relays);
         if (target instanceof StanzaError) return target;
         const { node, secret } = await o.registrar.register({ ...common, ...target });
+        o.onRegistered?.(from);
         return buildForm('result', [
           { var: 'jid', type: 'jid-single', value: o.jid },
           { var: 'node', type: 'text-single', value: node },

@@ -4,6 +4,7 @@ import type { ProviderName } from '../relay/provider.js';
 import type { Relay } from '../relay/relay.js';
 import { hashSecret, newSecret } from '../relay/tokens.js';
 import type { Registration, Store } from '../store/types.js';
+import { isCollected } from './token-collector.js';
 
 interface Common {
   /** Bare JID of the requesting user. */
@@ -37,8 +38,11 @@ export function createRegistrar(o: {
 }): Registrar {
   const local = o.relays.get('local');
   if (!local) throw new Error('the local relay is required');
+  // Tokens collected from a user's client are theirs to revoke, not ours.
   const revoke = (regs: Registration[]) =>
-    Promise.all(regs.map((r) => o.relays.get(r.relay)?.revoke(r.token)));
+    Promise.all(
+      regs.filter((r) => !isCollected(r)).map((r) => o.relays.get(r.relay)?.revoke(r.token)),
+    );
 
   return {
     async register(input) {

@@ -18,6 +18,7 @@ export function createLocalRelay(service: RelayService): Relay {
     push: (token, notification) => service.push(token, notification),
     revoke: (token) => service.revoke(token),
     describe: (token) => service.describeToken(token),
+    revokeFor: (owner, token) => service.revokeXmppToken(owner, token),
     async issueToken(owner, name) {
       const issued = await service.issueXmppToken(owner, name);
       return issued && { token: issued.token, expiresAt: issued.record.expiresAt };

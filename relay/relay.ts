@@ -36,6 +36,8 @@ export interface Relay {
   ): Promise<{ token: string; expiresAt?: number } | undefined>;
   /** What the relay knows of the devices behind a token it issued; undefined when it cannot tell. */
   describe(token: string): Promise<DeviceState[] | undefined>;
+  /** Revokes a token the XMPP user `owner` was issued; false when they have no such token. */
+  revokeFor(owner: string, token: string): Promise<boolean>;
   /** Revokes a token this component obtained (a replaced registration's); unknown is fine. */
   revoke(token: string): Promise<void>;
 }

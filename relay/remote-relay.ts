@@ -27,6 +27,9 @@ export function createRemoteRelay(o: { name: string; url: string; log: Logger })
         throw err;
       }
     },
+    async revokeFor() {
+      return false;
+    },
     async describe() {
       return undefined;
     },

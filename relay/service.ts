@@ -252,6 +252,11 @@ export function createRelayService(o: RelayServiceOptions) {
         );
     },
 
+    async revokeXmppToken(jid: string, token: string): Promise<boolean> {
+      const account = await store.accounts.getByUsername(xmppAccountName(jid));
+      return account !== undefined && store.tokens.removeByHash(hashSecret(token), account.id);
+    },
+
     /** Revokes a token without checking its owner (the component's own registration tokens). */
     async revoke(token: string): Promise<void> {
       const record = await store.tokens.getByHash(hashSecret(token));

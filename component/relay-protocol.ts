@@ -1,0 +1,112 @@
+// The relay protocol's IQs on the component (xep-draft/push-relay.xml, urn:xmpp:push-relay:0):
+// issue tokens to a user, push with a whitelist token, revoke a token.
+import { type Element, xml } from '@xmpp/component';
+import type { Relay } from '../relay/relay.js';
+import type { Limiter } from '../store/types.js';
+import type { IqRequest, IqRoute, Reply } from './iq-router.js';
+import { bareJid, parseJid } from './jid.js';
+import { NS_RELAY } from './ns.js';
+import { StanzaError } from './stanza-error.js';
+
+const TOKEN = /^[0-9a-f]{40}$/i;
+const MAX_DATA = 100;
+
+export interface RelayProtocolOptions {
+  /** This component's JID: the `relay` of the tokens it issues. */
+  jid: string;
+  local: Relay;
+  /** HTTP base URL of the relay API, given out with tokens when known. */
+  api?: string;
+  perToken: Limiter;
+  /** Pushes and failed tokens per sending user. */
+  perSender: Limiter;
+}
+
+export function tokensElement(
+  o: { jid: string; api?: string },
+  tokens: Array<{ token: string; expiresAt?: number }>,
+): Element {
+  return xml(
+    'tokens',
+    { xmlns: NS_RELAY },
+    ...tokens.map((t) =>
+      xml(
+        'token',
+        {
+          relay: o.jid,
+          expires: t.expiresAt === undefined ? undefined : new Date(t.expiresAt).toISOString(),
+          api: o.api,
+        },
+        t.token,
+      ),
+    ),
+  );
+}
+
+/** The requesting user's bare JID, or forbidden for anything but a user. */
+function user(from: string): string | StanzaError {
+  const j = parseJid(from);
+  return j?.local ? bareJid(j) : new StanzaError('forbidden', 'only user accounts have tokens');
+}
+
+export function relayProtocolRoutes(o: RelayProtocolOptions): IqRoute[] {
+  /** §issue: a whitelist token for all of the user's registered devices. */
+  async function issue({ from, element }: IqRequest): Promise<Reply> {
+    const jid = user(from);
+    if (jid instanceof StanzaError) return jid;
+    const name = element.attrs.name ?? '';
+    if (name.length > 255)
+      return new StanzaError('bad-request', 'name is longer than 255 characters');
+    const issued = await o.local.issueToken(jid, name);
+    if (!issued) return new StanzaError('item-not-found', 'register a device first');
+    return tokensElement(o, [issued]);
+  }
+
+  /** §push: wake the devices behind a token; one answer for every unusable token. */
+  async function push({ from, element }: IqRequest): Promise<Reply> {
+    const token = element.attrs.token ?? '';
+    const priority = element.attrs.priority ?? 'high';
+    const data = element.getChild('data')?.getText();
+    if (!TOKEN.test(token)) return new StanzaError('bad-request', 'token must be 40 hex digits');
+    if (priority !== 'high' && priority !== 'low') {
+      return new StanzaError('bad-request', 'priority must be high or low');
+    }
+    if (data !== undefined && data.length > MAX_DATA) {
+      return new StanzaError('bad-request', `data is longer than ${MAX_DATA} characters`);
+    }
+    const sender = bareJid(parseJid(from) ?? { domain: from });
+    const blocked = await o.perSender.peek(sender);
+    if (!blocked.ok) return new StanzaError('resource-constraint', 'too many failed pushes; wait');
+    const limit = await o.perToken.consume(token.toLowerCase());
+    if (!limit.ok)
+      return new StanzaError('resource-constraint', 'too many pushes for this token; wait');
+    const outcome = await o.local.push(token.toLowerCase(), {
+      priority,
+      ...(data === undefined ? {} : { data }),
+    });
+    if (outcome === 'gone') {
+      await o.perSender.consume(sender);
+      return new StanzaError('item-not-found', 'unknown token');
+    }
+    return undefined;
+  }
+
+  /** §revoke: by the user it was issued to; effective at once. */
+  async function revoke({ from, element }: IqRequest): Promise<Reply> {
+    const jid = user(from);
+    if (jid instanceof StanzaError) return jid;
+    const token = element.attrs.token ?? '';
+    if (!TOKEN.test(token)) return new StanzaError('bad-request', 'token must be 40 hex digits');
+    const done = await o.local.revokeFor(jid, token.toLowerCase());
+    return done ? undefined : new StanzaError('item-not-found', 'you have no such token');
+  }
+
+  const route = (name: string, handler: IqRoute['handler']): IqRoute => ({
+    type: 'set',
+    ns: NS_RELAY,
+    name,
+    handler,
+    features: [NS_RELAY],
+  });
+  return [route('issue', issue), route('push', push), route('revoke', revoke)];
+}
