@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import type { Relay } from '../relay/relay.js';
+import { hashSecret } from '../relay/tokens.js';
 import type { Store } from '../store/types.js';
 import { publishRoute } from './publish.js';
 import { createRegistrar } from './registrar.js';
@@ -179,6 +180,48 @@ describe('XEP-0357 publish for a room registration', () => {
     expect(await call(route, 'conference.localhost', publish(node, secret))).toEqual({
       result: undefined,
     });
+    await store.close();
+  });
+});
+
+describe('XEP-0357 publish falling back to tokens collected from the client', () => {
+  it('pushes through a collected token when the registration device is gone, dropping dead ones', async () => {
+    const { store, relay } = memoryKit();
+    const relays = new Map([['local', relay]]);
+    const registrar = createRegistrar({ store, relays, log });
+    const own = { jid: 'romeo@localhost', provider: 'apns' as const, deviceId: 'phone' };
+    const { node, secret } = await registrar.register({ ...own, deviceToken: 'ab'.repeat(32) });
+    await registrar.register({ ...own, deviceId: 'tablet', deviceToken: 'cd'.repeat(32) });
+    const issued = await relay.issueToken('romeo@localhost', 'collected');
+    const collected = (relayName: string, token: string) => ({
+      node: `n-${relayName}-${token.slice(0, 4)}`,
+      secretHash: 'x',
+      jid: 'romeo@localhost',
+      provider: 'relay' as const,
+      deviceId: `collected:${relayName}`,
+      relay: relayName,
+      token,
+      createdAt: Date.now(),
+    });
+    await store.registrations.put(collected('gone', 'ee'.repeat(20)));
+    await store.registrations.put(collected('local', issued?.token ?? ''));
+    // the phone's device dies
+    const reg = await store.registrations.get(node);
+    const record = await store.tokens.getByHash(hashSecret(reg?.token ?? ''));
+    await store.devices.recordError(record?.deviceId ?? '', 'Unregistered', Date.now(), true);
+
+    const route = publishRoute({
+      store,
+      relays,
+      push: { includeSender: false, includeBody: false, priority: 'high' },
+      log,
+    });
+    expect(await call(route, 'localhost', publish(node, secret))).toEqual({ result: undefined });
+    const jobs = await store.queue.claim(10, Date.now() + 1000, Date.now() + 2000);
+    expect(jobs).toHaveLength(1); // the tablet, reached through the collected token
+    const left = (await store.registrations.listByJid('romeo@localhost')).map((r) => r.deviceId);
+    expect(left).not.toContain('collected:gone');
+    expect(left).toContain('collected:local');
     await store.close();
   });
 });
