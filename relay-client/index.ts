@@ -27,3 +27,13 @@ export type {
   TokenInfo,
   TokenRequest,
 } from './types.js';
+export {
+  NS_RELAY,
+  type PushMessage,
+  type PushRelayClient,
+  type PushRelayOptions,
+  type PushResult,
+  pushRelay,
+  RelayStanzaError,
+  type Token,
+} from './xmpp.js';

@@ -1,0 +1,178 @@
+// The relay protocol (urn:xmpp:push-relay:0) on an @xmpp/client client: get, give, use and revoke.
+import { type Client, type Element, xml } from '@xmpp/client';
+import type { RelayClientOptions } from './client.js';
+import { fromIqError, RelayStanzaError } from './xmpp-errors.js';
+import { type PushMessage, type PushResult, pushTokens } from './xmpp-push.js';
+import { NS_RELAY, parseTokens, type Token, tokensElement } from './xmpp-tokens.js';
+
+const NS_DISCO_INFO = 'http://jabber.org/protocol/disco#info';
+const NS_STANZAS = 'urn:ietf:params:xml:ns:xmpp-stanzas';
+const DAY_MS = 86_400_000;
+
+export interface PushRelayOptions {
+  /** JID of the user's own relay component, e.g. `push.example.org`. */
+  relay: string;
+  /** Whether `from` (a full or bare JID) may have this user's tokens: contacts, the own relay. */
+  trust: (from: string) => boolean | Promise<boolean>;
+  /** The disco#info identity; default client/phone. */
+  identity?: { category: string; type: string; name?: string };
+  /** More disco#info features of this client: the plugin answers disco#info for the client. */
+  extraFeatures?: string[];
+  /** Per IQ and per HTTP attempt; default 10 000. */
+  timeoutMs?: number;
+  /** For pushes `via: 'http'`: fetch, retries, user agent. */
+  http?: Omit<RelayClientOptions, 'baseUrl' | 'apiKey'>;
+}
+
+export interface PushRelayClient {
+  /** Asks the own relay for a token for this user's devices; item-not-found: no device registered. */
+  issue(name?: string): Promise<Token[]>;
+  /** Whether the client at `fullJid` advertises urn:xmpp:push-relay:0. */
+  supports(fullJid: string): Promise<boolean>;
+  /** A contact's tokens: [] when their client lacks the feature or has none; throws on forbidden. */
+  requestTokens(fullJid: string): Promise<Token[]>;
+  /** Pushes through the first token a relay takes; see PushResult for what to keep. */
+  push(tokens: readonly Token[], m?: PushMessage): Promise<PushResult>;
+  /** Revokes a token this user was issued; it stops working at once. */
+  revoke(token: Token | string): Promise<void>;
+}
+
+export type { PushMessage, PushResult, Token };
+export { NS_RELAY, RelayStanzaError };
+
+const stanzaError = (type: string, condition: string) =>
+  xml('error', { type }, xml(condition, { xmlns: NS_STANZAS }));
+
+/**
+ * Installs the protocol on `xmpp`: answers disco#info (identity and features) and token requests
+ * from trusted JIDs with tokens issued by `relay` (reused until a day before they expire).
+ */
+export function pushRelay(xmpp: Client, o: PushRelayOptions): PushRelayClient {
+  const timeoutMs = o.timeoutMs ?? 10_000;
+  const identity = o.identity ?? { category: 'client', type: 'phone' };
+  const features = [...new Set([NS_DISCO_INFO, NS_RELAY, ...(o.extraFeatures ?? [])])];
+  let held: { tokens: Token[]; renewAt: number } | undefined;
+  let issuing: Promise<Token[]> | undefined;
+
+  async function request(what: string, iq: Element): Promise<Element> {
+    try {
+      return await xmpp.iqCaller.request(iq, timeoutMs);
+    } catch (err) {
+      throw fromIqError(`${what} to ${iq.attrs.to}`, err, timeoutMs);
+    }
+  }
+
+  async function issue(name?: string): Promise<Token[]> {
+    const iq = xml('iq', { type: 'set', to: o.relay }, xml('issue', { xmlns: NS_RELAY, name }));
+    return parseTokens((await request('issue', iq)).getChild('tokens', NS_RELAY), o.relay);
+  }
+
+  /** This user's tokens to hand out, issued once and renewed a day (or half their life) early. */
+  async function own(): Promise<Token[]> {
+    if (held && Date.now() < held.renewAt) return held.tokens;
+    issuing ??= issue()
+      .then((tokens) => {
+        held = tokens.length > 0 ? { tokens, renewAt: renewAt(tokens) } : undefined;
+        return tokens;
+      })
+      .finally(() => {
+        issuing = undefined;
+      });
+    return issuing;
+  }
+
+  async function answerTokens(from: string): Promise<Element> {
+    const trusted = await Promise.resolve(o.trust(from)).catch(() => false);
+    if (!trusted) return stanzaError('auth', 'forbidden');
+    try {
+      const tokens = await own();
+      return tokens.length > 0 ? tokensElement(tokens) : stanzaError('cancel', 'item-not-found');
+    } catch (err) {
+      const notFound = err instanceof RelayStanzaError && err.condition === 'item-not-found';
+      return notFound
+        ? stanzaError('cancel', 'item-not-found')
+        : stanzaError('wait', 'internal-server-error');
+    }
+  }
+
+  xmpp.iqCallee.get(NS_DISCO_INFO, 'query', (ctx) => {
+    if ((ctx as IqContext).element.attrs.node) return stanzaError('cancel', 'item-not-found');
+    return xml(
+      'query',
+      { xmlns: NS_DISCO_INFO },
+      xml('identity', identity),
+      features.map((f) => xml('feature', { var: f })),
+    );
+  });
+  xmpp.iqCallee.get(NS_RELAY, 'tokens', (ctx) => {
+    // No `from`: the user's own account (RFC 6120 §8.1.2.1).
+    const from = (ctx as IqContext).stanza.attrs.from ?? xmpp.jid?.bare().toString() ?? '';
+    return answerTokens(from);
+  });
+
+  async function supports(fullJid: string): Promise<boolean> {
+    const iq = xml('iq', { type: 'get', to: fullJid }, xml('query', { xmlns: NS_DISCO_INFO }));
+    try {
+      const query = (await request('disco#info', iq)).getChild('query', NS_DISCO_INFO);
+      return (query?.getChildren('feature') ?? []).some((f) => f.attrs.var === NS_RELAY);
+    } catch (err) {
+      if (err instanceof RelayStanzaError) return false;
+      throw err;
+    }
+  }
+
+  async function requestTokens(fullJid: string): Promise<Token[]> {
+    if (!(await supports(fullJid))) return [];
+    const iq = xml('iq', { type: 'get', to: fullJid }, xml('tokens', { xmlns: NS_RELAY }));
+    try {
+      return parseTokens((await request('tokens', iq)).getChild('tokens', NS_RELAY));
+    } catch (err) {
+      if (err instanceof RelayStanzaError && err.condition === 'item-not-found') return [];
+      throw err;
+    }
+  }
+
+  async function revoke(token: Token | string): Promise<void> {
+    const t = typeof token === 'string' ? { token, relay: o.relay } : token;
+    const iq = xml(
+      'iq',
+      { type: 'set', to: t.relay },
+      xml('revoke', { xmlns: NS_RELAY, token: t.token }),
+    );
+    try {
+      await request('revoke', iq);
+    } catch (err) {
+      // item-not-found: revoked already, or never this user's; either way not to hand out.
+      if (err instanceof RelayStanzaError && err.condition === 'item-not-found') forget(t.token);
+      throw err;
+    }
+    forget(t.token);
+  }
+
+  /** Stops handing out a token that no longer works. */
+  function forget(token: string): void {
+    const tokens = held?.tokens.filter((h) => h.token !== token.toLowerCase()) ?? [];
+    held = held && tokens.length > 0 ? { ...held, tokens } : undefined;
+  }
+
+  return {
+    issue,
+    supports,
+    requestTokens,
+    push: (tokens, m) => pushTokens({ xmpp, timeoutMs, http: o.http }, tokens, m),
+    revoke,
+  };
+}
+
+interface IqContext {
+  stanza: Element;
+  element: Element;
+}
+
+/** A day before the first expiry, or half-way for tokens that live less than two days. */
+function renewAt(tokens: Token[], now = Date.now()): number {
+  const expiries = tokens.flatMap((t) => (t.expires ? [Date.parse(t.expires)] : []));
+  if (expiries.length === 0) return Number.POSITIVE_INFINITY;
+  const first = Math.min(...expiries);
+  return first - Math.min(DAY_MS, (first - now) / 2);
+}

@@ -1,0 +1,175 @@
+// Clients speaking urn:xmpp:push-relay:0 through a real Prosody and our component: tokens handed
+// only to trusted contacts, pushes through them, revocation, and the component collecting tokens.
+import { setTimeout as sleep } from 'node:timers/promises';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { isCollected } from '../component/token-collector.js';
+import { pushRelay, type Token } from '../relay-client/xmpp.js';
+import { xml } from './servers/xmpp-client.js';
+import { startWorld, type World } from './world.js';
+
+const RELAY = 'push.localhost';
+const HEX40 = /^[0-9a-f]{40}$/;
+const bare = (jid: string) => jid.split('/')[0];
+
+async function until(what: string, done: () => boolean | Promise<boolean>, ms = 5000) {
+  for (const end = Date.now() + ms; !(await done()); await sleep(25)) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+  }
+}
+
+describe('relay protocol between clients', () => {
+  let w: World;
+  beforeAll(async () => {
+    w = await startWorld({ users: ['romeo', 'juliet', 'tybalt', 'mercutio'] });
+  });
+  afterAll(() => w?.stop());
+
+  /** Who asked romeo's client for tokens, in order; `push.localhost` is trusted once relayTrusted. */
+  const asked: string[] = [];
+  let relayTrusted = false;
+  const deviceToken = '5b'.repeat(32);
+  const collected = async () =>
+    (await w.stack.running.store.registrations.listByJid('romeo@localhost')).filter(isCollected);
+
+  async function romeoAndJuliet() {
+    const romeo = await w.connect('romeo');
+    const romeoRelay = pushRelay(romeo.xmpp, {
+      relay: RELAY,
+      trust: (from) => {
+        asked.push(from);
+        return bare(from) === 'juliet@localhost' || (relayTrusted && from === RELAY);
+      },
+    });
+    const juliet = await w.connect('juliet');
+    const julietRelay = pushRelay(juliet.xmpp, { relay: RELAY, trust: () => false });
+    return { romeo, romeoRelay, juliet, julietRelay };
+  }
+  let clients: Awaited<ReturnType<typeof romeoAndJuliet>>;
+
+  it('hands romeo’s token to juliet, who pushes his phone through the relay', async () => {
+    clients = await romeoAndJuliet();
+    const { romeo, julietRelay } = clients;
+    await romeo.executeCommand(RELAY, 'register-push-apns', {
+      token: deviceToken,
+      'device-id': 'romeo-phone',
+    });
+    // Registering makes the component ask romeo's client; it is not trusted yet.
+    await until('the component asking romeo for tokens', () => asked.includes(RELAY));
+
+    expect(await julietRelay.supports(romeo.jid)).toBe(true);
+    const tokens = await julietRelay.requestTokens(romeo.jid);
+    expect(tokens).toEqual([
+      { token: expect.stringMatching(HEX40), relay: RELAY, expires: expect.any(String) },
+    ]);
+    expect(Date.parse(tokens[0]?.expires ?? '')).toBeGreaterThan(Date.now() + 86_400_000);
+
+    expect(await julietRelay.push(tokens, { data: 'hi' })).toEqual({
+      pushed: true,
+      remaining: tokens,
+    });
+    const [sent] = await w.apns.waitFor((r) => r.deviceToken === deviceToken);
+    expect(sent?.payload).toMatchObject({ data: 'hi' });
+    // The same token, from romeo's cache, on a second request.
+    expect(await julietRelay.requestTokens(romeo.jid)).toEqual(tokens);
+  });
+
+  it('refuses untrusted requesters; answers item-not-found without a device', async () => {
+    const { romeo, julietRelay } = clients;
+    const tybalt = await w.connect('tybalt');
+    const tybaltRelay = pushRelay(tybalt.xmpp, { relay: RELAY, trust: () => true });
+    await expect(tybaltRelay.requestTokens(romeo.jid)).rejects.toMatchObject({
+      name: 'RelayStanzaError',
+      condition: 'forbidden',
+      type: 'auth',
+    });
+    expect(asked).toContain(tybalt.jid);
+    // tybalt trusts everyone but has no device: his relay says item-not-found, so does he.
+    expect(await julietRelay.requestTokens(tybalt.jid)).toEqual([]);
+    await expect(tybaltRelay.issue()).rejects.toMatchObject({ condition: 'item-not-found' });
+    // A client without the plugin answers disco#info with service-unavailable.
+    const mercutio = await w.connect('mercutio');
+    expect(await julietRelay.supports(mercutio.jid)).toBe(false);
+    expect(await julietRelay.requestTokens(mercutio.jid)).toEqual([]);
+  });
+
+  it('skips a token whose relay cannot be reached and keeps it', async () => {
+    const { romeo, julietRelay } = clients;
+    const [token] = await julietRelay.requestTokens(romeo.jid);
+    const nowhere: Token = { token: 'ab'.repeat(20), relay: 'nowhere.localhost' };
+    const tokens = [nowhere, token as Token];
+    expect(await julietRelay.push([nowhere])).toEqual({
+      pushed: false,
+      remaining: [nowhere],
+      error: expect.objectContaining({ name: 'RelayStanzaError', type: 'cancel' }), // s2s is off
+    });
+    const before = w.apns.requests.length;
+    expect(await julietRelay.push(tokens, { priority: 'low' })).toEqual({
+      pushed: true,
+      remaining: tokens,
+    });
+    await w.apns.waitFor(before + 1);
+  });
+
+  it('stops at a wait error and keeps the tokens not yet known dead', async () => {
+    const tybalt = await w.connect('tybalt');
+    const tybaltRelay = pushRelay(tybalt.xmpp, { relay: RELAY, trust: () => false });
+    // Unknown tokens: each is dropped, until the relay's per-sender limit (30 a minute) says wait.
+    const tokens = Array.from(
+      { length: 35 },
+      (_, i): Token => ({
+        token: i.toString(16).padStart(40, 'c'),
+        relay: RELAY,
+      }),
+    );
+    const result = await tybaltRelay.push(tokens);
+    expect(result).toMatchObject({
+      pushed: false,
+      error: { name: 'RelayStanzaError', condition: 'resource-constraint', type: 'wait' },
+    });
+    expect(result.remaining.length).toBeGreaterThan(0);
+    expect(result.remaining).toEqual(tokens.slice(tokens.length - result.remaining.length));
+    expect(result.error?.message).not.toMatch(/[0-9a-f]{40}/);
+  });
+
+  it('lets the component collect romeo’s tokens when he sends it presence', async () => {
+    const { romeo, julietRelay } = clients;
+    expect(await collected()).toEqual([]);
+    relayTrusted = true;
+    const askedBefore = asked.filter((f) => f === RELAY).length;
+    await romeo.xmpp.send(xml('presence', { to: RELAY }));
+    await until('the component storing romeo’s token', async () => (await collected()).length > 0);
+    expect(asked.filter((f) => f === RELAY).length).toBe(askedBefore + 1);
+    const [token] = await julietRelay.requestTokens(romeo.jid);
+    expect((await collected()).map((r) => r.token)).toEqual([token?.token]);
+  });
+
+  it('pushes over HTTP through a token’s api, and drops it once revoked', async () => {
+    const { romeo, romeoRelay, julietRelay } = clients;
+    const [token] = await julietRelay.requestTokens(romeo.jid);
+    const tokens = [{ ...(token as Token), api: w.stack.httpUrl }];
+    const before = w.apns.requests.length;
+    expect(await julietRelay.push(tokens, { via: 'http', data: 'by http' })).toEqual({
+      pushed: true,
+      remaining: tokens,
+    });
+    const [sent] = (await w.apns.waitFor(before + 1)).slice(before);
+    expect(sent?.payload).toMatchObject({ data: 'by http' });
+
+    await romeoRelay.revoke(token as Token);
+    expect(await julietRelay.push(tokens, { via: 'http' })).toEqual({
+      pushed: false,
+      remaining: [],
+    });
+    expect(await julietRelay.push([token as Token], { data: 'hi' })).toEqual({
+      pushed: false,
+      remaining: [],
+    });
+    await expect(romeoRelay.revoke(token as Token)).rejects.toMatchObject({
+      condition: 'item-not-found',
+    });
+    // romeo hands out a fresh token now.
+    const [fresh] = await julietRelay.requestTokens(romeo.jid);
+    expect(fresh?.token).toMatch(HEX40);
+    expect(fresh?.token).not.toBe(token?.token);
+  });
+});
