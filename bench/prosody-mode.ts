@@ -1,0 +1,214 @@
+// The second mode: a real Prosody 0.12 with mod_cloud_notify between the users and our process.
+// N users register a device over ad-hoc, enable XEP-0357 and go offline; a sender sends M offline
+// messages spread over them; every message should become exactly one push.
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import type { ApnsTestKey } from '../test/fakes/apns-server.js';
+import { freePort } from '../test/servers/ports.js';
+import { startProsody } from '../test/servers/prosody.js';
+import { connectClient, NS_DATA, type TestClient, xml } from '../test/servers/xmpp-client.js';
+import { onCleanup, readMemory, tempDir } from './children.js';
+import { nowMs } from './clock.js';
+import type { FakeApnsChild } from './fake-apns.js';
+import { COMPONENT_DOMAIN, startOurProcess, writeOurConfig } from './our-process.js';
+import { Progress, percentile } from './report.js';
+
+/** Device tokens of Prosody users start here (the generator's registrations use 0…). */
+const TOKEN_BASE = 0x4000_0000;
+const PASSWORD = 'bench-pass';
+
+export interface ProsodyResult {
+  users: number;
+  messages: number;
+  pushes: number;
+  pushesPerOfflineMessage: number;
+  pushesPerS: number;
+  /** Message sent → push at the fake APNs. */
+  p50Ms: number;
+  p99Ms: number;
+  /** Messages whose push did not come within the per-message timeout. */
+  missing: number;
+  elapsedMs: number;
+  setupMs: number;
+  rssMb: number;
+}
+
+export function prosodyAvailable(): boolean {
+  return existsSync('/usr/bin/prosody') && existsSync('/usr/lib/prosody/modules/mod_cloud_notify');
+}
+
+async function pool<T>(items: T[], size: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(size, items.length) }, async () => {
+      while (next < items.length) await fn(items[next++] as T);
+    }),
+  );
+}
+
+export async function runProsodyMode(o: {
+  users: number;
+  messages: number;
+  fake: FakeApnsChild;
+  key: ApnsTestKey;
+  ratePerMinute: number;
+  /** Bounds the whole mode. */
+  deadlineMs: number;
+}): Promise<ProsodyResult> {
+  const deadline = Date.now() + o.deadlineMs;
+  const left = () => Math.max(1000, deadline - Date.now());
+  const t0 = Date.now();
+  const secret = 'bench-component-secret';
+  const prosody = await startProsody({ componentSecret: secret, logLevel: 'warn' });
+  onCleanup('stop Prosody', () => prosody.stop());
+  const names = Array.from({ length: o.users }, (_, u) => `user${u}`);
+  const reg = new Progress('Prosody: create users (prosodyctl)', o.users + 1);
+  let made = 0;
+  await pool([...names, 'sender'], 4, async (name) => {
+    await prosody.register(name, PASSWORD);
+    reg.update(++made);
+  });
+  reg.done(`${made} accounts`);
+
+  const dir = tempDir('xpr-bench-prosody-');
+  const config = writeOurConfig({
+    dir,
+    httpPort: await freePort(),
+    storeDir: join(dir, 'store'),
+    componentPort: prosody.componentPort,
+    secret,
+    apns: { url: o.fake.url, ca: o.fake.ca, key: o.key },
+    ratePerMinute: o.ratePerMinute,
+  });
+  const ours = startOurProcess(config);
+  // Prosody shows the component as connected once the handshake is done: wait for disco.
+  const clients: TestClient[] = [];
+  onCleanup('stop XMPP clients', () => Promise.all(clients.map((c) => c.stop())));
+  const connect = async (username: string) => {
+    const c = await connectClient({ port: prosody.c2sPort, username, password: PASSWORD });
+    clients.push(c);
+    return c;
+  };
+  const sender = await connect('sender');
+  for (let i = 0; ; i++) {
+    if (ours.exitReason()) throw new Error(`${ours.exitReason()}\n${ours.output()}`);
+    try {
+      const query = xml('query', { xmlns: 'http://jabber.org/protocol/disco#info' });
+      await sender.iq(xml('iq', { type: 'get', to: COMPONENT_DOMAIN }, query), 1000);
+      break;
+    } catch (err) {
+      if (i > 100 || Date.now() > deadline) {
+        throw new Error(
+          `our process did not come online through Prosody: ${(err as Error).message}`,
+        );
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+
+  const enable = new Progress('Prosody: register + enable push', o.users);
+  let enabled = 0;
+  await pool(names, 8, async (name) => {
+    const u = Number(name.slice(4));
+    const c = await connect(name);
+    const command = await c.executeCommand(COMPONENT_DOMAIN, 'register-push-apns', {
+      token: (TOKEN_BASE + u).toString(16).padStart(64, '0'),
+      'device-id': `bench-${u}`,
+    });
+    const fields = new Map(
+      (command.getChild('x', NS_DATA)?.getChildren('field') ?? []).map((f) => [
+        f.attrs.var,
+        f.getChildText('value') ?? '',
+      ]),
+    );
+    await c.enablePush({
+      jid: fields.get('jid') ?? '',
+      node: fields.get('node') ?? '',
+      secret: fields.get('secret'),
+    });
+    await c.stop();
+    clients.splice(clients.indexOf(c), 1);
+    enable.update(++enabled);
+    if (Date.now() > deadline) throw new Error('Prosody mode: out of time while registering');
+  });
+  enable.done(`${enabled} users registered, push enabled, offline`);
+  const setupMs = Date.now() - t0;
+
+  // One message in flight per user: the next one for a user goes out once the previous one's push
+  // has reached the fake APNs, so the relay never coalesces two of them (and rate_per_minute is
+  // set high enough that no spacing delays a push).
+  const progress = new Progress('Prosody: offline messages → pushes', o.messages);
+  const sentAt = new Map<number, number>(); // user → send time of the message in flight
+  const latencies: number[] = [];
+  let sent = 0;
+  let pushed = 0;
+  let missing = 0;
+  let finish: () => void = () => undefined;
+  const allDone = new Promise<void>((resolve) => {
+    finish = resolve;
+  });
+  const timers = new Map<number, NodeJS.Timeout>();
+  const PER_MESSAGE_TIMEOUT_MS = 10_000;
+  const sendTo = (u: number) => {
+    if (sent >= o.messages) {
+      if (sentAt.size === 0) finish();
+      return;
+    }
+    sent++;
+    sentAt.set(u, nowMs());
+    timers.set(
+      u,
+      setTimeout(() => {
+        missing++;
+        sentAt.delete(u);
+        sendTo(u);
+      }, PER_MESSAGE_TIMEOUT_MS),
+    );
+    void sender.sendMessage(`user${u}@localhost`, `offline message ${sent}`);
+  };
+  const pushesBefore = o.fake.total;
+  o.fake.onArrivals = (indexes) => {
+    for (const index of indexes) {
+      const u = index - TOKEN_BASE;
+      if (u < 0 || u >= o.users) continue;
+      pushed++;
+      const at = sentAt.get(u);
+      if (at === undefined) continue; // an extra push: counted, not awaited
+      latencies.push(nowMs() - at);
+      sentAt.delete(u);
+      clearTimeout(timers.get(u));
+      progress.update(pushed);
+      sendTo(u);
+    }
+  };
+  const start = nowMs();
+  for (let u = 0; u < o.users; u++) sendTo(u);
+  const guard = setTimeout(finish, left());
+  await allDone;
+  const elapsedMs = nowMs() - start;
+  clearTimeout(guard);
+  for (const t of timers.values()) clearTimeout(t);
+  // Extra pushes (duplicates) would come shortly after: give them a moment to show.
+  await new Promise((r) => setTimeout(r, Math.min(1500, left())));
+  o.fake.onArrivals = undefined;
+  const rssMb = readMemory(ours.pid)?.hwmMb ?? Number.NaN;
+  progress.done(
+    `${pushed} pushes for ${sent} messages (${o.fake.total - pushesBefore} at the fake)`,
+  );
+  await sender.stop();
+  await ours.stop();
+  await prosody.stop();
+  return {
+    users: o.users,
+    messages: sent,
+    pushes: pushed,
+    pushesPerOfflineMessage: sent > 0 ? pushed / sent : Number.NaN,
+    pushesPerS: pushed / (elapsedMs / 1000),
+    p50Ms: percentile(latencies, 50),
+    p99Ms: percentile(latencies, 99),
+    missing,
+    elapsedMs,
+    setupMs,
+    rssMb,
+  };
+}

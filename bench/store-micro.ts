@@ -1,0 +1,103 @@
+// What one push costs in the SQLite store, per operation, through the store API (evidence for
+// where the publish and delivery paths spend their time):
+//   node dist/bench/store-micro.js
+// Each operation runs as the process runs it (one commit each), and again with many per commit
+// on the batchable connection of bench/registrations.ts, to show what group commits would save.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { openBatchableStore } from './registrations.js';
+import { fmt, table } from './report.js';
+
+const PAYLOAD = JSON.stringify({ priority: 'high', messageCount: 1 });
+
+async function main(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'xpr-store-micro-'));
+  try {
+    const { store, db } = openBatchableStore(join(dir, 'store'));
+    const account = await store.accounts.create({ username: 'bench' }, 1);
+    if (account === 'conflict') throw new Error('unexpected conflict');
+    const N = 12_000;
+    const devices: string[] = [];
+    db.exec('BEGIN');
+    for (let i = 0; i < N; i++) {
+      const d = await store.devices.upsert(
+        { owner: account.id, provider: 'apns', deviceId: `d${i}`, deviceToken: 'ab'.repeat(32) },
+        1,
+      );
+      devices.push(d.id);
+    }
+    db.exec('COMMIT');
+    const now = 1_000_000;
+    const rows: Array<[string, number]> = [];
+    const time = async (label: string, count: number, fn: (i: number) => Promise<unknown>) => {
+      const t = performance.now();
+      for (let i = 0; i < count; i++) await fn(i);
+      rows.push([label, ((performance.now() - t) * 1000) / count]);
+    };
+    const batched = async (
+      label: string,
+      count: number,
+      per: number,
+      fn: (i: number) => Promise<unknown>,
+    ) => {
+      const t = performance.now();
+      for (let i = 0; i < count; i += per) {
+        db.exec('BEGIN');
+        for (let k = i; k < Math.min(count, i + per); k++) await fn(k);
+        db.exec('COMMIT');
+      }
+      rows.push([label, ((performance.now() - t) * 1000) / count]);
+    };
+    let d = 0;
+    await time('queue.enqueue, one commit each', 3000, () =>
+      store.queue.enqueue(devices[d++] as string, PAYLOAD, 1, now),
+    );
+    await batched('queue.enqueue, 100 per commit', 3000, 100, () =>
+      store.queue.enqueue(devices[d++] as string, PAYLOAD, 1, now),
+    );
+    // claim(1) as the delivery worker does after each finished send, with leased jobs in the table.
+    for (const leased of [0, 1000]) {
+      if (leased > 0) await store.queue.claim(leased, now + 1, now + 60_000);
+      const got: string[] = [];
+      await time(`queue.claim(1) with ${leased} jobs leased`, 500, async () => {
+        for (const j of await store.queue.claim(1, now + 1, now + 60_000)) got.push(j.id);
+      });
+      await time('queue.complete, one commit each', got.length, (i) =>
+        store.queue.complete(got[i] as string),
+      );
+    }
+    let t = performance.now();
+    const many = await store.queue.claim(1000, now + 1, now + 60_000);
+    rows.push(['queue.claim(1000), per job', ((performance.now() - t) * 1000) / many.length]);
+    await time('devices.recordSuccess, one commit each', 2000, (i) =>
+      store.devices.recordSuccess(devices[i] as string, now),
+    );
+    t = performance.now();
+    db.exec('BEGIN');
+    for (const j of many) {
+      await store.queue.complete(j.id);
+      await store.devices.recordSuccess(j.deviceId, now);
+    }
+    db.exec('COMMIT');
+    rows.push([
+      'complete + recordSuccess, 1000 per commit',
+      ((performance.now() - t) * 1000) / many.length,
+    ]);
+    await time('devices.get', 5000, (i) => store.devices.get(devices[i % N] as string));
+    console.log(
+      table(
+        ['store operation (SQLite, WAL, synchronous=NORMAL)', 'µs per op'],
+        rows.map(([l, us]) => [l, fmt(us)]),
+      ),
+    );
+    db.close();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
