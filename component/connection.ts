@@ -83,6 +83,8 @@ export function createConnection(o: ConnectionOptions): Connection {
     o.log.warn({ reason: err.condition ?? err.code ?? err.message }, `XMPP link error (${where})`);
   });
   xmpp.on('online', () => {
+    // IQ answers are small: do not let Nagle's algorithm hold them back.
+    (xmpp as unknown as { socket?: { setNoDelay?: (on: boolean) => void } }).socket?.setNoDelay?.(true);
     if (attempt > 0) reconnects++;
     attempt = 0;
     online = true;

@@ -68,7 +68,8 @@ export function createDeliveryWorker(o: DeliveryOptions): DeliveryWorker {
             void deliver(job).finally(() => {
               inFlight--;
               if (inFlight === 0) for (const done of idle.splice(0)) done();
-              void pump();
+              // Refill in batches: one claim for many jobs costs far less than one per job.
+              if (inFlight <= concurrency / 2) void pump();
             });
           }
         }
