@@ -8,7 +8,7 @@ export type Metrics = ReturnType<typeof createMetrics>;
 
 export function createMetrics(o: { store: Store; xmppConnected: () => boolean | undefined }) {
   const registry = new Registry();
-  collectDefaultMetrics({ register: registry, prefix: 'xpr_process_' });
+  collectDefaultMetrics({ register: registry, prefix: 'xpr_' });
   const publishes = new Counter({
     name: 'xpr_publishes_total',
     help: 'XEP-0357 publishes answered, by outcome',

@@ -28,7 +28,7 @@ function deviceSentence(d: DeviceState): string {
     return `not working: ${who} rejected the device token${when} (${why}). Open the app so it registers again; your server stops publishing for this registration.`;
   }
   if (d.lastErrorAt && (!d.lastSuccessAt || d.lastErrorAt > d.lastSuccessAt)) {
-    return `working, but the last push failed ${ago(d.lastErrorAt)} (${d.lastError}); it is retried (${counts}).`;
+    return `working, but the last push failed ${ago(d.lastErrorAt)} (${d.lastError}) (${counts}).`;
   }
   if (d.lastSuccessAt) return `working: last push delivered ${ago(d.lastSuccessAt)} (${counts}).`;
   return 'registered; no push was needed yet.';

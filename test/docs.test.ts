@@ -89,7 +89,7 @@ describe('metrics in the docs', () => {
     const names = await exported();
     const problems = each(PAGES, (_page, md) =>
       [...new Set(md.match(/\bxpr_[a-z0-9_]+/g) ?? [])]
-        // "the prefix `xpr_process_`": a prefix of exported names
+        // "the prefix `xpr_`": a prefix of exported names
         .filter((n) => (n.endsWith('_') ? ![...names].some((x) => x.startsWith(n)) : !names.has(n)))
         .map((n) => `${n} is not a metric of app/metrics.ts`),
     );
