@@ -6,7 +6,11 @@ import type { Store } from '../store/types.js';
 
 export type Metrics = ReturnType<typeof createMetrics>;
 
-export function createMetrics(o: { store: Store; xmppConnected: () => boolean | undefined }) {
+export function createMetrics(o: {
+  store: Store;
+  xmpp: boolean;
+  xmppConnected: () => boolean | undefined;
+}) {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'xpr_' });
   const publishes = new Counter({
@@ -33,15 +37,17 @@ export function createMetrics(o: { store: Store; xmppConnected: () => boolean | 
     help: 'Times the XMPP link came back after being lost',
     registers: [registry],
   });
-  new Gauge({
-    name: 'xpr_xmpp_connected',
-    help: '1 while the component is connected to the XMPP server',
-    registers: [registry],
-    collect() {
-      const up = o.xmppConnected();
-      if (up !== undefined) this.set(up ? 1 : 0);
-    },
-  });
+  // Only a process with an XMPP component (`start`, not `relay`) has a link to report.
+  if (o.xmpp) {
+    new Gauge({
+      name: 'xpr_xmpp_connected',
+      help: '1 while the component is connected to the XMPP server',
+      registers: [registry],
+      collect() {
+        this.set(o.xmppConnected() ? 1 : 0);
+      },
+    });
+  }
   const depth = new Gauge({
     name: 'xpr_queue_depth',
     help: 'Pushes waiting or in flight in the delivery queue',

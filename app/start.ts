@@ -63,7 +63,11 @@ export async function start(
     onError: (err) => log.warn({ reason: err.message }, 'store connection trouble'),
   });
   let component: Connection | undefined;
-  const metrics = createMetrics({ store, xmppConnected: () => component?.online });
+  const metrics = createMetrics({
+    store,
+    xmpp: mode === 'start',
+    xmppConnected: () => component?.online,
+  });
   const delivery = createDeliveryWorker({
     store,
     providers,
