@@ -75,7 +75,7 @@ describe('metrics in the docs', () => {
     const store = {
       queue: { stats: async () => ({ depth: 0, oldestAgeMs: 0 }) },
     } as unknown as Store;
-    const metrics = createMetrics({ store, xmppConnected: () => true });
+    const metrics = createMetrics({ xmpp: true, store, xmppConnected: () => true });
     const names = new Set<string>();
     for (const m of await metrics.registry.getMetricsAsJSON()) {
       names.add(m.name);
