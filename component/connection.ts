@@ -84,7 +84,9 @@ export function createConnection(o: ConnectionOptions): Connection {
   });
   xmpp.on('online', () => {
     // IQ answers are small: do not let Nagle's algorithm hold them back.
-    (xmpp as unknown as { socket?: { setNoDelay?: (on: boolean) => void } }).socket?.setNoDelay?.(true);
+    (xmpp as unknown as { socket?: { setNoDelay?: (on: boolean) => void } }).socket?.setNoDelay?.(
+      true,
+    );
     if (attempt > 0) reconnects++;
     attempt = 0;
     online = true;

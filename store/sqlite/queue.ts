@@ -35,18 +35,35 @@ export function sqliteQueue(db: Database): QueueStore {
   const putBack = db.prepare('UPDATE jobs SET leased_until = 0, due_at = ? WHERE id = ?');
   const stats = db.prepare('SELECT COUNT(*) AS depth, MIN(created_at) AS oldest FROM jobs');
 
-  const enqueue = db.transaction(
-    (deviceId: string, payload: string, minIntervalMs: number, now: number) => {
-      if (coalesce.run(payload, deviceId).changes > 0) return 'coalesced' as const;
-      const row = device.get(deviceId) as { last_due_at: number | null } | undefined;
-      // The device is gone (removed meanwhile): its push is dropped, as delivery would.
-      if (!row) return 'queued' as const;
-      const due = row.last_due_at === null ? now : Math.max(now, row.last_due_at + minIntervalMs);
-      insert.run(deviceId, payload, due, now);
-      setLastDue.run(due, deviceId);
-      return 'queued' as const;
-    },
-  );
+  const enqueueOne = (deviceId: string, payload: string, minIntervalMs: number, now: number) => {
+    if (coalesce.run(payload, deviceId).changes > 0) return 'coalesced' as const;
+    const row = device.get(deviceId) as { last_due_at: number | null } | undefined;
+    // The device is gone (removed meanwhile): its push is dropped, as delivery would.
+    if (!row) return 'queued' as const;
+    const due = row.last_due_at === null ? now : Math.max(now, row.last_due_at + minIntervalMs);
+    insert.run(deviceId, payload, due, now);
+    setLastDue.run(due, deviceId);
+    return 'queued' as const;
+  };
+  // Group commit: the enqueues of one tick share one transaction, and each caller hears back
+  // only after that commit (one commit costs as much as many rows).
+  type Pending = {
+    args: Parameters<typeof enqueueOne>;
+    resolve: (outcome: 'queued' | 'coalesced') => void;
+    reject: (err: unknown) => void;
+  };
+  let batch: Pending[] = [];
+  const enqueueMany = db.transaction((items: Pending[]) => items.map((p) => enqueueOne(...p.args)));
+  const flush = () => {
+    const items = batch;
+    batch = [];
+    try {
+      const outcomes = enqueueMany.immediate(items);
+      for (const [i, p] of items.entries()) p.resolve(outcomes[i] as 'queued' | 'coalesced');
+    } catch (err) {
+      for (const p of items) p.reject(err);
+    }
+  };
   const retry = db.transaction((id: string, dueAt: number) => {
     if (newerWaiting.get(id)) remove.run(id);
     else putBack.run(dueAt, id);
@@ -54,7 +71,10 @@ export function sqliteQueue(db: Database): QueueStore {
 
   return {
     async enqueue(deviceId, payload, minIntervalMs, now) {
-      return enqueue.immediate(deviceId, payload, minIntervalMs, now);
+      return new Promise((resolve, reject) => {
+        batch.push({ args: [deviceId, payload, minIntervalMs, now], resolve, reject });
+        if (batch.length === 1) setImmediate(flush);
+      });
     },
     async claim(limit, now, leaseUntil) {
       const rows = claim.all({ limit, now, leaseUntil }) as Row[];
