@@ -48,6 +48,13 @@ export function createRelayService(o: RelayServiceOptions) {
     return made === 'conflict' ? ((await store.accounts.getByUsername(username)) as Account) : made;
   }
 
+  /** The devices a token reaches: its own device, or every device of its account. */
+  async function devicesOf(record: TokenRecord): Promise<Array<Device | undefined>> {
+    return record.scope === 'device'
+      ? [await store.devices.get(record.deviceId)]
+      : store.devices.listByOwner(record.owner);
+  }
+
   async function getDevice(account: Account, provider: ProviderName, id: string) {
     const device = await store.devices.get(id);
     return device?.owner === account.id && device.provider === provider ? device : undefined;
@@ -160,10 +167,7 @@ export function createRelayService(o: RelayServiceOptions) {
       const t = now();
       const record = await store.tokens.getByHash(hashSecret(token));
       if (!record || (record.expiresAt !== undefined && record.expiresAt <= t)) return 'gone';
-      const devices =
-        record.scope === 'device'
-          ? [await store.devices.get(record.deviceId)]
-          : await store.devices.listByOwner(record.owner);
+      const devices = await devicesOf(record);
       const live = devices.filter(
         (d): d is Device => d?.active === true && o.providers.includes(d.provider),
       );
@@ -225,10 +229,7 @@ export function createRelayService(o: RelayServiceOptions) {
     async describeToken(token: string): Promise<DeviceState[] | undefined> {
       const record = await store.tokens.getByHash(hashSecret(token));
       if (!record) return undefined;
-      const devices =
-        record.scope === 'device'
-          ? [await store.devices.get(record.deviceId)]
-          : await store.devices.listByOwner(record.owner);
+      const devices = await devicesOf(record);
       return devices
         .filter((d): d is Device => d !== undefined)
         .map(
