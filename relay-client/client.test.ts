@@ -9,7 +9,7 @@ import {
   RelayRateLimitError,
   RelayValidationError,
 } from './errors.js';
-import { type FakeRelay, startFakeRelay } from './test-server.js';
+import { type FakeRelay, failure, startFakeRelay } from './test-server.js';
 
 let fake: FakeRelay;
 let n = 0;
@@ -17,15 +17,6 @@ beforeAll(async () => {
   fake = await startFakeRelay();
 });
 afterAll(() => fake.close());
-
-async function failure(p: Promise<unknown>): Promise<Error> {
-  try {
-    await p;
-  } catch (err) {
-    return err as Error;
-  }
-  throw new Error('expected a failure');
-}
 
 /** A new account and a client holding its API key. */
 async function signup(o: Partial<RelayClientOptions> = {}) {
