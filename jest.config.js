@@ -17,7 +17,7 @@ export default {
     {
       ...common,
       displayName: 'unit',
-      testMatch: ['<rootDir>/{app,component,relay,relay-client,store}/**/*.test.ts'],
+      testMatch: ['<rootDir>/{app,lib,component,relay,relay-client,store}/**/*.test.ts'],
     },
     {
       ...common,

@@ -3,7 +3,7 @@ import { EventEmitter } from 'node:events';
 import { type Component, component } from '@xmpp/component';
 import { ComponentAuthError } from '../app/errors.js';
 import type { Logger } from '../app/log.js';
-import { backoffMs } from '../relay/delivery.js';
+import { backoffMs } from '../lib/backoff.js';
 
 export interface ConnectionOptions {
   jid: string;

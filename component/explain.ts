@@ -1,5 +1,5 @@
 // Plain-words descriptions of a user's registrations, for the explain and admin commands.
-import { PROVIDER_NAMES } from '../relay/device-tokens.js';
+import { PROVIDER_NAMES } from '../lib/providers.js';
 import type { DeviceState, Relay } from '../relay/relay.js';
 import type { Registration } from '../store/types.js';
 import { isCollected } from './token-collector.js';

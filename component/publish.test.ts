@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import type { Relay } from '../relay/relay.js';
-import { hashSecret } from '../relay/tokens.js';
+import { hashSecret } from '../lib/secrets.js';
 import type { Store } from '../store/types.js';
 import { publishRoute } from './publish.js';
 import { createRegistrar } from './registrar.js';
@@ -129,7 +129,7 @@ describe('XEP-0357 publish', () => {
   it('answers item-not-found once the device is dead, so the server disables push', async () => {
     const reg = await store.registrations.get(node);
     const tokenRecord = await store.tokens.getByHash(
-      (await import('../relay/tokens.js')).hashSecret(reg?.token ?? ''),
+      (await import('../lib/secrets.js')).hashSecret(reg?.token ?? ''),
     );
     await store.devices.recordError(tokenRecord?.deviceId ?? '', 'Unregistered', Date.now(), true);
     expect(await call(route(), SERVER, publish(node, secret))).toMatchObject({

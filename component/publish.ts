@@ -4,7 +4,7 @@ import type { Element } from '@xmpp/component';
 import type { Logger } from '../app/log.js';
 import type { Notification } from '../relay/notification.js';
 import type { PushOutcome, Relay } from '../relay/relay.js';
-import { secretMatches } from '../relay/tokens.js';
+import { secretMatches } from '../lib/secrets.js';
 import type { Registration, Store } from '../store/types.js';
 import { formType, readForm, single } from './forms.js';
 import type { IqRequest, IqRoute, Reply } from './iq-router.js';

@@ -1,7 +1,7 @@
 // Registration commands compatible with the p2 app server used by Conversations:
 // register-push-{apns,fcm} / unregister-push-{apns,fcm} (XEP-0050 + XEP-0004).
 import { xml } from '@xmpp/component';
-import { DEVICE_TOKEN_FORMAT, PROVIDER_NAMES } from '../relay/device-tokens.js';
+import { DEVICE_TOKEN_FORMAT, PROVIDER_NAMES } from '../lib/providers.js';
 import type { ProviderName } from '../relay/provider.js';
 import type { Command } from './adhoc.js';
 import { buildForm, type FieldSpec, type FormValues, single } from './forms.js';

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Logger } from '../app/log.js';
 import type { ProviderName } from '../relay/provider.js';
 import type { Relay } from '../relay/relay.js';
-import { hashSecret, newSecret } from '../relay/tokens.js';
+import { hashSecret, newSecret } from '../lib/secrets.js';
 import type { Registration, Store } from '../store/types.js';
 import { isCollected } from './token-collector.js';
 

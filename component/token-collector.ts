@@ -3,7 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import { type Component, type Element, xml } from '@xmpp/component';
 import type { Logger } from '../app/log.js';
-import { hashSecret } from '../relay/tokens.js';
+import { hashSecret } from '../lib/secrets.js';
 import type { Registration, Store } from '../store/types.js';
 import { bareJid, parseJid } from './jid.js';
 import { NS_DISCO_INFO, NS_RELAY } from './ns.js';

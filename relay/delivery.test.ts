@@ -2,7 +2,8 @@ import { afterEach, describe, expect, it } from '@jest/globals';
 import { createLogger } from '../app/log.js';
 import { openSqliteStore } from '../store/sqlite/index.js';
 import type { Store } from '../store/types.js';
-import { backoffMs, createDeliveryWorker, type DeliveryWorker } from './delivery.js';
+import { backoffMs } from '../lib/backoff.js';
+import { createDeliveryWorker, type DeliveryWorker } from './delivery.js';
 import type { Provider, PushMessage, SendResult } from './provider.js';
 
 const log = createLogger('silent');

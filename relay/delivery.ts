@@ -1,4 +1,5 @@
 import type { Logger } from '../app/log.js';
+import { backoffMs } from '../lib/backoff.js';
 import type { Job, Store } from '../store/types.js';
 import type { Notification } from './notification.js';
 import type { Provider, ProviderName, SendResult } from './provider.js';
@@ -26,12 +27,6 @@ export interface DeliveryWorker {
   wake(): void;
   /** Stops claiming and waits for in-flight sends. */
   stop(): Promise<void>;
-}
-
-/** Backoff with full jitter: a random delay up to initial·2^(attempt-1), capped. */
-export function backoffMs(attempt: number, initialMs: number, maxMs: number): number {
-  const ceiling = Math.min(maxMs, initialMs * 2 ** Math.min(attempt - 1, 30));
-  return Math.max(initialMs, Math.round(Math.random() * ceiling));
 }
 
 /**

@@ -1,6 +1,8 @@
 import type { Notification } from './notification.js';
 
-export type ProviderName = 'apns' | 'fcm';
+import type { ProviderName } from '../lib/providers.js';
+
+export type { ProviderName };
 
 export interface PushMessage {
   /** The provider's device token (APNs hex token or FCM registration token). Never logged. */

@@ -6,7 +6,7 @@ import type { Notification } from './notification.js';
 import { hashPassword, verifyPassword } from './passwords.js';
 import type { ProviderName } from './provider.js';
 import type { DeviceState, PushOutcome } from './relay.js';
-import { hashSecret, newSecret } from './tokens.js';
+import { hashSecret, newSecret } from '../lib/secrets.js';
 
 export interface RelayServiceOptions {
   store: Store;

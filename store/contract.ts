@@ -5,7 +5,7 @@ import { devicesContract } from './contract/devices.js';
 import type { ContractOptions, Kit } from './contract/kit.js';
 import { limiterContract } from './contract/limiter.js';
 import { queueContract } from './contract/queue.js';
-import { registrationsContract } from './contract/registrations.js';
+import { collectedContract, registrationsContract } from './contract/registrations.js';
 import { tokensContract } from './contract/tokens.js';
 import type { Store } from './types.js';
 
@@ -59,8 +59,15 @@ export function describeStoreContract(
     describe('devices', () => devicesContract(kit));
     describe('tokens', () => tokensContract(kit));
     describe('registrations', () => registrationsContract(kit));
+    describe('collected tokens', () => collectedContract(kit));
     describe('queue', () => queueContract(kit));
     describe('limiter', () => limiterContract(kit));
+
+    it('limiter() with the same name is the same limiter', async () => {
+      const o = { name: 'same', points: 1, durationS: 60 };
+      expect(await kit.store().limiter(o).consume('k')).toEqual({ ok: true });
+      expect((await kit.store().limiter(o).consume('k')).ok).toBe(false);
+    });
 
     it('ping resolves while open and rejects once closed', async () => {
       await kit.store().ping();

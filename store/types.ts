@@ -1,4 +1,4 @@
-import type { ProviderName } from '../relay/provider.js';
+import type { ProviderName } from '../lib/providers.js';
 
 /**
  * The storage interface shared by the component and the relay, implemented by the embedded
@@ -10,10 +10,14 @@ import type { ProviderName } from '../relay/provider.js';
 export interface Store {
   readonly accounts: AccountStore;
   readonly registrations: RegistrationStore;
+  readonly collected: CollectedStore;
   readonly devices: DeviceStore;
   readonly tokens: TokenStore;
   readonly queue: QueueStore;
-  /** A rate limiter shared by every process using this store. */
+  /**
+   * The rate limiter named `options.name`: the same one for every call with that name (its
+   * options must not change), shared by every process using this store where the store allows.
+   */
   limiter(options: LimiterOptions): Limiter;
   /** Resolves when the store answers; rejects when it cannot. */
   ping(): Promise<void>;
@@ -49,7 +53,19 @@ export interface AccountStore {
 
 // ---- XEP-0357 registrations ------------------------------------------------------------------
 
-/** A XEP-0357 registration made over ad-hoc commands: node + secret → relay token. */
+/**
+ * Where the pushes of a registration (or of a collected token) go, by reference:
+ * - `device`: a device of this relay, by its store id;
+ * - `token`: a whitelist token of this relay, by its store id (the token itself is not kept);
+ * - `remote`: a whitelist token of another relay, named in `[[relays]]`. This is the one place
+ *   where a token is stored as it is: it must be sent on to that relay with every push.
+ */
+export type Target =
+  | { kind: 'device'; device: string }
+  | { kind: 'token'; token: string }
+  | { kind: 'remote'; relay: string; token: string };
+
+/** A XEP-0357 registration made over ad-hoc commands: node + secret → one target. */
 export interface Registration {
   node: string;
   secretHash: string;
@@ -57,19 +73,20 @@ export interface Registration {
   jid: string;
   /** Bare JID of the MUC the registration is for, if any (publishes then come from its domain). */
   muc?: string;
-  /** How the device is reached: through this relay's APNs/FCM, or a token of another relay. */
+  /** How it was registered: a device of this relay's APNs/FCM, or a relay's whitelist token. */
   provider: ProviderName | 'relay';
   /** The device identifier the client sent (`device-id` / `android-id`). */
   deviceId: string;
-  /** Which relay holds the token (`local` for this process, else a `[[relays]]` name). */
-  relay: string;
-  token: string;
+  target: Target;
   createdAt: number;
 }
 
 export interface RegistrationStore {
   get(node: string): Promise<Registration | undefined>;
-  /** Stores `reg`, replacing any registration of the same jid, provider, deviceId and muc. */
+  /**
+   * Stores `reg`, replacing any registration of the same jid, provider, deviceId and muc.
+   * Rejects when a `device` or `token` target does not exist.
+   */
   put(reg: Registration): Promise<{ replaced: Registration[] }>;
   /** Removes the registrations of this jid's device (only those of `muc` when given). */
   remove(key: {
@@ -80,6 +97,29 @@ export interface RegistrationStore {
   }): Promise<Registration[]>;
   listByJid(jid: string): Promise<Registration[]>;
 }
+
+// ---- tokens collected from users' clients ------------------------------------------------------
+
+/** A whitelist token a user's client handed to this component, kept as a fallback target. */
+export interface CollectedToken {
+  /** Bare JID of the user whose client gave it. */
+  jid: string;
+  /** `token` (of this relay, by id) or `remote` (another relay's token, kept to send on). */
+  target: Exclude<Target, { kind: 'device' }>;
+  createdAt: number;
+}
+
+export interface CollectedStore {
+  /** Keeps the token, replacing the one the user gave earlier for the same relay. */
+  put(c: CollectedToken): Promise<void>;
+  /** The user's collected tokens, oldest first. */
+  listByJid(jid: string): Promise<CollectedToken[]>;
+  /** Forgets the user's token for `relay` (`local` for this relay's own); false when none. */
+  remove(jid: string, relay: string): Promise<boolean>;
+}
+
+/** The relay a target goes through: `local` for this relay, else a `[[relays]]` name. */
+export const targetRelay = (t: Target): string => (t.kind === 'remote' ? t.relay : 'local');
 
 // ---- devices ---------------------------------------------------------------------------------
 
@@ -121,7 +161,10 @@ export interface DeviceStore {
     owner: string,
     changes: { name?: string; deviceToken?: string; active?: boolean },
   ): Promise<Device | undefined>;
-  /** Removes a device with its tokens and waiting jobs; undefined when there was none. */
+  /**
+   * Removes a device with its device-scoped tokens, the registrations that target it and its
+   * jobs; undefined when there was none.
+   */
   remove(id: string): Promise<Device | undefined>;
   recordSuccess(id: string, now: number): Promise<void>;
   /** Records a failure; `dead` retires the device so no push goes to it again. */
@@ -130,35 +173,52 @@ export interface DeviceStore {
 
 // ---- whitelist tokens ------------------------------------------------------------------------
 
-export interface TokenRecord {
-  id: string;
-  /** The device the token was made for. */
-  deviceId: string;
-  /** Account of that device. */
+/** A whitelist token before the store gave it an id: a capability to push, stored by hash. */
+export type NewToken = {
+  /** The account the token belongs to: only it may revoke the token. */
   owner: string;
-  /** `account`: pushes go to every active device of the owner; `device`: to that device only. */
-  scope: 'account' | 'device';
   name: string;
   createdAt: number;
   expiresAt?: number;
-}
+} & (
+  | /** Pushes go to every active device of the owner, whichever devices come and go. */
+  { scope: 'account' }
+  /** Pushes go to this device of the owner only; the token ends with the device. */
+  | { scope: 'device'; deviceId: string }
+);
+
+export type TokenRecord = NewToken & { id: string };
 
 export interface TokenStore {
-  /** Stores a token by its hash (the token itself is never stored). */
-  add(tokenHash: string, t: Omit<TokenRecord, 'id'>): Promise<TokenRecord>;
+  /**
+   * Stores a token by its hash (the token itself is never stored). Rejects when the owner does
+   * not exist, or a device-scoped token names a device of another account.
+   */
+  add(tokenHash: string, t: NewToken): Promise<TokenRecord>;
+  get(id: string): Promise<TokenRecord | undefined>;
   getByHash(tokenHash: string): Promise<TokenRecord | undefined>;
   listByOwner(owner: string): Promise<TokenRecord[]>;
-  /** Revokes at once; false when there was no such token of this owner. */
+  /**
+   * Revokes at once, with the registrations and collected tokens that point at it; false when
+   * there was no such token of this owner.
+   */
   removeByHash(tokenHash: string, owner: string): Promise<boolean>;
   removeById(id: string, owner: string): Promise<boolean>;
 }
 
 // ---- delivery queue --------------------------------------------------------------------------
 
-export interface Job {
+export type Priority = 'high' | 'low';
+
+/** What is queued for a device: a JSON object (opaque to the store) and its priority. */
+export interface QueuedPush {
+  payload: string;
+  priority: Priority;
+}
+
+export interface Job extends QueuedPush {
   id: string;
   deviceId: string;
-  payload: string;
   /** Attempts made so far, this one included. */
   attempts: number;
   createdAt: number;
@@ -166,13 +226,16 @@ export interface Job {
 
 export interface QueueStore {
   /**
-   * Durably enqueues a push for a device. While a job for the device is still waiting, the new
-   * payload replaces it (bursts coalesce into one push); otherwise the job is due `minIntervalMs`
-   * after the device's previous one at the earliest (the first one at once).
+   * Durably enqueues a push for a device. While a job for the device waits untried, the push
+   * merges into it (`coalesced`): the members of the newer payload replace the waiting ones, the
+   * others stay, and the priority is the higher of the two. Otherwise a new job is due
+   * `minIntervalMs` after the device's previous one at the earliest (the first one at once).
+   * A job parked in retry backoff is never merged into: the new push takes its content along
+   * (merged the same way) and replaces it, with fresh attempts.
    */
   enqueue(
     deviceId: string,
-    payload: string,
+    push: QueuedPush,
     minIntervalMs: number,
     now: number,
   ): Promise<'queued' | 'coalesced'>;
@@ -182,7 +245,10 @@ export interface QueueStore {
    */
   claim(limit: number, now: number, leaseUntil: number): Promise<Job[]>;
   complete(id: string): Promise<void>;
-  /** Puts a leased job back, due at `dueAt` (dropped if a newer job for the device waits). */
+  /**
+   * Parks a leased job until `dueAt`. When a newer job for the device waits, the newer one
+   * takes this one's content along (merged as in enqueue) and this one is dropped.
+   */
   retry(id: string, dueAt: number): Promise<void>;
   /** Jobs in the queue and the age of the oldest, for health and metrics. */
   stats(now: number): Promise<{ depth: number; oldestAgeMs: number }>;

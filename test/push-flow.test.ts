@@ -2,7 +2,7 @@
 // enable, offline/hibernated user, publish, and delivery to fake APNs/FCM over their real wire
 // protocols.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { hashSecret } from '../relay/tokens.js';
+import { hashSecret } from '../lib/secrets.js';
 import { type FakeApns, startFakeApns } from './fakes/apns-server.js';
 import { type FakeFcm, startFakeFcm } from './fakes/fcm-server.js';
 import { startEjabberd } from './servers/ejabberd.js';

@@ -1,7 +1,7 @@
 // /api/v1/device/{apns,gcm}/ — the account's devices (django-push-notifications shapes).
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { DEVICE_TOKEN_FORMAT } from '../device-tokens.js';
+import { DEVICE_TOKEN_FORMAT } from '../../lib/providers.js';
 import type { ProviderName } from '../provider.js';
 import { deviceJson, fail, invalid } from './replies.js';
 import type { Api } from './server.js';

@@ -1,6 +1,6 @@
 // Contract: accounts, API keys, and the cascade when an account goes.
 import { expect, it } from '@jest/globals';
-import { account, device, type Kit } from './kit.js';
+import { account, device, type Kit, payloadOf, push, registration } from './kit.js';
 
 export function accountsContract(k: Kit): void {
   it('creates accounts and finds them by id and username', async () => {
@@ -60,7 +60,7 @@ export function accountsContract(k: Kit): void {
     expect(await s.accounts.getByApiKey('key-4')).toBeUndefined();
   });
 
-  it('removes an account with its API keys, devices, tokens and jobs', async () => {
+  it('removes an account with its API keys, devices, tokens, registrations and jobs', async () => {
     const s = k.store();
     const a = await account(s, 'alice');
     const b = await account(s, 'bob');
@@ -68,13 +68,18 @@ export function accountsContract(k: Kit): void {
     const phone = await device(s, a.id, 'phone');
     const tablet = await device(s, a.id, 'tablet', 'fcm');
     const bobs = await device(s, b.id, 'phone');
-    await s.tokens.add('tok-a', {
-      deviceId: phone.id,
+    const tokA = await s.tokens.add('tok-a', {
       owner: a.id,
       scope: 'account',
       name: 'x',
       createdAt: 1,
     });
+    await s.registrations.put(
+      registration('n-a', { provider: 'relay', target: { kind: 'token', token: tokA.id } }),
+    );
+    await s.registrations.put(
+      registration('n-b', { deviceId: 'd2', target: { kind: 'device', device: tablet.id } }),
+    );
     await s.tokens.add('tok-b', {
       deviceId: bobs.id,
       owner: b.id,
@@ -82,11 +87,11 @@ export function accountsContract(k: Kit): void {
       name: 'y',
       createdAt: 1,
     });
-    await s.queue.enqueue(phone.id, 'p1', 0, 100);
+    await s.queue.enqueue(phone.id, push('p1'), 0, 100);
     await s.queue.claim(10, 100, 10_000); // one of them leased: it goes too
-    await s.queue.enqueue(phone.id, 'p2', 0, 101);
-    await s.queue.enqueue(tablet.id, 't1', 0, 102);
-    await s.queue.enqueue(bobs.id, 'b1', 0, 103);
+    await s.queue.enqueue(phone.id, push('p2'), 0, 101);
+    await s.queue.enqueue(tablet.id, push('t1'), 0, 102);
+    await s.queue.enqueue(bobs.id, push('b1'), 0, 103);
 
     expect(await s.accounts.remove(a.id)).toBe(true);
     expect(await s.accounts.remove(a.id)).toBe(false);
@@ -99,7 +104,8 @@ export function accountsContract(k: Kit): void {
     expect(await s.tokens.getByHash('tok-a')).toBeUndefined();
     expect(await s.tokens.listByOwner(a.id)).toEqual([]);
     expect((await s.queue.stats(200)).depth).toBe(1);
-    expect(await s.queue.claim(10, 20_000, 30_000)).toMatchObject([{ payload: 'b1' }]);
+    expect((await s.queue.claim(10, 20_000, 30_000)).map(payloadOf)).toEqual([{ n: 'b1' }]);
+    expect(await s.registrations.listByJid('romeo@example.org')).toEqual([]);
     expect(await s.devices.get(bobs.id)).toEqual(bobs);
     expect(await s.tokens.getByHash('tok-b')).toMatchObject({ owner: b.id });
     // The username is free again, and the new account starts empty.

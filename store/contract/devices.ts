@@ -1,6 +1,6 @@
 // Contract: devices — upsert, listing, owner-checked updates, removal cascade, delivery stats.
 import { expect, it } from '@jest/globals';
-import { account, device, type Kit } from './kit.js';
+import { account, device, type Kit, push, registration } from './kit.js';
 
 export function devicesContract(k: Kit): void {
   it('upsert adds a device, then updates token and name of the same one and reactivates it', async () => {
@@ -81,7 +81,7 @@ export function devicesContract(k: Kit): void {
     expect((await s.devices.update(d.id, a.id, { active: true }))?.active).toBe(true);
   });
 
-  it('remove returns the device and removes its tokens and jobs', async () => {
+  it('remove returns the device and removes its tokens, registrations and jobs', async () => {
     const s = k.store();
     const a = await account(s);
     const d = await device(s, a.id, 'phone');
@@ -89,8 +89,9 @@ export function devicesContract(k: Kit): void {
     const t = { owner: a.id, scope: 'device' as const, name: 'n', createdAt: 1 };
     await s.tokens.add('h-phone', { ...t, deviceId: d.id });
     await s.tokens.add('h-tablet', { ...t, deviceId: kept.id });
-    await s.queue.enqueue(d.id, 'p', 0, 100);
-    await s.queue.enqueue(kept.id, 'k', 0, 100);
+    await s.registrations.put(registration('n-phone', { target: { kind: 'device', device: d.id } }));
+    await s.queue.enqueue(d.id, push('p'), 0, 100);
+    await s.queue.enqueue(kept.id, push('k'), 0, 100);
 
     expect(await s.devices.remove(d.id)).toEqual(d);
     expect(await s.devices.remove(d.id)).toBeUndefined();
@@ -98,6 +99,7 @@ export function devicesContract(k: Kit): void {
     expect(await s.devices.listByOwner(a.id)).toEqual([kept]);
     expect(await s.tokens.getByHash('h-phone')).toBeUndefined();
     expect(await s.tokens.listByOwner(a.id)).toMatchObject([{ deviceId: kept.id }]);
+    expect(await s.registrations.get('n-phone')).toBeUndefined();
     expect(await s.queue.claim(10, 100, 1000)).toMatchObject([{ deviceId: kept.id }]);
     // The same owner/provider/deviceId comes back as a new device.
     expect((await device(s, a.id, 'phone')).id).not.toBe(d.id);

@@ -1,8 +1,8 @@
 // What the store contract's sections share: the store under test and small fixtures.
 // Rejections are checked with toHaveProperty('message'), not toThrow(): better-sqlite3 keeps the
 // error class of the first test file that loaded it, so later files see errors of another realm.
-import type { ProviderName } from '../../relay/provider.js';
-import type { Account, Device, Registration, Store } from '../types.js';
+import type { ProviderName } from '../../lib/providers.js';
+import type { Account, Device, QueuedPush, Registration, Store } from '../types.js';
 
 export interface ContractOptions {
   /** Whether limiters of two instances on one backing store share counters. */
@@ -33,6 +33,7 @@ export function device(
   return s.devices.upsert({ owner, provider, deviceId, deviceToken: `tok-${deviceId}` }, now);
 }
 
+/** A registration of romeo's device `dev1` (FCM) pointing at a remote relay's token. */
 export function registration(node: string, o: Partial<Registration> = {}): Registration {
   return {
     node,
@@ -40,9 +41,21 @@ export function registration(node: string, o: Partial<Registration> = {}): Regis
     jid: 'romeo@example.org',
     provider: 'fcm',
     deviceId: 'dev1',
-    relay: 'local',
-    token: `token-${node}`,
+    target: { kind: 'remote', relay: 'other', token: `token-${node}` },
     createdAt: 1000,
     ...o,
   };
 }
+
+/** A queued push whose payload is `{"n": n}` (and more members from `extra`). */
+export function push(
+  n: number | string,
+  priority: QueuedPush['priority'] = 'low',
+  extra: Record<string, unknown> = {},
+): QueuedPush {
+  return { payload: JSON.stringify({ n, ...extra }), priority };
+}
+
+/** The payload of a job as an object. */
+export const payloadOf = (j: { payload: string } | undefined): unknown =>
+  j && JSON.parse(j.payload);

@@ -1,50 +1,70 @@
-// Contract: the delivery queue — coalescing, rate spacing, leases, retries, concurrent claims.
+// Contract: the delivery queue — merging, rate spacing, leases, parked retries, concurrent claims.
 import { expect, it } from '@jest/globals';
 import type { Store } from '../types.js';
-import { account, device, type Kit } from './kit.js';
+import { account, device, type Kit, payloadOf, push } from './kit.js';
 
 async function oneDevice(s: Store): Promise<string> {
   return (await device(s, (await account(s)).id)).id;
 }
 
 export function queueContract(k: Kit): void {
-  it('the first push is due at once; pushes coalesce while one waits', async () => {
+  it('the first push is due at once; pushes merge while one waits untried', async () => {
     const s = k.store();
     const d = await oneDevice(s);
     expect(await s.queue.stats(0)).toEqual({ depth: 0, oldestAgeMs: 0 });
-    expect(await s.queue.enqueue(d, 'a', 1000, 10_000)).toBe('queued');
-    expect(await s.queue.enqueue(d, 'b', 1000, 10_001)).toBe('coalesced');
+    expect(await s.queue.enqueue(d, push(1, 'high', { a: 'x', b: 'y' }), 1000, 10_000)).toBe(
+      'queued',
+    );
+    expect(await s.queue.enqueue(d, push(2, 'low', { b: 'z', c: 'w' }), 1000, 10_001)).toBe(
+      'coalesced',
+    );
     expect(await s.queue.stats(10_500)).toEqual({ depth: 1, oldestAgeMs: 500 });
     expect(await s.queue.claim(10, 9_999, 20_000)).toEqual([]);
-    expect(await s.queue.claim(10, 10_000, 20_000)).toEqual([
+    const jobs = await s.queue.claim(10, 10_000, 20_000);
+    expect(jobs).toEqual([
       {
         id: expect.stringMatching(/^\d+$/),
         deviceId: d,
-        payload: 'b',
+        payload: expect.any(String),
+        priority: 'high',
         attempts: 1,
         createdAt: 10_000,
       },
     ]);
+    // The newer push's members win; members only the older one had stay.
+    expect(payloadOf(jobs[0])).toEqual({ n: 2, a: 'x', b: 'z', c: 'w' });
+  });
+
+  it('a later high-priority push raises a waiting low one', async () => {
+    const s = k.store();
+    const d = await oneDevice(s);
+    await s.queue.enqueue(d, push(1, 'low'), 0, 100);
+    await s.queue.enqueue(d, push(2, 'high'), 0, 101);
+    await s.queue.enqueue(d, push(3, 'low'), 0, 102);
+    const [job] = await s.queue.claim(10, 200, 1000);
+    expect(job?.priority).toBe('high');
+    expect(payloadOf(job)).toEqual({ n: 3 });
   });
 
   it('a later push is due minIntervalMs after the previous one', async () => {
     const s = k.store();
     const d = await oneDevice(s);
-    await s.queue.enqueue(d, 'a', 1000, 10_000);
+    await s.queue.enqueue(d, push('a'), 1000, 10_000);
     const [first] = await s.queue.claim(10, 10_000, 90_000);
-    expect(await s.queue.enqueue(d, 'b', 1000, 10_300)).toBe('queued');
-    expect(await s.queue.enqueue(d, 'c', 1000, 10_400)).toBe('coalesced');
+    expect(await s.queue.enqueue(d, push('b'), 1000, 10_300)).toBe('queued');
+    expect(await s.queue.enqueue(d, push('c'), 1000, 10_400)).toBe('coalesced');
     expect(await s.queue.stats(10_500)).toEqual({ depth: 2, oldestAgeMs: 500 });
     expect(await s.queue.claim(10, 10_999, 90_000)).toEqual([]);
     const [second] = await s.queue.claim(10, 11_000, 90_000);
-    expect(second).toMatchObject({ payload: 'c', createdAt: 10_300, attempts: 1 });
+    expect(payloadOf(second)).toEqual({ n: 'c' });
+    expect(second).toMatchObject({ createdAt: 10_300, attempts: 1 });
     // Due at 12_000: the interval counts from the previous due time, not from now.
-    await s.queue.enqueue(d, 'd', 1000, 11_500);
+    await s.queue.enqueue(d, push('d'), 1000, 11_500);
     expect(await s.queue.claim(10, 11_999, 90_000)).toEqual([]);
-    expect(await s.queue.claim(10, 12_000, 90_000)).toMatchObject([{ payload: 'd' }]);
+    expect((await s.queue.claim(10, 12_000, 90_000)).map(payloadOf)).toEqual([{ n: 'd' }]);
     // Long after, a push is due at once again.
-    await s.queue.enqueue(d, 'e', 1000, 50_000);
-    expect(await s.queue.claim(10, 50_000, 90_000)).toMatchObject([{ payload: 'e' }]);
+    await s.queue.enqueue(d, push('e'), 1000, 50_000);
+    expect((await s.queue.claim(10, 50_000, 90_000)).map(payloadOf)).toEqual([{ n: 'e' }]);
     expect(first?.id).not.toBe(second?.id);
   });
 
@@ -52,18 +72,18 @@ export function queueContract(k: Kit): void {
     const s = k.store();
     const a = await account(s);
     for (const [i, due] of [300, 100, 200, 900].entries()) {
-      await s.queue.enqueue((await device(s, a.id, `d${i}`)).id, `at ${due}`, 0, due);
+      await s.queue.enqueue((await device(s, a.id, `d${i}`)).id, push(due), 0, due);
     }
     const got = await s.queue.claim(2, 500, 10_000);
-    expect(got.map((j) => j.payload).sort()).toEqual(['at 100', 'at 200']);
-    expect((await s.queue.claim(5, 500, 10_000)).map((j) => j.payload)).toEqual(['at 300']);
+    expect(got.map((j) => payloadOf(j)).sort()).toEqual([{ n: 100 }, { n: 200 }]);
+    expect((await s.queue.claim(5, 500, 10_000)).map(payloadOf)).toEqual([{ n: 300 }]);
     expect(await s.queue.claim(0, 1000, 10_000)).toEqual([]);
   });
 
   it('a claimed job is handed out again only when its lease has ended', async () => {
     const s = k.store();
     const d = await oneDevice(s);
-    await s.queue.enqueue(d, 'p', 0, 100);
+    await s.queue.enqueue(d, push('p'), 0, 100);
     const [job] = await s.queue.claim(10, 100, 5000);
     const other = await k.another();
     expect(await s.queue.claim(10, 4999, 9000)).toEqual([]);
@@ -76,7 +96,7 @@ export function queueContract(k: Kit): void {
   it('complete removes the job', async () => {
     const s = k.store();
     const d = await oneDevice(s);
-    await s.queue.enqueue(d, 'p', 0, 100);
+    await s.queue.enqueue(d, push('p'), 0, 100);
     const [job] = await s.queue.claim(10, 100, 5000);
     await s.queue.complete(job?.id ?? '');
     await s.queue.complete(job?.id ?? ''); // twice is harmless
@@ -85,37 +105,51 @@ export function queueContract(k: Kit): void {
     expect(await s.queue.claim(10, 99_999, 100_000)).toEqual([]);
   });
 
-  it('retry puts a job back, due at dueAt, and pushes coalesce into it', async () => {
+  it('retry parks a job until dueAt', async () => {
     const s = k.store();
     const d = await oneDevice(s);
-    await s.queue.enqueue(d, 'p', 0, 100);
+    await s.queue.enqueue(d, push('p', 'high'), 0, 100);
     const [job] = await s.queue.claim(10, 100, 5000);
     await s.queue.retry(job?.id ?? '', 3000);
     await s.queue.retry('999999', 3000);
     expect(await s.queue.claim(10, 2999, 9000)).toEqual([]);
-    expect(await s.queue.enqueue(d, 'q', 0, 2000)).toBe('coalesced');
-    expect(await s.queue.claim(10, 3000, 9000)).toEqual([{ ...job, payload: 'q', attempts: 2 }]);
+    expect(await s.queue.claim(10, 3000, 9000)).toEqual([{ ...job, attempts: 2 }]);
   });
 
-  it('retry drops the job when a newer one for the device waits', async () => {
+  it('a push never waits behind a parked job: it takes the parked content along, due at once', async () => {
     const s = k.store();
     const d = await oneDevice(s);
-    await s.queue.enqueue(d, 'old', 0, 100);
+    await s.queue.enqueue(d, push('old', 'high', { a: 1 }), 0, 100);
     const [job] = await s.queue.claim(10, 100, 5000);
-    expect(await s.queue.enqueue(d, 'new', 0, 200)).toBe('queued');
+    await s.queue.retry(job?.id ?? '', 60_000);
+    expect(await s.queue.enqueue(d, push('new', 'low'), 0, 2000)).toBe('queued');
+    expect((await s.queue.stats(2000)).depth).toBe(1);
+    const [next] = await s.queue.claim(10, 2000, 9000);
+    expect(next).toMatchObject({ deviceId: d, priority: 'high', attempts: 1 });
+    expect(payloadOf(next)).toEqual({ n: 'new', a: 1 });
+    await s.queue.complete(next?.id ?? '');
+    expect(await s.queue.claim(10, 100_000, 200_000)).toEqual([]);
+  });
+
+  it('retry hands a job over to a newer one that waits, which takes its content along', async () => {
+    const s = k.store();
+    const d = await oneDevice(s);
+    await s.queue.enqueue(d, push('old', 'high', { a: 1 }), 0, 100);
+    const [job] = await s.queue.claim(10, 100, 5000);
+    expect(await s.queue.enqueue(d, push('new', 'low'), 0, 200)).toBe('queued');
     await s.queue.retry(job?.id ?? '', 300);
     expect((await s.queue.stats(400)).depth).toBe(1);
-    expect(await s.queue.claim(10, 10_000, 20_000)).toMatchObject([
-      { payload: 'new', attempts: 1 },
-    ]);
+    const jobs = await s.queue.claim(10, 10_000, 20_000);
+    expect(jobs).toMatchObject([{ priority: 'high', attempts: 1 }]);
+    expect(payloadOf(jobs[0])).toEqual({ n: 'new', a: 1 });
   });
 
   it('a push for a device that is gone is dropped', async () => {
     const s = k.store();
     const d = await oneDevice(s);
     await s.devices.remove(d);
-    await s.queue.enqueue(d, 'p', 0, 100);
-    await s.queue.enqueue('999999', 'p', 0, 100);
+    await s.queue.enqueue(d, push('p'), 0, 100);
+    await s.queue.enqueue('999999', push('p'), 0, 100);
     expect(await s.queue.stats(200)).toEqual({ depth: 0, oldestAgeMs: 0 });
   });
 
@@ -126,7 +160,7 @@ export function queueContract(k: Kit): void {
     const ids = await Promise.all(
       Array.from({ length: 200 }, async (_, i) => (await device(s, a.id, `d${i}`)).id),
     );
-    for (const id of ids) await s.queue.enqueue(id, 'p', 0, 100);
+    for (const id of ids) await s.queue.enqueue(id, push('p'), 0, 100);
     const drain = async (store: Store) => {
       const got: string[] = [];
       for (;;) {

@@ -1,14 +1,14 @@
-// Contract: whitelist tokens — stored by hash, listed and revoked by their owner.
+// Contract: whitelist tokens — stored by hash, owned by an account (or one of its devices),
+// listed and revoked by their owner only.
 import { expect, it } from '@jest/globals';
-import { account, device, type Kit } from './kit.js';
+import { account, device, type Kit, registration } from './kit.js';
 
 export function tokensContract(k: Kit): void {
-  it('stores a token by hash; getByHash and listByOwner find it', async () => {
+  it('stores a token by hash; get, getByHash and listByOwner find it', async () => {
     const s = k.store();
     const a = await account(s);
     const d = await device(s, a.id);
     const t1 = await s.tokens.add('hash-1', {
-      deviceId: d.id,
       owner: a.id,
       scope: 'account',
       name: 'web',
@@ -17,7 +17,6 @@ export function tokensContract(k: Kit): void {
     });
     expect(t1).toEqual({
       id: expect.stringMatching(/^\d+$/),
-      deviceId: d.id,
       owner: a.id,
       scope: 'account',
       name: 'web',
@@ -25,9 +24,17 @@ export function tokensContract(k: Kit): void {
       expiresAt: 5000,
     });
     const t2 = await s.tokens.add('hash-2', {
-      deviceId: d.id,
       owner: a.id,
       scope: 'device',
+      deviceId: d.id,
+      name: 'xmpp',
+      createdAt: 11,
+    });
+    expect(t2).toEqual({
+      id: expect.stringMatching(/^\d+$/),
+      owner: a.id,
+      scope: 'device',
+      deviceId: d.id,
       name: 'xmpp',
       createdAt: 11,
     });
@@ -35,11 +42,13 @@ export function tokensContract(k: Kit): void {
     expect(await s.tokens.getByHash('hash-1')).toEqual(t1);
     expect(await s.tokens.getByHash('hash-2')).toEqual(t2);
     expect(await s.tokens.getByHash('hash-3')).toBeUndefined();
+    expect(await s.tokens.get(t1.id)).toEqual(t1);
+    expect(await s.tokens.get('999999')).toBeUndefined();
     expect(await s.tokens.listByOwner(a.id)).toEqual([t1, t2]);
     expect(await s.tokens.listByOwner('999999')).toEqual([]);
   });
 
-  it('refuses a token for a device the owner does not have', async () => {
+  it('refuses a token of an unknown account, or for a device of another account', async () => {
     const s = k.store();
     const a = await account(s);
     const b = await account(s, 'bob');
@@ -51,8 +60,34 @@ export function tokensContract(k: Kit): void {
     await expect(
       s.tokens.add('h2', { ...t, deviceId: '999999', owner: a.id }),
     ).rejects.toHaveProperty('message');
-    expect(await s.tokens.getByHash('h1')).toBeUndefined();
+    await expect(
+      s.tokens.add('h3', { scope: 'account', name: 'n', createdAt: 1, owner: '999999' }),
+    ).rejects.toHaveProperty('message');
+    for (const h of ['h1', 'h2', 'h3']) expect(await s.tokens.getByHash(h)).toBeUndefined();
     expect(await s.tokens.listByOwner(b.id)).toEqual([]);
+  });
+
+  it('an account token outlives any device; a device token ends with its device', async () => {
+    const s = k.store();
+    const a = await account(s);
+    const phone = await device(s, a.id, 'phone');
+    const whole = await s.tokens.add('h-account', {
+      owner: a.id,
+      scope: 'account',
+      name: 'all',
+      createdAt: 1,
+    });
+    await s.tokens.add('h-phone', {
+      owner: a.id,
+      scope: 'device',
+      deviceId: phone.id,
+      name: 'phone',
+      createdAt: 1,
+    });
+    await s.devices.remove(phone.id);
+    expect(await s.tokens.getByHash('h-account')).toEqual(whole);
+    expect(await s.tokens.getByHash('h-phone')).toBeUndefined();
+    expect(await s.tokens.listByOwner(a.id)).toEqual([whole]);
   });
 
   it("revokes by hash or by id, only the owner's tokens", async () => {
@@ -60,7 +95,7 @@ export function tokensContract(k: Kit): void {
     const a = await account(s);
     const b = await account(s, 'bob');
     const d = await device(s, a.id);
-    const t = { deviceId: d.id, owner: a.id, scope: 'account' as const, name: 'n', createdAt: 1 };
+    const t = { owner: a.id, scope: 'account' as const, name: 'n', createdAt: 1 };
     const t1 = await s.tokens.add('hash-1', t);
     const t2 = await s.tokens.add('hash-2', t);
 
@@ -76,5 +111,32 @@ export function tokensContract(k: Kit): void {
     expect(await s.tokens.removeById('999999', a.id)).toBe(false);
     expect(await s.tokens.listByOwner(a.id)).toEqual([]);
     expect(await s.devices.get(d.id)).toEqual(d);
+  });
+
+  it('revoking a token ends the registrations and collected tokens that point at it', async () => {
+    const s = k.store();
+    const a = await account(s);
+    const t = await s.tokens.add('hash-1', {
+      owner: a.id,
+      scope: 'account',
+      name: 'n',
+      createdAt: 1,
+    });
+    const kept = await s.tokens.add('hash-2', {
+      owner: a.id,
+      scope: 'account',
+      name: 'n',
+      createdAt: 1,
+    });
+    const target = { kind: 'token' as const, token: t.id };
+    await s.registrations.put(registration('n1', { provider: 'relay', target }));
+    await s.registrations.put(
+      registration('n2', { provider: 'relay', deviceId: 'd2', target: { ...target, token: kept.id } }),
+    );
+    await s.collected.put({ jid: 'romeo@example.org', target, createdAt: 5 });
+    expect(await s.tokens.removeById(t.id, a.id)).toBe(true);
+    expect(await s.registrations.get('n1')).toBeUndefined();
+    expect(await s.registrations.get('n2')).toMatchObject({ target: { token: kept.id } });
+    expect(await s.collected.listByJid('romeo@example.org')).toEqual([]);
   });
 }

@@ -1,6 +1,6 @@
 // SQLite devices: upsert by owner/provider/deviceId, owner-checked updates, delivery stats.
 import type { Database } from 'better-sqlite3';
-import type { ProviderName } from '../../relay/provider.js';
+import type { ProviderName } from '../../lib/providers.js';
 import type { Device, DeviceStore } from '../types.js';
 
 interface Row {

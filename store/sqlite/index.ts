@@ -4,8 +4,9 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import type { Store } from '../types.js';
 import { sqliteAccounts } from './accounts.js';
+import { sqliteCollected } from './collected.js';
 import { sqliteDevices } from './devices.js';
-import { memoryLimiter } from './limiter.js';
+import { memoryLimiters } from './limiter.js';
 import { sqliteQueue } from './queue.js';
 import { sqliteRegistrations } from './registrations.js';
 import { migrate } from './schema.js';
@@ -33,10 +34,11 @@ export function openSqliteStore(dir: string): Store {
   return {
     accounts: sqliteAccounts(db),
     registrations: sqliteRegistrations(db),
+    collected: sqliteCollected(db),
     devices: sqliteDevices(db),
     tokens: sqliteTokens(db),
     queue: sqliteQueue(db),
-    limiter: memoryLimiter,
+    limiter: memoryLimiters(),
     async ping() {
       db.prepare('SELECT 1').get();
     },

@@ -1,14 +1,14 @@
-// The embedded store's rate limiter: in memory, so its limits hold per process only.
+// The embedded store's rate limiters: in memory, so their limits hold per process only.
 import { RateLimiterMemory } from 'rate-limiter-flexible';
-import { wrapLimiter } from '../limiter.js';
+import { sameLimiterPerName, wrapLimiter } from '../limiter.js';
 import type { Limiter, LimiterOptions } from '../types.js';
 
 /**
- * Counters live in this process' memory, one set per limiter() call: limits hold per process,
- * not across processes that share the SQLite folder (use the Redis store for that).
+ * Counters live in this process' memory, one limiter per name: limits hold per process, not
+ * across processes that share the SQLite folder (use the Redis store for that).
  */
-export function memoryLimiter(o: LimiterOptions): Limiter {
-  return wrapLimiter(
-    new RateLimiterMemory({ keyPrefix: o.name, points: o.points, duration: o.durationS }),
+export function memoryLimiters(): (o: LimiterOptions) => Limiter {
+  return sameLimiterPerName((o) =>
+    wrapLimiter(new RateLimiterMemory({ keyPrefix: o.name, points: o.points, duration: o.durationS })),
   );
 }

@@ -1,47 +1,67 @@
-// SQLite delivery queue: one waiting job per device (coalescing), leases, rate spacing.
+// SQLite delivery queue: one unleased job per device (waiting, or parked for a retry), merging,
+// leases, rate spacing.
 import type { Database } from 'better-sqlite3';
-import type { Job, QueueStore } from '../types.js';
+import { mergePushes } from '../merge.js';
+import type { Job, QueuedPush, QueueStore } from '../types.js';
 
 interface Row {
   id: number;
   device_id: number;
   payload: string;
+  priority: Job['priority'];
   attempts: number;
   created_at: number;
+  parked: number;
 }
 
-// A job is waiting while leased_until = 0 (at most one per device, see the jobs_waiting index);
-// a claimed job holds leased_until and is claimable again once that has passed.
+const toJob = (r: Row): Job => ({
+  id: String(r.id),
+  deviceId: String(r.device_id),
+  payload: r.payload,
+  priority: r.priority,
+  attempts: r.attempts,
+  createdAt: r.created_at,
+});
+
+// A job is unleased while leased_until = 0 (at most one per device, see the jobs_waiting index):
+// waiting untried, or parked after a failed attempt (parked = 1). A claimed job holds
+// leased_until and is claimable again once that has passed.
 export function sqliteQueue(db: Database): QueueStore {
-  const coalesce = db.prepare(
-    'UPDATE jobs SET payload = ? WHERE device_id = ? AND leased_until = 0',
+  const unleased = db.prepare('SELECT * FROM jobs WHERE device_id = ? AND leased_until = 0');
+  const setPush = db.prepare('UPDATE jobs SET payload = @payload, priority = @priority WHERE id = @id');
+  const revive = db.prepare(
+    `UPDATE jobs SET payload = @payload, priority = @priority, parked = 0, attempts = 0,
+       due_at = @due WHERE id = @id`,
   );
   const device = db.prepare('SELECT last_due_at FROM devices WHERE id = ?');
   const setLastDue = db.prepare('UPDATE devices SET last_due_at = ? WHERE id = ?');
   const insert = db.prepare(
-    'INSERT INTO jobs (device_id, payload, due_at, created_at) VALUES (?, ?, ?, ?)',
+    'INSERT INTO jobs (device_id, payload, priority, due_at, created_at) VALUES (?, ?, ?, ?, ?)',
   );
   const claim = db.prepare(
-    `UPDATE jobs SET leased_until = @leaseUntil, attempts = attempts + 1
+    `UPDATE jobs SET leased_until = @leaseUntil, attempts = attempts + 1, parked = 0
      WHERE id IN (SELECT id FROM jobs WHERE due_at <= @now AND leased_until <= @now
                   ORDER BY due_at, id LIMIT @limit)
-     RETURNING id, device_id, payload, attempts, created_at`,
+     RETURNING *`,
   );
+  const byId = db.prepare('SELECT * FROM jobs WHERE id = ?');
   const remove = db.prepare('DELETE FROM jobs WHERE id = ?');
-  const newerWaiting = db.prepare(
-    `SELECT 1 FROM jobs AS other JOIN jobs AS this ON other.device_id = this.device_id
-     WHERE this.id = ? AND other.leased_until = 0 AND other.id <> this.id`,
-  );
-  const putBack = db.prepare('UPDATE jobs SET leased_until = 0, due_at = ? WHERE id = ?');
+  const park = db.prepare('UPDATE jobs SET leased_until = 0, parked = 1, due_at = ? WHERE id = ?');
   const stats = db.prepare('SELECT COUNT(*) AS depth, MIN(created_at) AS oldest FROM jobs');
 
-  const enqueueOne = (deviceId: string, payload: string, minIntervalMs: number, now: number) => {
-    if (coalesce.run(payload, deviceId).changes > 0) return 'coalesced' as const;
+  const enqueueOne = (deviceId: string, push: QueuedPush, minIntervalMs: number, now: number) => {
+    const other = unleased.get(deviceId) as Row | undefined;
+    if (other && !other.parked) {
+      setPush.run({ id: other.id, ...mergePushes(other, push) });
+      return 'coalesced' as const;
+    }
     const row = device.get(deviceId) as { last_due_at: number | null } | undefined;
     // The device is gone (removed meanwhile): its push is dropped, as delivery would.
     if (!row) return 'queued' as const;
     const due = row.last_due_at === null ? now : Math.max(now, row.last_due_at + minIntervalMs);
-    insert.run(deviceId, payload, due, now);
+    // A parked job does not hold this push back: the push takes its content along instead.
+    if (other) revive.run({ id: other.id, due, ...mergePushes(other, push) });
+    else insert.run(deviceId, push.payload, push.priority, due, now);
     setLastDue.run(due, deviceId);
     return 'queued' as const;
   };
@@ -65,28 +85,28 @@ export function sqliteQueue(db: Database): QueueStore {
     }
   };
   const retry = db.transaction((id: string, dueAt: number) => {
-    if (newerWaiting.get(id)) remove.run(id);
-    else putBack.run(dueAt, id);
+    const job = byId.get(id) as Row | undefined;
+    if (!job) return;
+    const other = unleased.get(job.device_id) as Row | undefined;
+    if (!other || other.id === job.id) {
+      park.run(dueAt, id);
+      return;
+    }
+    // The two become one: the newer one's content wins, in the job that is not leased.
+    const [older, newer] = other.id > job.id ? [job, other] : [other, job];
+    setPush.run({ id: other.id, ...mergePushes(older, newer) });
+    remove.run(id);
   });
 
   return {
-    async enqueue(deviceId, payload, minIntervalMs, now) {
+    async enqueue(deviceId, push, minIntervalMs, now) {
       return new Promise((resolve, reject) => {
-        batch.push({ args: [deviceId, payload, minIntervalMs, now], resolve, reject });
+        batch.push({ args: [deviceId, push, minIntervalMs, now], resolve, reject });
         if (batch.length === 1) setImmediate(flush);
       });
     },
     async claim(limit, now, leaseUntil) {
-      const rows = claim.all({ limit, now, leaseUntil }) as Row[];
-      return rows.map(
-        (r): Job => ({
-          id: String(r.id),
-          deviceId: String(r.device_id),
-          payload: r.payload,
-          attempts: r.attempts,
-          createdAt: r.created_at,
-        }),
-      );
+      return (claim.all({ limit, now, leaseUntil }) as Row[]).map(toJob);
     },
     async complete(id) {
       remove.run(id);

@@ -1,17 +1,17 @@
-// SQLite XEP-0357 registrations: node → relay token, one per jid/provider/deviceId/muc.
+// SQLite XEP-0357 registrations: node → one target, one per jid/provider/deviceId/muc. The
+// registrations of a device or token go with it (foreign keys).
 import type { Database } from 'better-sqlite3';
-import type { ProviderName } from '../../relay/provider.js';
+import type { ProviderName } from '../../lib/providers.js';
 import type { Registration, RegistrationStore } from '../types.js';
+import { type TargetColumns, toColumns, toTarget } from './targets.js';
 
-interface Row {
+interface Row extends TargetColumns {
   node: string;
   secret_hash: string;
   jid: string;
   muc: string;
-  provider: ProviderName;
+  provider: ProviderName | 'relay';
   device_id: string;
-  relay: string;
-  token: string;
   created_at: number;
 }
 
@@ -23,8 +23,7 @@ function toRegistration(r: Row): Registration {
     muc: r.muc || undefined,
     provider: r.provider,
     deviceId: r.device_id,
-    relay: r.relay,
-    token: r.token,
+    target: toTarget(r),
     createdAt: r.created_at,
   };
 }
@@ -43,13 +42,17 @@ export function sqliteRegistrations(db: Database): RegistrationStore {
      RETURNING *`,
   );
   const insert = db.prepare(
-    `INSERT INTO registrations (node, secret_hash, jid, muc, provider, device_id, relay, token, created_at)
-     VALUES (@node, @secretHash, @jid, @muc, @provider, @deviceId, @relay, @token, @createdAt)`,
+    `INSERT INTO registrations (node, secret_hash, jid, muc, provider, device_id, target_device,
+                                target_token, remote_relay, remote_token, created_at)
+     VALUES (@node, @secretHash, @jid, @muc, @provider, @deviceId, @target_device, @target_token,
+             @remote_relay, @remote_token, @createdAt)`,
   );
   const byJid = db.prepare('SELECT * FROM registrations WHERE jid = ? ORDER BY created_at, node');
 
+  // A missing target fails the insert (foreign key) and rolls the replacement back.
   const put = db.transaction((reg: Registration) => {
-    const row = { ...reg, muc: reg.muc ?? '' };
+    const { target, ...rest } = reg;
+    const row = { ...rest, muc: reg.muc ?? '', ...toColumns(target) };
     const replaced = (removeSame.all(row) as Row[]).map(toRegistration);
     insert.run(row);
     return { replaced };

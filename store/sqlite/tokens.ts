@@ -1,37 +1,47 @@
-// SQLite whitelist tokens, stored by hash and revoked only by their owner.
+// SQLite whitelist tokens, stored by hash and revoked only by their owner. Revoking cascades
+// (foreign keys) to the registrations and collected tokens that point at a token.
 import type { Database } from 'better-sqlite3';
 import type { TokenRecord, TokenStore } from '../types.js';
 
 interface Row {
   id: number;
-  device_id: number;
   owner: number;
   scope: TokenRecord['scope'];
+  device_id: number | null;
   name: string;
   created_at: number;
   expires_at: number | null;
 }
 
 function toRecord(r: Row): TokenRecord {
-  return {
+  const common = {
     id: String(r.id),
-    deviceId: String(r.device_id),
     owner: String(r.owner),
-    scope: r.scope,
     name: r.name,
     createdAt: r.created_at,
     expiresAt: r.expires_at ?? undefined,
   };
+  return r.scope === 'device'
+    ? { ...common, scope: 'device', deviceId: String(r.device_id) }
+    : { ...common, scope: 'account' };
 }
 
+const one = (row: unknown) => (row ? toRecord(row as Row) : undefined);
+
 export function sqliteTokens(db: Database): TokenStore {
-  // Only for a device of that owner: a token never points across accounts.
-  const insert = db.prepare(
-    `INSERT INTO tokens (hash, device_id, owner, scope, name, created_at, expires_at)
-     SELECT @hash, id, owner, @scope, @name, @createdAt, @expiresAt
+  // A device token only for a device of that owner: a token never points across accounts.
+  const insertForDevice = db.prepare(
+    `INSERT INTO tokens (hash, owner, scope, device_id, name, created_at, expires_at)
+     SELECT @hash, owner, 'device', id, @name, @createdAt, @expiresAt
      FROM devices WHERE id = @deviceId AND owner = @owner
      RETURNING *`,
   );
+  const insertForAccount = db.prepare(
+    `INSERT INTO tokens (hash, owner, scope, name, created_at, expires_at)
+     SELECT @hash, id, 'account', @name, @createdAt, @expiresAt FROM accounts WHERE id = @owner
+     RETURNING *`,
+  );
+  const byId = db.prepare('SELECT * FROM tokens WHERE id = ?');
   const byHash = db.prepare('SELECT * FROM tokens WHERE hash = ?');
   const byOwner = db.prepare('SELECT * FROM tokens WHERE owner = ? ORDER BY id');
   const removeByHash = db.prepare('DELETE FROM tokens WHERE hash = ? AND owner = ?');
@@ -39,13 +49,22 @@ export function sqliteTokens(db: Database): TokenStore {
 
   return {
     async add(hash, t) {
-      const row = insert.get({ ...t, hash, expiresAt: t.expiresAt ?? null });
-      if (!row) throw new Error('token for a device the owner does not have');
+      const row = (t.scope === 'device' ? insertForDevice : insertForAccount).get({
+        hash,
+        owner: t.owner,
+        deviceId: t.scope === 'device' ? t.deviceId : null,
+        name: t.name,
+        createdAt: t.createdAt,
+        expiresAt: t.expiresAt ?? null,
+      });
+      if (!row) throw new Error('token for an account or device that does not exist');
       return toRecord(row as Row);
     },
+    async get(id) {
+      return one(byId.get(id));
+    },
     async getByHash(hash) {
-      const row = byHash.get(hash);
-      return row ? toRecord(row as Row) : undefined;
+      return one(byHash.get(hash));
     },
     async listByOwner(owner) {
       return (byOwner.all(owner) as Row[]).map(toRecord);

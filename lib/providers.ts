@@ -1,4 +1,5 @@
-import type { ProviderName } from './provider.js';
+/** The push providers a device can be reached through. */
+export type ProviderName = 'apns' | 'fcm';
 
 /** What a device token of each provider looks like; anything else is refused before storing. */
 export const DEVICE_TOKEN_FORMAT: Record<ProviderName, RegExp> = {
