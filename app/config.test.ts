@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from '@jest/globals';
 import { parseConfig } from './config.js';
-import { ConfigError } from './errors.js';
+import { ConfigError } from '../lib/errors.js';
 
 const minimal = `[component]\njid = "push.example.org"\nsecret = "s3cret"\n`;
 

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { parse as parseToml } from 'smol-toml';
 import { z } from 'zod';
-import { ConfigError } from './errors.js';
+import { ConfigError } from '../lib/errors.js';
 
 const hostPort = z
   .string()
@@ -62,8 +62,19 @@ const schema = z
           .number()
           .positive()
           .default(30)
-          .describe('Lifetime of whitelist tokens made over HTTP.'),
-        messages_per_token_per_minute: z.number().int().min(1).default(60),
+          .describe('Lifetime of whitelist tokens (HTTP and XMPP alike).'),
+        messages_per_token_per_minute: z
+          .number()
+          .int()
+          .min(1)
+          .default(60)
+          .describe('Pushes with one whitelist token, over HTTP and XMPP together.'),
+        messages_per_account_per_minute: z
+          .number()
+          .int()
+          .min(1)
+          .default(300)
+          .describe('Pushes to one account, whichever of its tokens they carry.'),
         requests_per_account_per_minute: z.number().int().min(1).default(600),
         requests_per_address_per_minute: z.number().int().min(1).default(1200),
         misses_per_address_per_minute: z
@@ -71,7 +82,9 @@ const schema = z
           .int()
           .min(1)
           .default(30)
-          .describe('Unknown tokens and failed logins per client address before 429.'),
+          .describe(
+            'Failed guesses (unknown tokens, bad API keys, wrong passwords) per client address or XMPP sender before 429.',
+          ),
       })
       .strict()
       .prefault({}),

@@ -3,8 +3,8 @@ import { createApnsProvider } from '../relay/apns.js';
 import { createFcmProvider } from '../relay/fcm.js';
 import type { Provider, ProviderName } from '../relay/provider.js';
 import type { Config } from './config.js';
-import { ConfigError } from './errors.js';
-import type { Logger } from './log.js';
+import { ConfigError } from '../lib/errors.js';
+import type { Logger } from '../lib/log.js';
 
 function read(key: string, path: string): string {
   try {

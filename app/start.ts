@@ -4,16 +4,14 @@ import { createPushComponent } from '../component/index.js';
 import type { PublishOutcome } from '../component/publish.js';
 import { createDeliveryWorker } from '../relay/delivery.js';
 import { createHttpApi } from '../relay/http/server.js';
-import { createLocalRelay } from '../relay/local-relay.js';
 import type { Provider, ProviderName } from '../relay/provider.js';
-import type { Relay } from '../relay/relay.js';
-import { createRemoteRelay } from '../relay/remote-relay.js';
-import { createRelayService, type RelayService } from '../relay/service.js';
+import { createRelay } from '../relay/relay.js';
+import type { RelayService } from '../relay/service.js';
 import { openStore } from '../store/open.js';
 import type { Store } from '../store/types.js';
 import type { Config } from './config.js';
-import { ConfigError } from './errors.js';
-import type { Logger } from './log.js';
+import { ConfigError } from '../lib/errors.js';
+import type { Logger } from '../lib/log.js';
 import { createMetrics } from './metrics.js';
 import { opsRoutes } from './ops-routes.js';
 import { createProviders } from './providers.js';
@@ -77,30 +75,35 @@ export async function start(
     retryInitialMs: config.push.retry_initial_ms,
     retryMaxMs: config.push.retry_max_ms,
   });
-  const service = createRelayService({
+  const relay = createRelay({
     store,
     providers: [...providers.keys()],
     tokenTtlMs: config.relay.token_ttl_days * 86_400_000,
     ratePerMinute: config.push.rate_per_minute,
+    limits: {
+      perTokenPerMinute: config.relay.messages_per_token_per_minute,
+      perAccountPerMinute: config.relay.messages_per_account_per_minute,
+      missesPerMinute: config.relay.misses_per_address_per_minute,
+    },
+    remotes: config.relays,
     onEnqueued: () => delivery.wake(),
+    log,
   });
+  const { service } = relay;
   const http = createHttpApi({
     service,
+    tokenPush: relay.tokenPush,
+    misses: relay.limits.misses,
     store,
     log: log.child({ part: 'http' }),
     bodyLimit: config.http.body_limit_bytes,
     trustProxy: config.http.trust_proxy,
     limits: {
-      messagesPerTokenPerMinute: config.relay.messages_per_token_per_minute,
       requestsPerAccountPerMinute: config.relay.requests_per_account_per_minute,
       requestsPerAddressPerMinute: config.relay.requests_per_address_per_minute,
-      missesPerAddressPerMinute: config.relay.misses_per_address_per_minute,
     },
     pubsubJid: mode === 'start' ? config.component?.jid : undefined,
   });
-  const relays = new Map<string, Relay>([['local', createLocalRelay(service)]]);
-  for (const r of config.relays) relays.set(r.name, createRemoteRelay({ ...r, log }));
-
   const c = mode === 'start' ? config.component : undefined;
   component =
     c &&
@@ -114,17 +117,16 @@ export async function start(
       admins: c.admins,
       relayJids: new Map(config.relays.flatMap((r) => (r.jid ? [[r.jid, r.name] as const] : []))),
       api: config.http.public_url,
-      limits: {
-        messagesPerTokenPerMinute: config.relay.messages_per_token_per_minute,
-        missesPerSenderPerMinute: config.relay.misses_per_address_per_minute,
-      },
       push: {
         includeSender: config.push.include_sender,
         includeBody: config.push.include_body,
         priority: config.push.priority,
       },
       store,
-      relays,
+      service,
+      tokenPush: relay.tokenPush,
+      targets: relay.targets,
+      relayNames: relay.names,
       log,
       onPublish: (outcome) => {
         metrics.publish(outcome);

@@ -1,6 +1,6 @@
 // Ad-hoc commands that tell users and admins what is going on, in plain words.
-import type { ProviderName } from '../relay/provider.js';
-import type { Relay } from '../relay/relay.js';
+import type { ProviderName } from '../lib/providers.js';
+import type { Targets } from '../relay/targets.js';
 import type { Store } from '../store/types.js';
 import type { Command } from './adhoc.js';
 import type { Connection } from './connection.js';
@@ -12,7 +12,7 @@ import { StanzaError } from './stanza-error.js';
 
 export interface DiagnosticOptions {
   store: Store;
-  relays: ReadonlyMap<string, Relay>;
+  targets: Targets;
   registrar: Registrar;
   /** Bare JIDs allowed to run the admin commands. */
   admins: readonly string[];
@@ -48,6 +48,13 @@ export function diagnosticCommands(o: DiagnosticOptions): Command[] {
       ? then(jid)
       : Promise.resolve(new StanzaError('forbidden', 'only user accounts have registrations'));
   };
+  const explain = async (jid: string) =>
+    explainRegistrations(
+      jid,
+      await o.store.registrations.listByJid(jid),
+      await o.store.collected.listByJid(jid),
+      o.targets,
+    );
   const targetOf = (value: string | undefined) => {
     const j = value ? parseJid(value) : undefined;
     return j?.local && !j.resource ? bareJid(j) : undefined;
@@ -59,12 +66,7 @@ export function diagnosticCommands(o: DiagnosticOptions): Command[] {
       name: 'Explain my push registrations',
       fields: [],
       run: (from) =>
-        userOf(from, async (jid) =>
-          summary(
-            'Your push registrations',
-            await explainRegistrations(await o.store.registrations.listByJid(jid), o.relays),
-          ),
-        ),
+        userOf(from, async (jid) => summary('Your push registrations', await explain(jid))),
     },
     {
       node: 'test-push',
@@ -77,16 +79,15 @@ export function diagnosticCommands(o: DiagnosticOptions): Command[] {
             return summary('Test push', ['You have no push registrations to test.']);
           const lines = await Promise.all(
             regs.map(async (r) => {
-              const relay = o.relays.get(r.relay);
-              const outcome = await relay
-                ?.push(r.token, { priority: 'high', data: 'test push' })
+              const outcome = await o.targets
+                .push(r.target, { priority: 'high', data: 'test push' })
                 .catch(() => 'unavailable' as const);
               const said = {
                 queued: 'sent: it should appear on the device within seconds.',
                 coalesced: 'sent together with a push that was already on its way.',
                 gone: 'not sent: the device behind this registration is gone; register again.',
                 unavailable: 'not sent: the relay cannot be reached now; try again later.',
-              }[outcome ?? 'unavailable'];
+              }[outcome];
               return `Device '${r.deviceId}': ${said}`;
             }),
           );
@@ -101,8 +102,7 @@ export function diagnosticCommands(o: DiagnosticOptions): Command[] {
       async run(_from, form) {
         const jid = targetOf(single(form, 'jid'));
         if (!jid) return new StanzaError('bad-request', 'jid must be a bare user JID');
-        const regs = await o.store.registrations.listByJid(jid);
-        return summary(`Registrations of ${jid}`, await explainRegistrations(regs, o.relays));
+        return summary(`Registrations of ${jid}`, await explain(jid));
       },
     },
     {

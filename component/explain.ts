@@ -1,8 +1,8 @@
 // Plain-words descriptions of a user's registrations, for the explain and admin commands.
 import { PROVIDER_NAMES } from '../lib/providers.js';
-import type { DeviceState, Relay } from '../relay/relay.js';
-import type { Registration } from '../store/types.js';
-import { isCollected } from './token-collector.js';
+import type { DeviceState } from '../relay/service.js';
+import type { Targets, TargetView } from '../relay/targets.js';
+import { type CollectedToken, type Registration, targetRelay } from '../store/types.js';
 
 /** "5 minutes ago", "yesterday": times a person reads at a glance. */
 export function ago(ms: number, now = Date.now()): string {
@@ -34,35 +34,50 @@ function deviceSentence(d: DeviceState): string {
   return 'registered; no push was needed yet.';
 }
 
-/** One line per registration, e.g. "APNs device 'ios-1': working: last push delivered 2 min ago". */
+const label = (r: Registration) =>
+  r.provider === 'relay'
+    ? `Device '${r.deviceId}' through relay '${targetRelay(r.target)}'`
+    : `${PROVIDER_NAMES[r.provider]} device '${r.deviceId}'`;
+
+/** What the user may know of where a registration's or a collected token's pushes go. */
+function viewSentence(view: TargetView): string {
+  switch (view.kind) {
+    case 'devices':
+      return view.devices.length === 0
+        ? 'no device is left behind its token; register again.'
+        : view.devices.map(deviceSentence).join(' ');
+    case 'token':
+      return `pushes go through a whitelist token of this relay${
+        view.expiresAt === undefined ? '' : `, valid until ${new Date(view.expiresAt).toISOString()}`
+      }; its devices are its owner's to see.`;
+    case 'remote':
+      return view.configured
+        ? `pushes are handed to relay '${view.relay}', which delivers them.`
+        : `its relay '${view.relay}' is no longer configured here.`;
+    case 'gone':
+      return 'its device or token is gone (expired or revoked); register again.';
+  }
+}
+
+/** One line per registration and collected token, e.g. "APNs device 'ios-1': working: …". */
 export async function explainRegistrations(
+  jid: string,
   regs: Registration[],
-  relays: ReadonlyMap<string, Relay>,
+  collected: CollectedToken[],
+  targets: Targets,
 ): Promise<string[]> {
-  if (regs.length === 0) {
+  if (regs.length === 0 && collected.length === 0) {
     return [
       'No push registrations. Your app registers with the command register-push-apns or register-push-fcm.',
     ];
   }
-  return Promise.all(
-    regs.map(async (r) => {
-      const label = isCollected(r)
-        ? `Token your client gave for relay '${r.relay}'`
-        : r.provider === 'relay'
-          ? `Device '${r.deviceId}' through relay '${r.relay}'`
-          : `${PROVIDER_NAMES[r.provider]} device '${r.deviceId}'`;
-      const room = r.muc ? ` for room ${r.muc}` : '';
-      const relay = relays.get(r.relay);
-      const states = relay && (await relay.describe(r.token));
-      if (!relay) return `${label}${room}: its relay '${r.relay}' is no longer configured here.`;
-      if (!states) {
-        return r.relay === 'local'
-          ? `${label}${room}: the token behind it was revoked; register again.`
-          : `${label}${room}: pushes are handed to relay '${r.relay}', which delivers them.`;
-      }
-      if (states.length === 0)
-        return `${label}${room}: no device is left behind its token; register again.`;
-      return `${label}${room}: ${states.map(deviceSentence).join(' ')}`;
-    }),
-  );
+  const lines = regs.map(async (r) => {
+    const room = r.muc ? ` for room ${r.muc}` : '';
+    return `${label(r)}${room}: ${viewSentence(await targets.describe(r.target, jid))}`;
+  });
+  const tokens = collected.map(async (c) => {
+    const view = await targets.describe(c.target, jid);
+    return `Token your client gave for relay '${targetRelay(c.target)}': ${viewSentence(view)}`;
+  });
+  return Promise.all([...lines, ...tokens]);
 }

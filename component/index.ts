@@ -1,5 +1,7 @@
-import type { Logger } from '../app/log.js';
-import type { Relay } from '../relay/relay.js';
+import type { Logger } from '../lib/log.js';
+import type { RelayService } from '../relay/service.js';
+import type { Targets } from '../relay/targets.js';
+import type { TokenPush } from '../relay/token-push.js';
 import type { Store } from '../store/types.js';
 import { adhocRoute } from './adhoc.js';
 import { type Connection, createConnection } from './connection.js';
@@ -22,8 +24,14 @@ export interface PushComponentOptions {
   maxStanzaBytes: number;
   push: { includeSender: boolean; includeBody: boolean; priority: 'high' | 'low' };
   store: Store;
-  /** Relays by name; `local` is the one in this process. */
-  relays: ReadonlyMap<string, Relay>;
+  /** The relay in this process. */
+  service: RelayService;
+  /** Pushes with whitelist tokens (the same limits as the HTTP API's). */
+  tokenPush: TokenPush;
+  /** Where registrations and collected tokens push to. */
+  targets: Targets;
+  /** Relay names a registration may name: `local` and the `[[relays]]`. */
+  relayNames: readonly string[];
   log: Logger;
   /** Bare JIDs that may run the admin commands. */
   admins: readonly string[];
@@ -31,7 +39,6 @@ export interface PushComponentOptions {
   relayJids: ReadonlyMap<string, string>;
   /** Public HTTP base URL of the relay API, handed out with tokens. */
   api?: string;
-  limits: { messagesPerTokenPerMinute: number; missesPerSenderPerMinute: number };
   onPublish?: (outcome: PublishOutcome) => void;
 }
 
@@ -40,12 +47,17 @@ export function createPushComponent(o: PushComponentOptions): Connection {
   const log = o.log.child({ part: 'component' });
   const started = Date.now();
   const connection = createConnection({ ...o, log });
-  const local = o.relays.get('local');
-  if (!local) throw new Error('the local relay is required');
-  const registrar = createRegistrar({ store: o.store, relays: o.relays, log });
+  const { service } = o;
+  const registrar = createRegistrar({
+    store: o.store,
+    service,
+    tokenPush: o.tokenPush,
+    log,
+  });
   const collector = createTokenCollector({
     xmpp: connection.xmpp,
     store: o.store,
+    service,
     relaysByJid: new Map([[o.jid, 'local'], ...o.relayJids]),
     log,
   });
@@ -58,35 +70,32 @@ export function createPushComponent(o: PushComponentOptions): Connection {
   const adhoc = adhocRoute([
     ...registerCommands({
       registrar,
-      providers: local.providers,
-      relays: [...o.relays.keys()],
+      providers: service.providers,
+      relays: o.relayNames,
       jid: o.jid,
       onRegistered: (from) => void collector.collect(from),
     }),
-    tokenCommand(local),
+    tokenCommand(service),
     ...diagnosticCommands({
       store: o.store,
-      relays: o.relays,
+      targets: o.targets,
       registrar,
       admins: o.admins,
-      status: () => statusLines(connection, o.store, local.providers, started),
+      status: () => statusLines(connection, o.store, service.providers, started),
     }),
   ]);
   const publish = publishRoute({
     store: o.store,
-    relays: o.relays,
+    targets: o.targets,
     push: o.push,
     log,
     onOutcome: o.onPublish,
   });
-  const limiter = (name: string, points: number) =>
-    o.store.limiter({ name, points, durationS: 60 });
   const relayProtocol = relayProtocolRoutes({
     jid: o.jid,
-    local,
+    service,
+    tokenPush: o.tokenPush,
     api: o.api,
-    perToken: limiter('token', o.limits.messagesPerTokenPerMinute),
-    perSender: limiter('xmpp-misses', o.limits.missesPerSenderPerMinute),
   });
   const routes = [publish, adhoc.route, ...relayProtocol];
   registerRoutes(

@@ -1,5 +1,5 @@
 import type { Component, Element, IqContext } from '@xmpp/component';
-import type { Logger } from '../app/log.js';
+import type { Logger } from '../lib/log.js';
 import { StanzaError } from './stanza-error.js';
 
 /** A validated IQ request as handlers see it. */

@@ -1,10 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
-import type { Relay } from '../relay/relay.js';
-import { hashSecret } from '../lib/secrets.js';
 import type { Store } from '../store/types.js';
 import { publishRoute } from './publish.js';
-import { createRegistrar } from './registrar.js';
-import { call, log, memoryKit } from './test-kit.js';
+import { call, log, memoryKit, queued as queuedIn, registrarOf } from './test-kit.js';
 
 const SERVER = 'localhost';
 
@@ -27,15 +24,15 @@ const SUMMARY = `<x xmlns='jabber:x:data' type='submit'>
   <field var='last-message-body'><value>Wherefore art thou?</value></field></x>`;
 
 describe('XEP-0357 publish', () => {
+  let kit: ReturnType<typeof memoryKit>;
   let store: Store;
-  let relay: Relay;
   let node: string;
   let secret: string;
 
   beforeEach(async () => {
-    ({ store, relay } = memoryKit());
-    const registrar = createRegistrar({ store, relays: new Map([['local', relay]]), log });
-    ({ node, secret } = await registrar.register({
+    kit = memoryKit();
+    store = kit.store;
+    ({ node, secret } = await registrarOf(kit).register({
       jid: 'romeo@localhost',
       provider: 'apns',
       deviceToken: 'ab'.repeat(32),
@@ -47,15 +44,12 @@ describe('XEP-0357 publish', () => {
   const route = (include = false) =>
     publishRoute({
       store,
-      relays: new Map([['local', relay]]),
+      targets: kit.targets,
       push: { includeSender: include, includeBody: include, priority: 'high' },
       log,
     });
 
-  async function queued() {
-    const jobs = await store.queue.claim(10, Date.now() + 1e9, Date.now() + 2e9);
-    return jobs.map((j) => JSON.parse(j.payload));
-  }
+  const queued = () => queuedIn(store);
 
   it('queues a content-free push for a valid publish from the user server', async () => {
     expect(await call(route(), SERVER, publish(node, secret, SUMMARY))).toEqual({
@@ -127,11 +121,9 @@ describe('XEP-0357 publish', () => {
   });
 
   it('answers item-not-found once the device is dead, so the server disables push', async () => {
-    const reg = await store.registrations.get(node);
-    const tokenRecord = await store.tokens.getByHash(
-      (await import('../lib/secrets.js')).hashSecret(reg?.token ?? ''),
-    );
-    await store.devices.recordError(tokenRecord?.deviceId ?? '', 'Unregistered', Date.now(), true);
+    const target = (await store.registrations.get(node))?.target;
+    if (target?.kind !== 'device') throw new Error('a device registration was expected');
+    await store.devices.recordError(target.device, 'Unregistered', Date.now(), true);
     expect(await call(route(), SERVER, publish(node, secret))).toMatchObject({
       error: 'item-not-found',
       type: 'cancel',
@@ -153,15 +145,15 @@ describe('XEP-0357 publish', () => {
       type: 'wait',
       text: undefined,
     });
-    ({ store, relay } = memoryKit());
+    kit = memoryKit();
+    store = kit.store;
   });
 });
 
 describe('XEP-0357 publish for a room registration', () => {
   it('accepts publishes only from the room service domain', async () => {
-    const { store, relay } = memoryKit();
-    const registrar = createRegistrar({ store, relays: new Map([['local', relay]]), log });
-    const { node, secret } = await registrar.register({
+    const kit = memoryKit();
+    const { node, secret } = await registrarOf(kit).register({
       jid: 'romeo@localhost',
       provider: 'fcm',
       deviceToken: 'fcm-token-0123456789',
@@ -169,8 +161,8 @@ describe('XEP-0357 publish for a room registration', () => {
       muc: 'verona@conference.localhost',
     });
     const route = publishRoute({
-      store,
-      relays: new Map([['local', relay]]),
+      store: kit.store,
+      targets: kit.targets,
       push: { includeSender: false, includeBody: false, priority: 'high' },
       log,
     });
@@ -180,48 +172,47 @@ describe('XEP-0357 publish for a room registration', () => {
     expect(await call(route, 'conference.localhost', publish(node, secret))).toEqual({
       result: undefined,
     });
-    await store.close();
+    await kit.store.close();
   });
 });
 
 describe('XEP-0357 publish falling back to tokens collected from the client', () => {
   it('pushes through a collected token when the registration device is gone, dropping dead ones', async () => {
-    const { store, relay } = memoryKit();
-    const relays = new Map([['local', relay]]);
-    const registrar = createRegistrar({ store, relays, log });
+    const kit = memoryKit();
+    const { store } = kit;
+    const registrar = registrarOf(kit);
     const own = { jid: 'romeo@localhost', provider: 'apns' as const, deviceId: 'phone' };
     const { node, secret } = await registrar.register({ ...own, deviceToken: 'ab'.repeat(32) });
     await registrar.register({ ...own, deviceId: 'tablet', deviceToken: 'cd'.repeat(32) });
-    const issued = await relay.issueToken('romeo@localhost', 'collected');
-    const collected = (relayName: string, token: string) => ({
-      node: `n-${relayName}-${token.slice(0, 4)}`,
-      secretHash: 'x',
-      jid: 'romeo@localhost',
-      provider: 'relay' as const,
-      deviceId: `collected:${relayName}`,
-      relay: relayName,
-      token,
-      createdAt: Date.now(),
+    const issued = await kit.service.issueXmppToken('romeo@localhost', 'collected');
+    const now = Date.now();
+    await store.collected.put({
+      jid: own.jid,
+      target: { kind: 'remote', relay: 'gone', token: 'ee'.repeat(20) },
+      createdAt: now,
     });
-    await store.registrations.put(collected('gone', 'ee'.repeat(20)));
-    await store.registrations.put(collected('local', issued?.token ?? ''));
+    await store.collected.put({
+      jid: own.jid,
+      target: { kind: 'token', token: issued?.record.id ?? '' },
+      createdAt: now + 1,
+    });
     // the phone's device dies
-    const reg = await store.registrations.get(node);
-    const record = await store.tokens.getByHash(hashSecret(reg?.token ?? ''));
-    await store.devices.recordError(record?.deviceId ?? '', 'Unregistered', Date.now(), true);
+    const target = (await store.registrations.get(node))?.target;
+    if (target?.kind !== 'device') throw new Error('a device registration was expected');
+    await store.devices.recordError(target.device, 'Unregistered', Date.now(), true);
 
     const route = publishRoute({
       store,
-      relays,
+      targets: kit.targets,
       push: { includeSender: false, includeBody: false, priority: 'high' },
       log,
     });
     expect(await call(route, 'localhost', publish(node, secret))).toEqual({ result: undefined });
     const jobs = await store.queue.claim(10, Date.now() + 1000, Date.now() + 2000);
     expect(jobs).toHaveLength(1); // the tablet, reached through the collected token
-    const left = (await store.registrations.listByJid('romeo@localhost')).map((r) => r.deviceId);
-    expect(left).not.toContain('collected:gone');
-    expect(left).toContain('collected:local');
+    expect(await store.collected.listByJid(own.jid)).toEqual([
+      { jid: own.jid, target: { kind: 'token', token: issued?.record.id }, createdAt: now + 1 },
+    ]);
     await store.close();
   });
 });

@@ -1,11 +1,12 @@
 // XEP-0357: Push Notifications — the App Server side of a publish (§5 "Recommended Push
 // Notification Format", §6 "Publishing Notifications"). https://xmpp.org/extensions/xep-0357.html
 import type { Element } from '@xmpp/component';
-import type { Logger } from '../app/log.js';
+import type { Logger } from '../lib/log.js';
 import type { Notification } from '../relay/notification.js';
-import type { PushOutcome, Relay } from '../relay/relay.js';
 import { secretMatches } from '../lib/secrets.js';
-import type { Registration, Store } from '../store/types.js';
+import type { PushOutcome } from '../relay/service.js';
+import { RelayNotConfiguredError, type Targets } from '../relay/targets.js';
+import { type Registration, type Store, targetRelay } from '../store/types.js';
 import { formType, readForm, single } from './forms.js';
 import type { IqRequest, IqRoute, Reply } from './iq-router.js';
 import { parseJid } from './jid.js';
@@ -18,7 +19,6 @@ import {
   NS_PUSH_SUMMARY,
 } from './ns.js';
 import { StanzaError } from './stanza-error.js';
-import { isCollected } from './token-collector.js';
 
 export type PublishOutcome =
   | 'queued'
@@ -32,7 +32,7 @@ export type PublishOutcome =
 
 export interface PublishOptions {
   store: Store;
-  relays: ReadonlyMap<string, Relay>;
+  targets: Targets;
   push: { includeSender: boolean; includeBody: boolean; priority: 'high' | 'low' };
   log: Logger;
   onOutcome?: (outcome: PublishOutcome) => void;
@@ -115,14 +115,16 @@ export function publishRoute(o: PublishOptions): IqRoute {
         new StanzaError('forbidden', "only the user's server may publish"),
       ];
     }
-    const relay = o.relays.get(reg.relay);
-    if (!relay) {
-      o.log.error({ relay: reg.relay }, 'registration names a relay that is not configured');
+    const notification = toNotification(req.notification, o.push);
+    let outcome: PushOutcome;
+    try {
+      outcome = await o.targets.push(reg.target, notification);
+      if (outcome === 'gone') outcome = await viaCollected(reg.jid, notification);
+    } catch (err) {
+      if (!(err instanceof RelayNotConfiguredError)) throw err;
+      o.log.error({ relay: targetRelay(reg.target) }, 'registration names a relay that is not configured');
       return ['failed', new StanzaError('internal-server-error', 'relay not configured')];
     }
-    const notification = toNotification(req.notification, o.push);
-    let outcome = await relay.push(reg.token, notification);
-    if (outcome === 'gone') outcome = await viaCollected(reg, notification);
     if (outcome === 'gone') {
       return ['gone', new StanzaError('item-not-found', 'the device of this registration is gone')];
     }
@@ -130,13 +132,14 @@ export function publishRoute(o: PublishOptions): IqRoute {
   }
 
   /** The user's tokens collected from their client, tried in turn; dead ones are dropped. */
-  async function viaCollected(reg: Registration, n: Notification): Promise<PushOutcome> {
-    if (isCollected(reg)) return 'gone';
-    for (const c of (await o.store.registrations.listByJid(reg.jid)).filter(isCollected)) {
-      const relay = o.relays.get(c.relay);
-      const outcome = relay ? await relay.push(c.token, n) : 'gone';
+  async function viaCollected(jid: string, n: Notification): Promise<PushOutcome> {
+    for (const c of await o.store.collected.listByJid(jid)) {
+      const outcome = await o.targets.push(c.target, n).catch((err: unknown) => {
+        if (err instanceof RelayNotConfiguredError) return 'gone' as const;
+        throw err;
+      });
       if (outcome !== 'gone') return outcome;
-      await o.store.registrations.remove({ jid: c.jid, provider: 'relay', deviceId: c.deviceId });
+      await o.store.collected.remove(jid, targetRelay(c.target));
     }
     return 'gone';
   }

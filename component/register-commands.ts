@@ -1,13 +1,14 @@
 // Registration commands compatible with the p2 app server used by Conversations:
 // register-push-{apns,fcm} / unregister-push-{apns,fcm} (XEP-0050 + XEP-0004).
 import { xml } from '@xmpp/component';
-import { DEVICE_TOKEN_FORMAT, PROVIDER_NAMES } from '../lib/providers.js';
-import type { ProviderName } from '../relay/provider.js';
+import { DEVICE_TOKEN_FORMAT, PROVIDER_NAMES, type ProviderName } from '../lib/providers.js';
+import { TOKEN_FORMAT } from '../relay/token-push.js';
 import type { Command } from './adhoc.js';
 import { buildForm, type FieldSpec, type FormValues, single } from './forms.js';
 import { bareJid, parseJid } from './jid.js';
 import { NS_COMMANDS } from './ns.js';
 import type { Registrar } from './registrar.js';
+import { refusalError } from './relay-protocol.js';
 import { StanzaError } from './stanza-error.js';
 
 const DEVICE_ID = /^[\x21-\x7e]{1,128}$/;
@@ -44,7 +45,6 @@ type Target =
   | { provider: ProviderName; deviceToken: string }
   | { provider: 'relay'; relay: string; token: string };
 
-const WHITELIST_TOKEN = /^[0-9a-f]{40}$/i;
 
 /** The fields that say where pushes go, per kind of registration. */
 function targetFields(kind: Kind, relays: readonly string[]): FieldSpec[] {
@@ -86,7 +86,7 @@ function parseTarget(
   const relay = single(form, 'relay') ?? 'local';
   if (!relays.includes(relay))
     return badPayload(`unknown relay; this component knows: ${relays.join(', ')}`);
-  if (!WHITELIST_TOKEN.test(token))
+  if (!TOKEN_FORMAT.test(token))
     return badPayload('token must be a whitelist token (40 hex digits)');
   return { provider: 'relay', relay, token: token.toLowerCase() };
 }
@@ -119,7 +119,13 @@ export function registerCommands(o: {
         if (common instanceof StanzaError) return common;
         const target = parseTarget(kind, form, o.relays);
         if (target instanceof StanzaError) return target;
-        const { node, secret } = await o.registrar.register({ ...common, ...target });
+        const registered = await o.registrar.register({ ...common, ...target });
+        if ('refused' in registered) {
+          return registered.refused === 'unknown'
+            ? badPayload('the relay does not know this token (unknown, expired or revoked)')
+            : refusalError(registered);
+        }
+        const { node, secret } = registered;
         o.onRegistered?.(from);
         return buildForm('result', [
           { var: 'jid', type: 'jid-single', value: o.jid },

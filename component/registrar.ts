@@ -1,10 +1,11 @@
+// Ad-hoc registrations (register-push-*) turned into XEP-0357 nodes that point at one target.
 import { randomBytes } from 'node:crypto';
-import type { Logger } from '../app/log.js';
-import type { ProviderName } from '../relay/provider.js';
-import type { Relay } from '../relay/relay.js';
+import type { ProviderName } from '../lib/providers.js';
+import type { Logger } from '../lib/log.js';
 import { hashSecret, newSecret } from '../lib/secrets.js';
-import type { Registration, Store } from '../store/types.js';
-import { isCollected } from './token-collector.js';
+import type { RelayService } from '../relay/service.js';
+import type { Refusal, TokenPush } from '../relay/token-push.js';
+import type { Registration, Store, Target } from '../store/types.js';
 
 interface Common {
   /** Bare JID of the requesting user. */
@@ -21,46 +22,38 @@ export type RegisterInput = Common &
   );
 
 export interface Registrar {
-  register(input: RegisterInput): Promise<{ node: string; secret: string }>;
+  /** A new node and secret; a refusal when a token of this relay cannot be used. */
+  register(input: RegisterInput): Promise<{ node: string; secret: string } | Refusal>;
   /** Removes the device's registrations (and the device); false when there were none. */
   unregister(input: Common & { provider: Registration['provider'] }): Promise<boolean>;
 }
 
 /**
- * Turns an ad-hoc registration into a XEP-0357 node and secret bound to a relay token. The node
- * is random (unguessable), the secret has 160 random bits and is stored only as a hash.
- * Registering the same device again replaces the previous registration and revokes its token.
+ * Turns an ad-hoc registration into a XEP-0357 node and secret bound to one target: the user's
+ * device, a token of this relay (by reference: using a token grants no right over it), or a
+ * remote relay's token. The node is random (unguessable), the secret has 160 random bits and is
+ * stored only as a hash. Registering the same device again replaces the previous registration.
  */
 export function createRegistrar(o: {
   store: Store;
-  relays: ReadonlyMap<string, Relay>;
+  service: RelayService;
+  tokenPush: TokenPush;
   log: Logger;
 }): Registrar {
-  const local = o.relays.get('local');
-  if (!local) throw new Error('the local relay is required');
-  // Tokens collected from a user's client are theirs to revoke, not ours.
-  const revoke = (regs: Registration[]) =>
-    Promise.all(
-      regs.filter((r) => !isCollected(r)).map((r) => o.relays.get(r.relay)?.revoke(r.token)),
-    );
+  async function targetOf(input: RegisterInput): Promise<Target | Refusal> {
+    if (input.provider !== 'relay') {
+      const device = await o.service.addXmppDevice(input);
+      return { kind: 'device', device: device.id };
+    }
+    if (input.relay !== 'local') return { kind: 'remote', relay: input.relay, token: input.token };
+    const record = await o.tokenPush.resolve(input.token, `jid:${input.jid}`);
+    return 'refused' in record ? record : { kind: 'token', token: record.id };
+  }
 
   return {
     async register(input) {
-      const target =
-        input.provider === 'relay'
-          ? { relay: input.relay, token: input.token }
-          : {
-              relay: 'local',
-              token: (
-                await local.registerDevice({
-                  owner: input.jid,
-                  provider: input.provider,
-                  deviceId: input.deviceId,
-                  deviceToken: input.deviceToken,
-                  tokenName: input.muc ? `xmpp:${input.muc}` : 'xmpp',
-                })
-              ).token,
-            };
+      const target = await targetOf(input);
+      if ('refused' in target) return target;
       const node = randomBytes(16).toString('base64url');
       const secret = newSecret(20);
       const { replaced } = await o.store.registrations.put({
@@ -70,32 +63,30 @@ export function createRegistrar(o: {
         muc: input.muc,
         provider: input.provider,
         deviceId: input.deviceId,
-        ...target,
+        target,
         createdAt: Date.now(),
       });
-      await revoke(replaced);
       o.log.info(
-        {
-          jid: input.jid,
-          provider: input.provider,
-          relay: target.relay,
-          replaced: replaced.length,
-        },
+        { jid: input.jid, provider: input.provider, target: target.kind, replaced: replaced.length },
         'registered',
       );
       return { node, secret };
     },
     async unregister(input) {
       const removed = await o.store.registrations.remove(input);
-      await revoke(removed);
       let deviceRemoved = false;
       if (input.provider !== 'relay') {
         const others = await o.store.registrations.listByJid(input.jid);
         const stillUsed = others.some(
           (r) => r.provider === input.provider && r.deviceId === input.deviceId,
         );
-        if (!stillUsed)
-          deviceRemoved = await local.removeDevice(input.jid, input.provider, input.deviceId);
+        if (!stillUsed) {
+          deviceRemoved = await o.service.removeXmppDevice(
+            input.jid,
+            input.provider,
+            input.deviceId,
+          );
+        }
       }
       o.log.info(
         { jid: input.jid, provider: input.provider, removed: removed.length },

@@ -1,25 +1,38 @@
 // The relay protocol's IQs on the component (xep-draft/push-relay.xml, urn:xmpp:push-relay:0):
 // issue tokens to a user, push with a whitelist token, revoke a token.
 import { type Element, xml } from '@xmpp/component';
-import type { Relay } from '../relay/relay.js';
-import type { Limiter } from '../store/types.js';
+import type { RelayService } from '../relay/service.js';
+import { type Refusal, TOKEN_FORMAT, type TokenPush } from '../relay/token-push.js';
 import type { IqRequest, IqRoute, Reply } from './iq-router.js';
 import { bareJid, parseJid } from './jid.js';
 import { NS_RELAY } from './ns.js';
 import { StanzaError } from './stanza-error.js';
 
-const TOKEN = /^[0-9a-f]{40}$/i;
 const MAX_DATA = 100;
 
 export interface RelayProtocolOptions {
   /** This component's JID: the `relay` of the tokens it issues. */
   jid: string;
-  local: Relay;
+  service: RelayService;
+  tokenPush: TokenPush;
   /** HTTP base URL of the relay API, given out with tokens when known. */
   api?: string;
-  perToken: Limiter;
-  /** Pushes and failed tokens per sending user. */
-  perSender: Limiter;
+}
+
+/** The stanza error for a token that was not used: unusable tokens all get the same one. */
+export function refusalError(r: Refusal): StanzaError {
+  switch (r.refused) {
+    case 'malformed':
+      return new StanzaError('bad-request', 'token must be 40 hex digits');
+    case 'unknown':
+      return new StanzaError('item-not-found', 'unknown token');
+    case 'locked-out':
+      return new StanzaError('resource-constraint', 'too many failed pushes; wait');
+    case 'token-limit':
+      return new StanzaError('resource-constraint', 'too many pushes for this token; wait');
+    case 'account-limit':
+      return new StanzaError('resource-constraint', 'too many pushes for this user; wait');
+  }
 }
 
 export function tokensElement(
@@ -57,9 +70,9 @@ export function relayProtocolRoutes(o: RelayProtocolOptions): IqRoute[] {
     const name = element.attrs.name ?? '';
     if (name.length > 255)
       return new StanzaError('bad-request', 'name is longer than 255 characters');
-    const issued = await o.local.issueToken(jid, name);
+    const issued = await o.service.issueXmppToken(jid, name);
     if (!issued) return new StanzaError('item-not-found', 'register a device first');
-    return tokensElement(o, [issued]);
+    return tokensElement(o, [{ token: issued.token, expiresAt: issued.record.expiresAt }]);
   }
 
   /** §push: wake the devices behind a token; one answer for every unusable token. */
@@ -67,7 +80,6 @@ export function relayProtocolRoutes(o: RelayProtocolOptions): IqRoute[] {
     const token = element.attrs.token ?? '';
     const priority = element.attrs.priority ?? 'high';
     const data = element.getChild('data')?.getText();
-    if (!TOKEN.test(token)) return new StanzaError('bad-request', 'token must be 40 hex digits');
     if (priority !== 'high' && priority !== 'low') {
       return new StanzaError('bad-request', 'priority must be high or low');
     }
@@ -75,20 +87,11 @@ export function relayProtocolRoutes(o: RelayProtocolOptions): IqRoute[] {
       return new StanzaError('bad-request', `data is longer than ${MAX_DATA} characters`);
     }
     const sender = bareJid(parseJid(from) ?? { domain: from });
-    const blocked = await o.perSender.peek(sender);
-    if (!blocked.ok) return new StanzaError('resource-constraint', 'too many failed pushes; wait');
-    const limit = await o.perToken.consume(token.toLowerCase());
-    if (!limit.ok)
-      return new StanzaError('resource-constraint', 'too many pushes for this token; wait');
-    const outcome = await o.local.push(token.toLowerCase(), {
+    const result = await o.tokenPush.push(token, `jid:${sender}`, {
       priority,
       ...(data === undefined ? {} : { data }),
     });
-    if (outcome === 'gone') {
-      await o.perSender.consume(sender);
-      return new StanzaError('item-not-found', 'unknown token');
-    }
-    return undefined;
+    return typeof result === 'string' ? undefined : refusalError(result);
   }
 
   /** §revoke: by the user it was issued to; effective at once. */
@@ -96,8 +99,10 @@ export function relayProtocolRoutes(o: RelayProtocolOptions): IqRoute[] {
     const jid = user(from);
     if (jid instanceof StanzaError) return jid;
     const token = element.attrs.token ?? '';
-    if (!TOKEN.test(token)) return new StanzaError('bad-request', 'token must be 40 hex digits');
-    const done = await o.local.revokeFor(jid, token.toLowerCase());
+    if (!TOKEN_FORMAT.test(token)) {
+      return new StanzaError('bad-request', 'token must be 40 hex digits');
+    }
+    const done = await o.service.revokeXmppToken(jid, token.toLowerCase());
     return done ? undefined : new StanzaError('item-not-found', 'you have no such token');
   }
 

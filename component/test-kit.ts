@@ -1,13 +1,12 @@
 // Shared by the component's unit tests: real stanzas through real handlers over an in-memory store.
 import { createRequire } from 'node:module';
 import type { Element } from '@xmpp/component';
-import { createLogger } from '../app/log.js';
-import { createLocalRelay } from '../relay/local-relay.js';
-import type { Relay } from '../relay/relay.js';
-import { createRelayService } from '../relay/service.js';
+import { createLogger } from '../lib/log.js';
+import { createRelay, type Relay } from '../relay/relay.js';
 import { openSqliteStore } from '../store/sqlite/index.js';
 import type { Store } from '../store/types.js';
 import { type IqRoute, runRoute } from './iq-router.js';
+import { createRegistrar, type RegisterInput } from './registrar.js';
 import { StanzaError } from './stanza-error.js';
 
 const parseXml = createRequire(import.meta.url)('ltx').parse as (s: string) => Element;
@@ -18,18 +17,41 @@ export function parse(xml: string): Element {
   return parseXml(xml);
 }
 
-export function memoryKit(): { store: Store; relay: Relay } {
+/** The relay over an in-memory store, as the process wires it; `remotes` for federation. */
+export function memoryKit(remotes: Array<{ name: string; url: string }> = []): Relay & {
+  store: Store;
+} {
   const store = openSqliteStore(':memory:');
-  const relay = createLocalRelay(
-    createRelayService({
-      store,
-      providers: ['apns', 'fcm'],
-      tokenTtlMs: 86_400_000,
-      ratePerMinute: 60_000,
-      onEnqueued: () => undefined,
-    }),
-  );
-  return { store, relay };
+  const relay = createRelay({
+    store,
+    providers: ['apns', 'fcm'],
+    tokenTtlMs: 86_400_000,
+    ratePerMinute: 60_000,
+    limits: { perTokenPerMinute: 1000, perAccountPerMinute: 1000, missesPerMinute: 1000 },
+    remotes,
+    onEnqueued: () => undefined,
+    log,
+  });
+  return { store, ...relay };
+}
+
+/** A registrar over the kit, whose register() fails the test on a refusal. */
+export function registrarOf(kit: ReturnType<typeof memoryKit>) {
+  const registrar = createRegistrar({ ...kit, log });
+  return {
+    ...registrar,
+    async register(input: RegisterInput) {
+      const r = await registrar.register(input);
+      if ('refused' in r) throw new Error(`registration refused: ${r.refused}`);
+      return r;
+    },
+  };
+}
+
+/** What is queued, each job's payload with its priority, as the delivery worker reads it. */
+export async function queued(store: Store) {
+  const jobs = await store.queue.claim(100, Date.now() + 1e9, Date.now() + 2e9);
+  return jobs.map((j) => ({ ...JSON.parse(j.payload), priority: j.priority }));
 }
 
 /** Sends `payload` (the IQ's child) from `from` through `route`, as the IQ router would. */

@@ -1,20 +1,15 @@
 // The component collecting a user's whitelist tokens from their client (xep-draft/push-relay.xml,
 // "The component collecting a client's tokens"): disco#info the full JID, then ask for tokens.
-import { randomBytes } from 'node:crypto';
 import { type Component, type Element, xml } from '@xmpp/component';
-import type { Logger } from '../app/log.js';
-import { hashSecret } from '../lib/secrets.js';
-import type { Registration, Store } from '../store/types.js';
+import type { Logger } from '../lib/log.js';
+import type { RelayService } from '../relay/service.js';
+import { TOKEN_FORMAT } from '../relay/token-push.js';
+import type { CollectedToken, Store } from '../store/types.js';
 import { bareJid, parseJid } from './jid.js';
 import { NS_DISCO_INFO, NS_RELAY } from './ns.js';
 
-/** Registrations holding collected tokens carry this device-id prefix; they have no usable secret. */
-export const COLLECTED = 'collected:';
 const FRESH_MS = 7 * 86_400_000;
 const TIMEOUT_MS = 10_000;
-const TOKEN = /^[0-9a-f]{40}$/i;
-
-export const isCollected = (r: Registration) => r.deviceId.startsWith(COLLECTED);
 
 export interface TokenCollector {
   /** Asks the client at `fullJid` for tokens unless fresh ones are held; never throws. */
@@ -24,6 +19,7 @@ export interface TokenCollector {
 export function createTokenCollector(o: {
   xmpp: Component;
   store: Store;
+  service: RelayService;
   /** Relay JID → relay name: this component is `local`, `[[relays]]` with a jid are theirs. */
   relaysByJid: ReadonlyMap<string, string>;
   log: Logger;
@@ -35,8 +31,15 @@ export function createTokenCollector(o: {
   }
 
   async function fresh(jid: string): Promise<boolean> {
-    const held = (await o.store.registrations.listByJid(jid)).filter(isCollected);
-    return held.some((r) => Date.now() - r.createdAt < FRESH_MS);
+    const held = await o.store.collected.listByJid(jid);
+    return held.some((c) => Date.now() - c.createdAt < FRESH_MS);
+  }
+
+  /** This relay's tokens are kept by reference (and only when they work); others as they are. */
+  async function targetOf(relay: string, token: string): Promise<CollectedToken['target'] | undefined> {
+    if (relay !== 'local') return { kind: 'remote', relay, token };
+    const record = await o.service.findToken(token);
+    return record && { kind: 'token', token: record.id };
   }
 
   async function run(fullJid: string, jid: string): Promise<void> {
@@ -54,17 +57,10 @@ export function createTokenCollector(o: {
       const token = t.getText().trim();
       // MUST ignore tokens of relays it is not configured for; never contacts a stanza's URL.
       const relay = o.relaysByJid.get(t.attrs.relay ?? '');
-      if (!relay || !TOKEN.test(token)) continue;
-      await o.store.registrations.put({
-        node: randomBytes(16).toString('base64url'),
-        secretHash: hashSecret(randomBytes(20).toString('hex')),
-        jid,
-        provider: 'relay',
-        deviceId: `${COLLECTED}${relay}`,
-        relay,
-        token: token.toLowerCase(),
-        createdAt: Date.now(),
-      });
+      if (!relay || !TOKEN_FORMAT.test(token)) continue;
+      const target = await targetOf(relay, token.toLowerCase());
+      if (!target) continue;
+      await o.store.collected.put({ jid, target, createdAt: Date.now() });
       stored++;
     }
     o.log.info({ jid, stored }, 'collected whitelist tokens');

@@ -1,4 +1,4 @@
-import type { Logger } from '../app/log.js';
+import type { Logger } from '../lib/log.js';
 import { backoffMs } from '../lib/backoff.js';
 import type { Job, Store } from '../store/types.js';
 import type { Notification } from './notification.js';
@@ -84,7 +84,7 @@ export function createDeliveryWorker(o: DeliveryOptions): DeliveryWorker {
         await o.store.queue.complete(job.id);
         return;
       }
-      const notification = JSON.parse(job.payload) as Notification;
+      const notification: Notification = { ...JSON.parse(job.payload), priority: job.priority };
       const result = await provider.send({
         deviceToken: device.deviceToken,
         notification,

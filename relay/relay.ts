@@ -1,56 +1,50 @@
-import type { Notification } from './notification.js';
-import type { ProviderName } from './provider.js';
+// The push relay as the rest of the process sees it: the service over the store, pushing with
+// whitelist tokens under one set of limits, and pushing to registrations' targets.
+import type { Logger } from '../lib/log.js';
+import type { ProviderName } from '../lib/providers.js';
+import type { Store } from '../store/types.js';
+import { createRemoteRelay } from './remote-relay.js';
+import { createRelayService, type RelayService } from './service.js';
+import { createTargets, type Targets } from './targets.js';
+import { createTokenPush, type PushLimits, type TokenPush } from './token-push.js';
 
-/**
- * What the component needs from a push relay. The in-process relay implements it over the
- * store and delivery queue; a remote relay implements it over the HTTP API.
- */
-export interface Relay {
-  /** Providers this relay can deliver through. */
-  readonly providers: readonly ProviderName[];
-  /**
-   * Adds a device for the XMPP user `owner` (bare JID), or replaces the token of the same
-   * owner/provider/deviceId, and returns a new whitelist token that pushes to it alone.
-   */
-  registerDevice(device: {
-    owner: string;
-    provider: ProviderName;
-    deviceId: string;
-    deviceToken: string;
-    tokenName: string;
-  }): Promise<{ token: string }>;
-  /** Removes the device and its tokens; false when there was none. */
-  removeDevice(owner: string, provider: ProviderName, deviceId: string): Promise<boolean>;
-  /**
-   * Durably accepts a push for the devices behind `token`. `gone`: the token is unknown,
-   * expired or revoked, or its device is dead. Throws when the relay cannot answer now.
-   */
-  push(token: string, notification: Notification): Promise<PushOutcome>;
-  /**
-   * A whitelist token for all devices of the XMPP user `owner` (bare JID), for anyone to push
-   * with; undefined when the user has no live device here.
-   */
-  issueToken(
-    owner: string,
-    name: string,
-  ): Promise<{ token: string; expiresAt?: number } | undefined>;
-  /** What the relay knows of the devices behind a token it issued; undefined when it cannot tell. */
-  describe(token: string): Promise<DeviceState[] | undefined>;
-  /** Revokes a token the XMPP user `owner` was issued; false when they have no such token. */
-  revokeFor(owner: string, token: string): Promise<boolean>;
-  /** Revokes a token this component obtained (a replaced registration's); unknown is fine. */
-  revoke(token: string): Promise<void>;
+export interface RelayOptions {
+  store: Store;
+  providers: readonly ProviderName[];
+  tokenTtlMs: number;
+  /** Pushes per device per minute; more coalesce. */
+  ratePerMinute: number;
+  limits: { perTokenPerMinute: number; perAccountPerMinute: number; missesPerMinute: number };
+  /** Other operators' relays (`[[relays]]`), the only ones ever contacted. */
+  remotes: ReadonlyArray<{ name: string; url: string }>;
+  onEnqueued: () => void;
+  log: Logger;
 }
 
-export type PushOutcome = 'queued' | 'coalesced' | 'gone';
+export interface Relay {
+  service: RelayService;
+  tokenPush: TokenPush;
+  targets: Targets;
+  /** One limiter of each kind for the whole process, shared by HTTP and XMPP. */
+  limits: PushLimits;
+  /** Relay names a registration may name: `local` and the configured remote relays. */
+  names: readonly string[];
+}
 
-/** Delivery history of one device, for diagnostics. */
-export interface DeviceState {
-  provider: ProviderName;
-  active: boolean;
-  successCount: number;
-  errorCount: number;
-  lastSuccessAt?: number;
-  lastErrorAt?: number;
-  lastError?: string;
+export function createRelay(o: RelayOptions): Relay {
+  const service = createRelayService(o);
+  const limit = (name: string, points: number) => o.store.limiter({ name, points, durationS: 60 });
+  const limits = {
+    perToken: limit('push-token', o.limits.perTokenPerMinute),
+    perAccount: limit('push-account', o.limits.perAccountPerMinute),
+    misses: limit('misses', o.limits.missesPerMinute),
+  };
+  const remotes = new Map(o.remotes.map((r) => [r.name, createRemoteRelay({ ...r, log: o.log })]));
+  return {
+    service,
+    tokenPush: createTokenPush({ service, limits }),
+    targets: createTargets({ service, remotes }),
+    limits,
+    names: ['local', ...remotes.keys()],
+  };
 }

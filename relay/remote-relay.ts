@@ -1,22 +1,24 @@
-import type { Logger } from '../app/log.js';
+import type { Logger } from '../lib/log.js';
 import { createRelayClient } from '../relay-client/client.js';
 import { RelayNotFoundError } from '../relay-client/errors.js';
-import type { Relay } from './relay.js';
+import type { Notification } from './notification.js';
+import type { PushOutcome } from './service.js';
 
 /**
- * A relay of another operator, named in `[[relays]]`: registrations hold a whitelist token of
- * it, and publishes for them go out through its HTTP API. Only configured URLs are contacted.
+ * A relay of another operator, named in `[[relays]]`: registrations and collected tokens may
+ * hold a whitelist token of it, and pushes with it go out through its HTTP API
+ * (`POST /api/v1/messages/`). Only configured URLs are ever contacted.
  */
-export function createRemoteRelay(o: { name: string; url: string; log: Logger }): Relay {
+export interface RemoteRelay {
+  readonly name: string;
+  /** `gone` when the relay says the token is unusable; throws when it cannot answer now. */
+  push(token: string, n: Notification): Promise<Exclude<PushOutcome, 'coalesced'>>;
+}
+
+export function createRemoteRelay(o: { name: string; url: string; log: Logger }): RemoteRelay {
   const client = createRelayClient({ baseUrl: o.url, timeoutMs: 5000, retries: 1 });
   return {
-    providers: [],
-    async registerDevice() {
-      throw new Error(`relay ${o.name} takes devices through its own API, not from this component`);
-    },
-    async removeDevice() {
-      return false;
-    },
+    name: o.name,
     async push(token, n) {
       try {
         await client.sendMessage({ token, priority: n.priority, data: n.data });
@@ -26,18 +28,6 @@ export function createRemoteRelay(o: { name: string; url: string; log: Logger })
         o.log.warn({ relay: o.name, reason: (err as Error).message }, 'remote relay failed');
         throw err;
       }
-    },
-    async revokeFor() {
-      return false;
-    },
-    async describe() {
-      return undefined;
-    },
-    async issueToken() {
-      return undefined;
-    },
-    async revoke() {
-      // tokens of another relay belong to their owner; nothing to do here
     },
   };
 }

@@ -1,17 +1,16 @@
 // The push relay's accounts, devices and whitelist tokens (the mission document's "Push Relay
 // Server"), shared by the HTTP API and the XMPP component. Outcomes are values.
 import { createHash } from 'node:crypto';
+import type { ProviderName } from '../lib/providers.js';
+import { hashSecret, newSecret } from '../lib/secrets.js';
 import type { Account, Device, Store, TokenRecord } from '../store/types.js';
 import type { Notification } from './notification.js';
 import { hashPassword, verifyPassword } from './passwords.js';
-import type { ProviderName } from './provider.js';
-import type { DeviceState, PushOutcome } from './relay.js';
-import { hashSecret, newSecret } from '../lib/secrets.js';
 
 export interface RelayServiceOptions {
   store: Store;
   providers: readonly ProviderName[];
-  /** Lifetime of tokens made over HTTP; XMPP registration tokens live as long as the registration. */
+  /** Lifetime of whitelist tokens. */
   tokenTtlMs: number;
   /** At most this many pushes per device per minute; more coalesce into later ones. */
   ratePerMinute: number;
@@ -19,6 +18,32 @@ export interface RelayServiceOptions {
   onEnqueued: () => void;
   now?: () => number;
 }
+
+/** What became of a push: queued as a new job, merged into a waiting one, or nowhere to go. */
+export type PushOutcome = 'queued' | 'coalesced' | 'gone';
+
+/** Delivery history of one device, for diagnostics. */
+export type DeviceState = Pick<
+  Device,
+  | 'provider'
+  | 'active'
+  | 'successCount'
+  | 'errorCount'
+  | 'lastSuccessAt'
+  | 'lastErrorAt'
+  | 'lastError'
+>;
+
+/** A device's delivery history without its device token. */
+export const stateOf = (d: Device): DeviceState => ({
+  provider: d.provider,
+  active: d.active,
+  successCount: d.successCount,
+  errorCount: d.errorCount,
+  lastSuccessAt: d.lastSuccessAt,
+  lastErrorAt: d.lastErrorAt,
+  lastError: d.lastError,
+});
 
 export type LoginResult =
   | { account: Account; apiKey: string; created: boolean }
@@ -48,6 +73,41 @@ export function createRelayService(o: RelayServiceOptions) {
     return made === 'conflict' ? ((await store.accounts.getByUsername(username)) as Account) : made;
   }
 
+  async function getDevice(account: Account, provider: ProviderName, id: string) {
+    const device = await store.devices.get(id);
+    return device?.owner === account.id && device.provider === provider ? device : undefined;
+  }
+
+  /** A new account-wide whitelist token: the token itself is returned once, never stored. */
+  async function addToken(owner: Account, name: string) {
+    const token = newSecret(20);
+    const t = now();
+    const record = await store.tokens.add(hashSecret(token), {
+      owner: owner.id,
+      scope: 'account',
+      name,
+      createdAt: t,
+      expiresAt: t + o.tokenTtlMs,
+    });
+    return { token, record };
+  }
+
+  /** Durably queues a push for each device that can take one; `gone` when none can. */
+  async function enqueue(devices: Array<Device | undefined>, n: Notification) {
+    const live = devices.filter(
+      (d): d is Device => d?.active === true && o.providers.includes(d.provider),
+    );
+    if (live.length === 0) return 'gone';
+    const { priority, ...content } = n;
+    const push = { payload: JSON.stringify(content), priority };
+    const t = now();
+    const outcomes = await Promise.all(
+      live.map((d) => store.queue.enqueue(d.id, push, minIntervalMs, t)),
+    );
+    o.onEnqueued();
+    return outcomes.includes('queued') ? 'queued' : 'coalesced';
+  }
+
   /** The devices a token reaches: its own device, or every device of its account. */
   async function devicesOf(record: TokenRecord): Promise<Array<Device | undefined>> {
     return record.scope === 'device'
@@ -55,29 +115,10 @@ export function createRelayService(o: RelayServiceOptions) {
       : store.devices.listByOwner(record.owner);
   }
 
-  async function getDevice(account: Account, provider: ProviderName, id: string) {
-    const device = await store.devices.get(id);
-    return device?.owner === account.id && device.provider === provider ? device : undefined;
-  }
+  const usable = (r: TokenRecord | undefined) =>
+    r && (r.expiresAt === undefined || r.expiresAt > now()) ? r : undefined;
 
-  async function addToken(
-    device: Device,
-    name: string,
-    scope: TokenRecord['scope'],
-    ttlMs?: number,
-  ) {
-    const token = newSecret(20);
-    const t = now();
-    const record = await store.tokens.add(hashSecret(token), {
-      deviceId: device.id,
-      owner: device.owner,
-      scope,
-      name,
-      createdAt: t,
-      expiresAt: ttlMs === undefined ? undefined : t + ttlMs,
-    });
-    return { token, record };
-  }
+  const xmppAccount = (jid: string) => store.accounts.getByUsername(xmppAccountName(jid));
 
   return {
     providers: o.providers,
@@ -146,50 +187,63 @@ export function createRelayService(o: RelayServiceOptions) {
       return device !== undefined && (await store.devices.remove(id)) !== undefined;
     },
 
-    /** Whitelist token for anyone to push to all devices of `device`'s account. */
-    async createToken(device: Device, name: string) {
-      return addToken(device, name, 'account', o.tokenTtlMs);
-    },
+    /** A whitelist token for anyone to push to all devices of `account`. */
+    createToken: addToken,
 
     listTokens(account: Account): Promise<TokenRecord[]> {
       return store.tokens.listByOwner(account.id);
     },
 
-    /** Revokes by the token itself or by its id. */
+    /** Revokes one of the account's tokens, by the token itself or by its id. */
     revokeToken(account: Account, tokenOrId: string): Promise<boolean> {
       return /^\d+$/.test(tokenOrId)
         ? store.tokens.removeById(tokenOrId, account.id)
         : store.tokens.removeByHash(hashSecret(tokenOrId), account.id);
     },
 
-    /** Durably queues a push to the devices behind `token`; `gone` for an unusable token. */
-    async push(token: string, notification: Notification): Promise<PushOutcome> {
-      const t = now();
-      const record = await store.tokens.getByHash(hashSecret(token));
-      if (!record || (record.expiresAt !== undefined && record.expiresAt <= t)) return 'gone';
-      const devices = await devicesOf(record);
-      const live = devices.filter(
-        (d): d is Device => d?.active === true && o.providers.includes(d.provider),
-      );
-      if (live.length === 0) return 'gone';
-      const payload = JSON.stringify(notification);
-      const outcomes = await Promise.all(
-        live.map((d) => store.queue.enqueue(d.id, payload, minIntervalMs, t)),
-      );
-      o.onEnqueued();
-      return outcomes.includes('queued') ? 'queued' : 'coalesced';
+    /** The record of a token that can push now; undefined for unknown, revoked and expired ones. */
+    async findToken(token: string): Promise<TokenRecord | undefined> {
+      return usable(await store.tokens.getByHash(hashSecret(token)));
     },
 
-    /** The device of an XMPP registration, with a token for it alone that does not expire. */
-    async registerXmppDevice(d: {
+    /** Like findToken, by the token's id (a registration's or collected token's reference). */
+    async tokenById(id: string): Promise<TokenRecord | undefined> {
+      return usable(await store.tokens.get(id));
+    },
+
+    /** Durably queues a push to the devices a token reaches. */
+    async pushWithToken(record: TokenRecord, n: Notification): Promise<PushOutcome> {
+      return enqueue(await devicesOf(record), n);
+    },
+
+    /** Durably queues a push to one device. */
+    async pushToDevice(id: string, n: Notification): Promise<PushOutcome> {
+      return enqueue([await store.devices.get(id)], n);
+    },
+
+    /** The delivery history of the devices a token reaches. */
+    async tokenDevices(record: TokenRecord): Promise<DeviceState[]> {
+      return (await devicesOf(record)).filter((d): d is Device => d !== undefined).map(stateOf);
+    },
+
+    /** The delivery history of a device of this relay; undefined when it is gone. */
+    async deviceState(id: string): Promise<DeviceState | undefined> {
+      const device = await store.devices.get(id);
+      return device && stateOf(device);
+    },
+
+    /** The XMPP user's account; undefined when they never registered. */
+    xmppAccount,
+
+    /** Adds (or updates) a device of the XMPP user `jid`, for their XEP-0357 registrations. */
+    async addXmppDevice(d: {
       jid: string;
       provider: ProviderName;
       deviceId: string;
       deviceToken: string;
-      tokenName: string;
-    }): Promise<{ token: string }> {
+    }): Promise<Device> {
       const account = await ownAccount(xmppAccountName(d.jid));
-      const device = await store.devices.upsert(
+      return store.devices.upsert(
         {
           owner: account.id,
           provider: d.provider,
@@ -198,7 +252,6 @@ export function createRelayService(o: RelayServiceOptions) {
         },
         now(),
       );
-      return { token: (await addToken(device, d.tokenName, 'device')).token };
     },
 
     async removeXmppDevice(
@@ -206,7 +259,7 @@ export function createRelayService(o: RelayServiceOptions) {
       provider: ProviderName,
       deviceId: string,
     ): Promise<boolean> {
-      const account = await store.accounts.getByUsername(xmppAccountName(jid));
+      const account = await xmppAccount(jid);
       if (!account) return false;
       const device = (await store.devices.listByOwner(account.id, provider)).find(
         (x) => x.deviceId === deviceId,
@@ -215,53 +268,20 @@ export function createRelayService(o: RelayServiceOptions) {
     },
 
     /**
-     * A whitelist token (expiring like HTTP ones) that wakes every device the XMPP user
-     * registered; undefined when they have no device yet.
+     * A whitelist token that wakes every device the XMPP user registered; undefined when they
+     * have no live device yet.
      */
     async issueXmppToken(jid: string, name: string) {
-      const account = await store.accounts.getByUsername(xmppAccountName(jid));
+      const account = await xmppAccount(jid);
       const devices = account ? await store.devices.listByOwner(account.id) : [];
-      const device = devices.find((d) => d.active);
-      return device && addToken(device, name, 'account', o.tokenTtlMs);
+      if (!account || !devices.some((d) => d.active)) return undefined;
+      return addToken(account, name);
     },
 
-    /** The devices a token reaches, with their delivery history; undefined for an unusable token. */
-    async describeToken(token: string): Promise<DeviceState[] | undefined> {
-      const record = await store.tokens.getByHash(hashSecret(token));
-      if (!record) return undefined;
-      const devices = await devicesOf(record);
-      return devices
-        .filter((d): d is Device => d !== undefined)
-        .map(
-          ({
-            provider,
-            active,
-            successCount,
-            errorCount,
-            lastSuccessAt,
-            lastErrorAt,
-            lastError,
-          }) => ({
-            provider,
-            active,
-            successCount,
-            errorCount,
-            lastSuccessAt,
-            lastErrorAt,
-            lastError,
-          }),
-        );
-    },
-
+    /** Revokes a token the XMPP user was issued; false when they have no such token. */
     async revokeXmppToken(jid: string, token: string): Promise<boolean> {
-      const account = await store.accounts.getByUsername(xmppAccountName(jid));
+      const account = await xmppAccount(jid);
       return account !== undefined && store.tokens.removeByHash(hashSecret(token), account.id);
-    },
-
-    /** Revokes a token without checking its owner (the component's own registration tokens). */
-    async revoke(token: string): Promise<void> {
-      const record = await store.tokens.getByHash(hashSecret(token));
-      if (record) await store.tokens.removeByHash(hashSecret(token), record.owner);
     },
   };
 }

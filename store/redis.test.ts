@@ -44,7 +44,7 @@ describe('redis store schema', () => {
         2,
       );
       await store.limiter({ name: 'l', points: 1, durationS: 60 }).consume('k');
-      expect(await raw.get(`${prefix}:schema`)).toBe('1');
+      expect(await raw.get(`${prefix}:schema`)).toBe('2');
       const keys = await raw.keys(`${prefix}:*`);
       expect(keys.length).toBeGreaterThan(3);
       for (const key of keys) expect(key).toMatch(new RegExp(`^${prefix}:(v1:|schema$)`));
@@ -62,21 +62,41 @@ describe('redis store schema', () => {
       const a = await store.accounts.create({ username: 'alice', email: 'a@example.org' }, 1);
       if (a === 'conflict') throw new Error('conflict');
       await store.accounts.addApiKey('key', a.id, 1);
+      const whole = await store.tokens.add('hash-account', {
+        owner: a.id,
+        scope: 'account',
+        name: 'n',
+        createdAt: 3,
+      });
+      const jid = 'romeo@example.org';
+      await store.collected.put({ jid, target: { kind: 'token', token: whole.id }, createdAt: 3 });
       for (const deviceId of ['one', 'two']) {
         const d = await store.devices.upsert(
           { owner: a.id, provider: 'apns', deviceId, deviceToken: 't' },
           2,
         );
-        await store.tokens.add(`hash-${deviceId}`, {
+        const t = await store.tokens.add(`hash-${deviceId}`, {
           deviceId: d.id,
           owner: a.id,
-          scope: 'account',
+          scope: 'device',
           name: 'n',
           createdAt: 3,
         });
-        await store.queue.enqueue(d.id, 'p', 0, 4);
+        const reg = { secretHash: 's', jid, provider: 'apns' as const, deviceId, createdAt: 3 };
+        await store.registrations.put({
+          ...reg,
+          node: `dev-${deviceId}`,
+          target: { kind: 'device', device: d.id },
+        });
+        await store.registrations.put({
+          ...reg,
+          node: `tok-${deviceId}`,
+          muc: 'room@muc.example.org',
+          target: { kind: 'token', token: t.id },
+        });
+        await store.queue.enqueue(d.id, { payload: '{"n":1}', priority: 'high' }, 0, 4);
         await store.queue.claim(1, 4, 100);
-        await store.queue.enqueue(d.id, 'q', 0, 5);
+        await store.queue.enqueue(d.id, { payload: '{"n":2}', priority: 'low' }, 0, 5);
       }
       expect(await store.accounts.remove(a.id)).toBe(true);
       const left = (await raw.keys(`${prefix}:*`)).map((k) => k.slice(prefix.length + 1)).sort();
@@ -122,7 +142,7 @@ describe('redis store schema', () => {
     try {
       await store.ping();
       const raw = new Redis(url(), { protocol: 2 });
-      expect(await raw.get('xpr:schema')).toBe('1');
+      expect(await raw.get('xpr:schema')).toBe('2');
       raw.disconnect();
     } finally {
       await store.close();

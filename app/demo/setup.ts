@@ -8,7 +8,7 @@ import { pino } from 'pino';
 import { testApnsKey } from '../../test/fakes/apns-server.js';
 import { type Prosody, startProsody } from '../../test/servers/prosody.js';
 import { loadConfig } from '../config.js';
-import { createLogger } from '../log.js';
+import { createLogger } from '../../lib/log.js';
 import { type Running, start } from '../start.js';
 import type { Cleanup } from './cleanup.js';
 import type { Say } from './say.js';

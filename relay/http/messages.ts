@@ -1,4 +1,4 @@
-// POST /api/v1/messages/ — anyone holding a whitelist token wakes the account's devices.
+// POST /api/v1/messages/ — anyone holding a whitelist token wakes the devices it reaches.
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { fail, invalid } from './replies.js';
@@ -15,27 +15,31 @@ const body = z
 // One answer for unknown, expired and revoked tokens and for tokens with no live device:
 // a pusher learns nothing it could use to tell them apart.
 const NOT_FOUND = 'Not found.';
+const LOCKED_OUT = 'Too many failed attempts from this address.';
 
 export function messageRoutes(app: FastifyInstance, api: Api): void {
   app.post('/api/v1/messages/', async (req, reply) => {
     const parsed = body.safeParse(req.body);
     if (!parsed.success) return invalid(reply, parsed.error);
-    if (await api.blocked(req, reply)) return reply;
     const { token, data, priority } = parsed.data;
-    if (!/^[0-9a-f]{40}$/i.test(token)) {
-      if (await api.miss(req, reply)) return reply;
-      return fail(reply, 404, NOT_FOUND);
-    }
-    const limit = await api.limiters.perToken.consume(token.toLowerCase());
-    if (!limit.ok) return fail(reply, 429, 'Too many pushes for this token.', limit.retryAfterMs);
-    const outcome = await api.service.push(token.toLowerCase(), {
+    const result = await api.tokenPush.push(token, `ip:${req.ip}`, {
       priority: priority ?? 'high',
       ...(data === undefined ? {} : { data }),
     });
-    if (outcome === 'gone') {
-      if (await api.miss(req, reply)) return reply;
-      return fail(reply, 404, NOT_FOUND);
+    if (typeof result === 'string') return reply.code(202).send({ detail: 'Accepted.' });
+    switch (result.refused) {
+      case 'locked-out':
+        return fail(reply, 429, LOCKED_OUT, result.retryAfterMs);
+      case 'token-limit':
+        return fail(reply, 429, 'Too many pushes for this token.', result.retryAfterMs);
+      case 'account-limit':
+        return fail(reply, 429, 'Too many pushes for this account.', result.retryAfterMs);
+      case 'malformed':
+        if (result.retryAfterMs !== undefined) return fail(reply, 429, LOCKED_OUT, result.retryAfterMs);
+        return reply.code(400).send({ token: ['not a whitelist token (40 hex digits)'] });
+      case 'unknown':
+        if (result.retryAfterMs !== undefined) return fail(reply, 429, LOCKED_OUT, result.retryAfterMs);
+        return fail(reply, 404, NOT_FOUND);
     }
-    return reply.code(202).send({ detail: 'Accepted.' });
   });
 }

@@ -33,13 +33,17 @@ export function deviceJson(d: Device) {
   };
 }
 
-export function tokenJson(t: TokenRecord, provider: string | undefined, token?: string) {
+/**
+ * A token as the ChatSecure API shows it. `device` is the one the token was asked for (when it is
+ * made) or is tied to; an account-wide token listed later shows none.
+ */
+export function tokenJson(t: TokenRecord, device: Device | undefined, token?: string) {
   return {
     id: Number(t.id),
     name: t.name,
     ...(token === undefined ? {} : { token }),
-    apns_device: provider === 'apns' ? Number(t.deviceId) : null,
-    gcm_device: provider === 'fcm' ? Number(t.deviceId) : null,
+    apns_device: device?.provider === 'apns' ? Number(device.id) : null,
+    gcm_device: device?.provider === 'fcm' ? Number(device.id) : null,
     date_created: iso(t.createdAt),
     date_expires: iso(t.expiresAt),
   };

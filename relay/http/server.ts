@@ -1,9 +1,10 @@
 // The relay's HTTP API, compatible with the ChatSecure push server (DRF style, trailing
 // slashes, `Authorization: Token <key>`), with rate limits and strict input checks.
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
-import type { Logger } from '../../app/log.js';
+import type { Logger } from '../../lib/log.js';
 import type { Account, Limiter, Store } from '../../store/types.js';
 import type { RelayService } from '../service.js';
+import type { PushLimits, TokenPush } from '../token-push.js';
 import { accountRoutes } from './accounts.js';
 import { deviceRoutes } from './devices.js';
 import { messageRoutes } from './messages.js';
@@ -12,15 +13,16 @@ import { tokenRoutes } from './tokens.js';
 
 export interface HttpApiOptions {
   service: RelayService;
+  tokenPush: TokenPush;
   store: Store;
   log: Logger;
   bodyLimit: number;
   trustProxy: boolean;
+  /** Failed guesses, shared with the pushes over XMPP (keys `ip:…` here). */
+  misses: PushLimits['misses'];
   limits: {
-    messagesPerTokenPerMinute: number;
     requestsPerAccountPerMinute: number;
     requestsPerAddressPerMinute: number;
-    missesPerAddressPerMinute: number;
   };
   /** The XMPP component's JID for GET /api/v1/pubsub/, when this process has one. */
   pubsubJid?: string;
@@ -28,7 +30,8 @@ export interface HttpApiOptions {
 
 export interface Api {
   service: RelayService;
-  limiters: Record<'perToken' | 'perAccount' | 'perAddress' | 'misses', Limiter>;
+  tokenPush: TokenPush;
+  limiters: Record<'perAccount' | 'perAddress' | 'misses', Limiter>;
   /** Resolves the caller's account, or answers 401/429 and returns undefined. */
   authenticate(req: FastifyRequest, reply: FastifyReply): Promise<Account | undefined>;
   /** Counts a failed token or password; true when the address is now over its limit. */
@@ -54,14 +57,14 @@ export function createHttpApi(o: HttpApiOptions): FastifyInstance {
   const limiter = (name: string, points: number) =>
     o.store.limiter({ name, points, durationS: 60 });
   const limiters = {
-    perToken: limiter('token', o.limits.messagesPerTokenPerMinute),
     perAccount: limiter('account', o.limits.requestsPerAccountPerMinute),
     perAddress: limiter('address', o.limits.requestsPerAddressPerMinute),
-    misses: limiter('misses', o.limits.missesPerAddressPerMinute),
+    misses: o.misses,
   };
 
   const api: Api = {
     service: o.service,
+    tokenPush: o.tokenPush,
     limiters,
     pubsubJid: o.pubsubJid,
     async authenticate(req, reply) {
@@ -85,13 +88,13 @@ export function createHttpApi(o: HttpApiOptions): FastifyInstance {
       return account;
     },
     async miss(req, reply) {
-      const r = await limiters.misses.consume(req.ip);
+      const r = await limiters.misses.consume(`ip:${req.ip}`);
       if (r.ok) return false;
       fail(reply, 429, 'Too many failed attempts from this address.', r.retryAfterMs);
       return true;
     },
     async blocked(req, reply) {
-      const r = await limiters.misses.peek(req.ip);
+      const r = await limiters.misses.peek(`ip:${req.ip}`);
       if (r.ok) return false;
       fail(reply, 429, 'Too many failed attempts from this address.', r.retryAfterMs);
       return true;

@@ -34,8 +34,8 @@ export function tokenRoutes(app: FastifyInstance, api: Api): void {
       const field = provider === 'apns' ? 'apns_device' : 'gcm_device';
       return reply.code(400).send({ [field]: ['no such device in this account'] });
     }
-    const { token, record } = await api.service.createToken(device, b.name ?? '');
-    return reply.code(201).send(tokenJson(record, provider, token));
+    const { token, record } = await api.service.createToken(account, b.name ?? '');
+    return reply.code(201).send(tokenJson(record, device, token));
   });
 
   app.get('/api/v1/tokens/', async (req, reply) => {
@@ -44,10 +44,10 @@ export function tokenRoutes(app: FastifyInstance, api: Api): void {
     const tokens = await api.service.listTokens(account);
     const devices = new Map<string, Device | undefined>();
     for (const t of tokens) {
-      if (!devices.has(t.deviceId))
+      if (t.scope === 'device' && !devices.has(t.deviceId))
         devices.set(t.deviceId, await api.service.deviceById(account, t.deviceId));
     }
-    return tokens.map((t) => tokenJson(t, devices.get(t.deviceId)?.provider));
+    return tokens.map((t) => tokenJson(t, t.scope === 'device' ? devices.get(t.deviceId) : undefined));
   });
 
   app.delete<{ Params: { token: string } }>('/api/v1/tokens/:token/', async (req, reply) => {

@@ -1,5 +1,5 @@
 // Redis devices: upsert by owner/provider/deviceId, owner-checked updates, delivery stats.
-import type { ProviderName } from '../../relay/provider.js';
+import type { ProviderName } from '../../lib/providers.js';
 import type { Device, DeviceStore } from '../types.js';
 import { byId, type Ctx, fromPairs, type Hash, optNumber } from './ctx.js';
 

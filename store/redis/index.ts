@@ -1,7 +1,9 @@
 // The Redis store: shared by any number of relay processes; invariants kept by Lua scripts.
 import { Redis } from 'ioredis';
+import { sameLimiterPerName } from '../limiter.js';
 import type { Store } from '../types.js';
 import { redisAccounts } from './accounts.js';
+import { redisCollected } from './collected.js';
 import { createCtx } from './ctx.js';
 import { redisDevices } from './devices.js';
 import { redisLimiter } from './limiter.js';
@@ -11,7 +13,8 @@ import { migrate } from './schema.js';
 import { redisTokens } from './tokens.js';
 
 /*
- * Key layout (P = `<base>:v1:`, base `xpr` by default); ids come from INCR counters:
+ * Key layout, schema 2 (P = `<base>:v1:`, base `xpr` by default; the `v1` stayed when schema 2
+ * came, see schema.ts); ids come from INCR counters:
  *   <base>:schema                 string  schema version (see schema.ts); <base>:schema:lock while migrating
  *   P seq:{account,device,token,job}  string  id counters
  *   P account:<id>                hash    username, email, passwordHash, createdAt
@@ -20,16 +23,26 @@ import { redisTokens } from './tokens.js';
  *   P apikey:<hash>               hash    account, createdAt
  *   P device:<id>                 hash    owner, provider, deviceId, deviceToken, name, active,
  *                                         stats, lastDueAt, waiting (its unclaimed job)
- *   P device:<id>:{tokens,jobs}   set     its token ids, job ids
+ *   P device:<id>:{tokens,jobs}   set     its device-scoped token ids, job ids
+ *   P device:<id>:regs            set     nodes of the registrations targeting it
  *   P devices:by-key              hash    `owner:provider:deviceId` → device id
- *   P token:<id>                  hash    hash, device, owner, scope, name, createdAt, expiresAt
+ *   P token:<id>                  hash    hash, owner, scope, device (scope device only), name,
+ *                                         createdAt, expiresAt
+ *   P token:<id>:regs             set     nodes of the registrations targeting it
+ *   P token:<id>:collected        set     jids whose collected `local` token it is
  *   P tokens:by-hash              hash    token hash → token id
- *   P reg:<node>                  hash    a XEP-0357 registration
+ *   P reg:<node>                  hash    jid, muc ('' for none), provider, deviceId, secretHash,
+ *                                         createdAt, kind and the target's fields: device (id) |
+ *                                         token (id) | relay + token (the other relay's token)
  *   P regs:jid:<jid>              zset    the jid's nodes by createdAt
- *   P job:<id>                    hash    device, payload, attempts, createdAt
+ *   P regs:dev:<jid>:<provider>:<deviceId>  hash  muc ('' for none) → node
+ *   P collected:<jid>             zset    relays of the jid's collected tokens by createdAt
+ *   P collected:<jid>:tokens      hash    relay → token id (`local`) or the other relay's token
+ *   P job:<id>                    hash    device, payload, priority, attempts, createdAt
  *   P queue:due                   zset    job id → due time (waiting) or lease end (claimed)
  *   P queue:created               zset    job id → createdAt (oldest for stats)
  *   P limit:<name>:<key>          string  rate-limiter-flexible counters
+ *   P migrate:own-tokens          set     while migration 2 runs: token ids to drop at its end
  */
 
 export interface RedisStoreOptions {
@@ -66,10 +79,11 @@ export async function openRedisStore(url: string, opts: RedisStoreOptions = {}):
   return {
     accounts: redisAccounts(ctx),
     registrations: redisRegistrations(ctx),
+    collected: redisCollected(ctx),
     devices: redisDevices(ctx),
     tokens: redisTokens(ctx),
     queue: redisQueue(ctx),
-    limiter: (o) => redisLimiter(redis, prefix, o),
+    limiter: sameLimiterPerName((o) => redisLimiter(redis, prefix, o)),
     async ping() {
       await redis.ping();
     },

@@ -1,26 +1,46 @@
-// Redis delivery queue: one ZSET of due times (or lease ends), coalescing and leases in Lua.
-import type { Job, QueueStore } from '../types.js';
+// Redis delivery queue: one ZSET of due times (or lease ends), merging and leases in Lua.
+import type { Job, Priority, QueueStore } from '../types.js';
 import type { Ctx } from './ctx.js';
 
 // A job's score in queue:due is when it may be claimed: its due time while it waits, its lease
-// end once claimed. device:<id>.waiting names the device's one waiting (unclaimed) job.
+// end once claimed. device:<id>.waiting names the device's one unclaimed job: untried while its
+// attempts are 0, else parked in retry backoff.
 
-// ARGV: device, payload, minIntervalMs, now
-const ENQUEUE = `
-local dev, payload = ARGV[2], ARGV[3]
-local interval, now = tonumber(ARGV[4]), tonumber(ARGV[5])
+// merge(): the newer push's members replace the older one's, the others stay (see store/merge.ts).
+const MERGE = `
+local function merge(j, older_payload, older_priority, newer_payload, newer_priority)
+  local merged = cjson.decode(older_payload)
+  for k, v in pairs(cjson.decode(newer_payload)) do merged[k] = v end
+  local priority = 'low'
+  if older_priority == 'high' or newer_priority == 'high' then priority = 'high' end
+  redis.call('HSET', j, 'payload', cjson.encode(merged), 'priority', priority)
+end
+`;
+
+// ARGV: device, payload, priority, minIntervalMs, now
+const ENQUEUE = `${MERGE}
+local dev, payload, priority = ARGV[2], ARGV[3], ARGV[4]
+local interval, now = tonumber(ARGV[5]), tonumber(ARGV[6])
 local d = P .. 'device:' .. dev
 if redis.call('EXISTS', d) == 0 then return 'queued' end
-local waiting = redis.call('HGET', d, 'waiting')
-if waiting then
-  redis.call('HSET', P .. 'job:' .. waiting, 'payload', payload)
-  return 'coalesced'
-end
 local last = redis.call('HGET', d, 'lastDueAt')
 local due = now
 if last then due = math.max(now, tonumber(last) + interval) end
+local waiting = redis.call('HGET', d, 'waiting')
+local f = waiting and redis.call('HMGET', P .. 'job:' .. waiting, 'payload', 'priority', 'attempts')
+if f and f[1] then
+  local j = P .. 'job:' .. waiting
+  merge(j, f[1], f[2], payload, priority)
+  if f[3] == '0' then return 'coalesced' end
+  -- Parked: the push takes the job's content along, with fresh attempts and its own due time.
+  redis.call('HSET', j, 'attempts', 0)
+  redis.call('ZADD', P .. 'queue:due', due, waiting)
+  redis.call('HSET', d, 'lastDueAt', due)
+  return 'queued'
+end
 local id = tostring(redis.call('INCR', P .. 'seq:job'))
-redis.call('HSET', P .. 'job:' .. id, 'device', dev, 'payload', payload, 'attempts', 0, 'createdAt', ARGV[5])
+redis.call('HSET', P .. 'job:' .. id, 'device', dev, 'payload', payload, 'priority', priority,
+  'attempts', 0, 'createdAt', ARGV[6])
 redis.call('ZADD', P .. 'queue:due', due, id)
 redis.call('ZADD', P .. 'queue:created', now, id)
 redis.call('SADD', d .. ':jobs', id)
@@ -28,13 +48,13 @@ redis.call('HSET', d, 'waiting', id, 'lastDueAt', due)
 return 'queued'
 `;
 
-// ARGV: limit, now, leaseUntil. Returns {id, device, payload, attempts, createdAt} per job.
+// ARGV: limit, now, leaseUntil. Returns {id, device, payload, priority, attempts, createdAt}.
 const CLAIM = `
 local ids = redis.call('ZRANGEBYSCORE', P .. 'queue:due', '-inf', ARGV[3], 'LIMIT', 0, ARGV[2])
 local out = {}
 for _, id in ipairs(ids) do
   local j = P .. 'job:' .. id
-  local f = redis.call('HMGET', j, 'device', 'payload', 'createdAt')
+  local f = redis.call('HMGET', j, 'device', 'payload', 'priority', 'createdAt')
   if not f[1] then
     -- An entry without its job must not block the queue.
     redis.call('ZREM', P .. 'queue:due', id)
@@ -44,7 +64,7 @@ for _, id in ipairs(ids) do
     local d = P .. 'device:' .. f[1]
     if redis.call('HGET', d, 'waiting') == id then redis.call('HDEL', d, 'waiting') end
     redis.call('ZADD', P .. 'queue:due', ARGV[4], id)
-    out[#out + 1] = {id, f[1], f[2], attempts, f[3]}
+    out[#out + 1] = {id, f[1], f[2], f[3], attempts, f[4]}
   end
 end
 return out
@@ -52,21 +72,29 @@ return out
 
 const COMPLETE = 'drop_job(ARGV[2]) return 1';
 
-// ARGV: id, dueAt. Dropped when another job of the device waits (it is newer).
-const RETRY = `
+// ARGV: id, dueAt. When another job of the device waits (a newer one), that one takes this
+// one's content along and this one goes.
+const RETRY = `${MERGE}
 local id = ARGV[2]
-local dev = redis.call('HGET', P .. 'job:' .. id, 'device')
-if not dev then return 0 end
-local d = P .. 'device:' .. dev
+local f = redis.call('HMGET', P .. 'job:' .. id, 'device', 'payload', 'priority')
+if not f[1] then return 0 end
+local d = P .. 'device:' .. f[1]
 local waiting = redis.call('HGET', d, 'waiting')
 if waiting and waiting ~= id then
-  drop_job(id)
-  return 0
+  local j = P .. 'job:' .. waiting
+  local newer = redis.call('HMGET', j, 'payload', 'priority')
+  if newer[1] then
+    merge(j, f[2], f[3], newer[1], newer[2])
+    drop_job(id)
+    return 0
+  end
 end
 redis.call('HSET', d, 'waiting', id)
 redis.call('ZADD', P .. 'queue:due', ARGV[3], id)
 return 1
 `;
+
+type Row = [string, string, string, Priority, number, string];
 
 export function redisQueue(c: Ctx): QueueStore {
   const enqueue = c.script('job_enqueue', ENQUEUE);
@@ -75,19 +103,19 @@ export function redisQueue(c: Ctx): QueueStore {
   const retry = c.script('job_retry', RETRY);
 
   return {
-    async enqueue(deviceId, payload, minIntervalMs, now) {
-      return (await enqueue(deviceId, payload, minIntervalMs, now)) as 'queued' | 'coalesced';
+    async enqueue(deviceId, push, minIntervalMs, now) {
+      const outcome = await enqueue(deviceId, push.payload, push.priority, minIntervalMs, now);
+      return outcome as 'queued' | 'coalesced';
     },
     async claim(limit, now, leaseUntil) {
       if (limit <= 0) return [];
-      const rows = (await claim(limit, now, leaseUntil)) as Array<
-        [string, string, string, number, string]
-      >;
+      const rows = (await claim(limit, now, leaseUntil)) as Row[];
       return rows.map(
-        ([id, deviceId, payload, attempts, createdAt]): Job => ({
+        ([id, deviceId, payload, priority, attempts, createdAt]): Job => ({
           id,
           deviceId,
           payload,
+          priority,
           attempts: Number(attempts),
           createdAt: Number(createdAt),
         }),

@@ -2,13 +2,16 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Redis } from 'ioredis';
+import { migrateTargets } from './migrate-targets.js';
 
 /** Migration n takes the data from schema n to n + 1; `prefix` is the versioned key prefix. */
 type Migration = (redis: Redis, prefix: string) => Promise<void>;
 
 const migrations: Migration[] = [
-  // 1: the first layout (see index.ts); its keys are made on first use.
+  // 1: the first layout; its keys are made on first use.
   async () => {},
+  // 2: registrations and collected tokens name their targets (see index.ts).
+  migrateTargets,
 ];
 
 const RELEASE = "if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('DEL', KEYS[1]) end";

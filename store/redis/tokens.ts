@@ -2,20 +2,25 @@
 import type { TokenRecord, TokenStore } from '../types.js';
 import { byId, type Ctx, type Hash, optNumber } from './ctx.js';
 
-// ARGV: hash, device, owner, scope, name, createdAt, then optionally expiresAt.
+// ARGV: hash, owner, scope, name, createdAt, device ('' for an account token), then optionally
+// expiresAt.
 const ADD = `
-local hash, dev, owner = ARGV[2], ARGV[3], ARGV[4]
-if redis.call('HGET', P .. 'device:' .. dev, 'owner') ~= owner then
+local hash, owner, scope, dev = ARGV[2], ARGV[3], ARGV[4], ARGV[7]
+if redis.call('EXISTS', P .. 'account:' .. owner) == 0 then return redis.error_reply('no such account') end
+if scope == 'device' and redis.call('HGET', P .. 'device:' .. dev, 'owner') ~= owner then
   return redis.error_reply('token for a device the owner does not have')
 end
 if redis.call('HEXISTS', P .. 'tokens:by-hash', hash) == 1 then return redis.error_reply('token exists') end
 local id = tostring(redis.call('INCR', P .. 'seq:token'))
 local t = P .. 'token:' .. id
 redis.call('HSET', P .. 'tokens:by-hash', hash, id)
-redis.call('HSET', t, 'hash', hash, 'device', dev, 'owner', owner, 'scope', ARGV[5],
-  'name', ARGV[6], 'createdAt', ARGV[7])
+redis.call('HSET', t, 'hash', hash, 'owner', owner, 'scope', scope, 'name', ARGV[5],
+  'createdAt', ARGV[6])
+if scope == 'device' then
+  redis.call('HSET', t, 'device', dev)
+  redis.call('SADD', P .. 'device:' .. dev .. ':tokens', id)
+end
 if ARGV[8] then redis.call('HSET', t, 'expiresAt', ARGV[8]) end
-redis.call('SADD', P .. 'device:' .. dev .. ':tokens', id)
 redis.call('SADD', P .. 'account:' .. owner .. ':tokens', id)
 return id
 `;
@@ -31,38 +36,35 @@ return 1
 
 function toRecord(id: string, h: Hash): TokenRecord | undefined {
   if (h.owner === undefined) return undefined;
-  return {
+  const common = {
     id,
-    deviceId: h.device ?? '',
     owner: h.owner,
-    scope: h.scope as TokenRecord['scope'],
     name: h.name ?? '',
     createdAt: Number(h.createdAt),
     expiresAt: optNumber(h.expiresAt),
   };
+  return h.scope === 'device'
+    ? { ...common, scope: 'device', deviceId: h.device ?? '' }
+    : { ...common, scope: 'account' };
 }
 
 export function redisTokens(c: Ctx): TokenStore {
   const add = c.script('token_add', ADD);
   const remove = c.script('token_remove', REMOVE);
 
+  const get = async (id: string) => toRecord(id, await c.redis.hgetall(c.key('token', id)));
+
   return {
     async add(hash, t) {
+      const device = t.scope === 'device' ? t.deviceId : '';
       const expires = t.expiresAt === undefined ? [] : [t.expiresAt];
-      const id = (await add(
-        hash,
-        t.deviceId,
-        t.owner,
-        t.scope,
-        t.name,
-        t.createdAt,
-        ...expires,
-      )) as string;
-      return { id, ...t };
+      const args = [hash, t.owner, t.scope, t.name, t.createdAt, device, ...expires];
+      return { id: (await add(...args)) as string, ...t };
     },
+    get,
     async getByHash(hash) {
       const id = await c.redis.hget(c.key('tokens', 'by-hash'), hash);
-      return id === null ? undefined : toRecord(id, await c.redis.hgetall(c.key('token', id)));
+      return id === null ? undefined : get(id);
     },
     async listByOwner(owner) {
       const ids = byId(await c.redis.smembers(c.key('account', owner, 'tokens')));

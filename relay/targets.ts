@@ -1,0 +1,71 @@
+// Pushing to what a registration or a collected token points at (store Target): a device of
+// this relay, a whitelist token of this relay, or a token of a configured remote relay.
+import { AppError } from '../lib/errors.js';
+import type { Target } from '../store/types.js';
+import type { Notification } from './notification.js';
+import type { RemoteRelay } from './remote-relay.js';
+import type { DeviceState, PushOutcome, RelayService } from './service.js';
+
+/** What a user is shown of a target: never the devices behind somebody else's token. */
+export type TargetView =
+  | { kind: 'devices'; devices: DeviceState[] }
+  | { kind: 'token'; expiresAt?: number }
+  | { kind: 'remote'; relay: string; configured: boolean }
+  | { kind: 'gone' };
+
+export interface Targets {
+  /** Durably queues (or hands on) a push; `gone` when the target can never take one. */
+  push(target: Target, n: Notification): Promise<PushOutcome>;
+  /** The target as the XMPP user `jid`, whose registration it is, may see it. */
+  describe(target: Target, jid: string): Promise<TargetView>;
+}
+
+/** A registration names a relay that was removed from `[[relays]]`. */
+export class RelayNotConfiguredError extends AppError {
+  constructor(relay: string) {
+    super(`relay '${relay}' is not configured here`);
+  }
+}
+
+export function createTargets(o: {
+  service: RelayService;
+  remotes: ReadonlyMap<string, RemoteRelay>;
+}): Targets {
+  return {
+    async push(target, n) {
+      switch (target.kind) {
+        case 'device':
+          return o.service.pushToDevice(target.device, n);
+        case 'token': {
+          const record = await o.service.tokenById(target.token);
+          return record ? o.service.pushWithToken(record, n) : 'gone';
+        }
+        case 'remote': {
+          const remote = o.remotes.get(target.relay);
+          if (!remote) throw new RelayNotConfiguredError(target.relay);
+          return remote.push(target.token, n);
+        }
+      }
+    },
+
+    async describe(target, jid) {
+      switch (target.kind) {
+        case 'device': {
+          const state = await o.service.deviceState(target.device);
+          return state ? { kind: 'devices', devices: [state] } : { kind: 'gone' };
+        }
+        case 'token': {
+          const record = await o.service.tokenById(target.token);
+          if (!record) return { kind: 'gone' };
+          // Holding a token lets one push with it, not look behind it.
+          const own = (await o.service.xmppAccount(jid))?.id === record.owner;
+          return own
+            ? { kind: 'devices', devices: await o.service.tokenDevices(record) }
+            : { kind: 'token', expiresAt: record.expiresAt };
+        }
+        case 'remote':
+          return { kind: 'remote', relay: target.relay, configured: o.remotes.has(target.relay) };
+      }
+    },
+  };
+}
