@@ -1,8 +1,8 @@
 import { parseArgs } from 'node:util';
-import { CLIENT_USAGE, runClientCommand } from '../relay-client/cli.js';
-import { type Config, loadConfig } from './config.js';
 import { AppError, ConfigError } from '../lib/errors.js';
 import { createLogger } from '../lib/log.js';
+import { CLIENT_USAGE, runClientCommand } from '../relay-client/cli.js';
+import { type Config, loadConfig } from './config.js';
 import { readProviderFiles } from './providers.js';
 import { start } from './start.js';
 

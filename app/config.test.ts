@@ -2,8 +2,8 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from '@jest/globals';
-import { parseConfig } from './config.js';
 import { ConfigError } from '../lib/errors.js';
+import { parseConfig } from './config.js';
 
 const minimal = `[component]\njid = "push.example.org"\nsecret = "s3cret"\n`;
 

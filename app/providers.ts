@@ -1,10 +1,10 @@
 import { readFileSync } from 'node:fs';
+import { ConfigError } from '../lib/errors.js';
+import type { Logger } from '../lib/log.js';
 import { createApnsProvider } from '../relay/apns.js';
 import { createFcmProvider } from '../relay/fcm.js';
 import type { Provider, ProviderName } from '../relay/provider.js';
 import type { Config } from './config.js';
-import { ConfigError } from '../lib/errors.js';
-import type { Logger } from '../lib/log.js';
 
 function read(key: string, path: string): string {
   try {

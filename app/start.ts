@@ -2,16 +2,16 @@ import type { FastifyInstance } from 'fastify';
 import type { Connection } from '../component/connection.js';
 import { createPushComponent } from '../component/index.js';
 import type { PublishOutcome } from '../component/publish.js';
+import { ConfigError } from '../lib/errors.js';
+import type { Logger } from '../lib/log.js';
 import { createDeliveryWorker } from '../relay/delivery.js';
 import { createHttpApi } from '../relay/http/server.js';
 import type { Provider, ProviderName } from '../relay/provider.js';
-import { createRelay } from '../relay/relay.js';
+import { createRelay, type Relay } from '../relay/relay.js';
 import type { RelayService } from '../relay/service.js';
 import { openStore } from '../store/open.js';
 import type { Store } from '../store/types.js';
 import type { Config } from './config.js';
-import { ConfigError } from '../lib/errors.js';
-import type { Logger } from '../lib/log.js';
 import { createMetrics } from './metrics.js';
 import { opsRoutes } from './ops-routes.js';
 import { createProviders } from './providers.js';
@@ -19,6 +19,8 @@ import { createProviders } from './providers.js';
 export interface Running {
   store: Store;
   service: RelayService;
+  /** The relay as the component and the HTTP API use it. */
+  relay: Relay;
   http: FastifyInstance;
   /** The XMPP component; absent in `relay` mode. */
   component?: Connection;
@@ -145,6 +147,7 @@ export async function start(
   return {
     store,
     service,
+    relay,
     http,
     component,
     async stop() {

@@ -1,21 +1,13 @@
 // Pre-creates XEP-0357 registrations in a SQLite store folder through the real registration code
-// path: component/registrar.ts → relay/local-relay.ts → relay/service.ts → store/sqlite/*.
+// path: component/registrar.ts → relay/service.ts → store/sqlite/*.
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { createLogger } from '../app/log.js';
 import { createRegistrar, type Registrar } from '../component/registrar.js';
-import { createLocalRelay } from '../relay/local-relay.js';
-import type { Relay } from '../relay/relay.js';
-import { createRelayService } from '../relay/service.js';
-import { sqliteAccounts } from '../store/sqlite/accounts.js';
-import { sqliteDevices } from '../store/sqlite/devices.js';
-import { openSqliteStore } from '../store/sqlite/index.js';
-import { memoryLimiter } from '../store/sqlite/limiter.js';
-import { sqliteQueue } from '../store/sqlite/queue.js';
-import { sqliteRegistrations } from '../store/sqlite/registrations.js';
+import { createLogger } from '../lib/log.js';
+import { createRelay } from '../relay/relay.js';
+import { openSqliteStore, sqliteStoreOver } from '../store/sqlite/index.js';
 import { migrate } from '../store/sqlite/schema.js';
-import { sqliteTokens } from '../store/sqlite/tokens.js';
 import type { Store } from '../store/types.js';
 
 /** The device token of registration `i`: 32 bytes of hex, like a real APNs token. */
@@ -42,21 +34,24 @@ export interface RegistrationReport {
 }
 
 function registrarFor(store: Store): Registrar {
-  const service = createRelayService({
+  const log = createLogger('silent');
+  const relay = createRelay({
     store,
     providers: ['apns'],
     tokenTtlMs: 30 * 86_400_000,
     ratePerMinute: 120,
+    limits: { perTokenPerMinute: 60, perAccountPerMinute: 300, missesPerMinute: 30 },
+    remotes: [],
     onEnqueued: () => undefined,
+    log,
   });
-  const relays = new Map<string, Relay>([['local', createLocalRelay(service)]]);
-  return createRegistrar({ store, relays, log: createLogger('silent') });
+  return createRegistrar({ store, ...relay, log });
 }
 
 /**
- * store/sqlite/index.ts openSqliteStore() exposes neither its connection nor a transaction, so
- * batching needs its own connection: the same pragmas, migrations and statement factories as
- * openSqliteStore (no SQL of ours), with commits grouped by BEGIN/COMMIT around many calls.
+ * openSqliteStore() exposes neither its connection nor a transaction, so batching needs its own
+ * connection: the same pragmas and migrations, the same store over it (sqliteStoreOver), with
+ * commits grouped by BEGIN/COMMIT around many calls.
  */
 export function openBatchableStore(dir: string): { store: Store; db: Database.Database } {
   mkdirSync(dir, { recursive: true, mode: 0o700 });
@@ -66,19 +61,7 @@ export function openBatchableStore(dir: string): { store: Store; db: Database.Da
   db.pragma('foreign_keys = ON');
   db.pragma('busy_timeout = 5000');
   migrate(db);
-  const store: Store = {
-    accounts: sqliteAccounts(db),
-    registrations: sqliteRegistrations(db),
-    devices: sqliteDevices(db),
-    tokens: sqliteTokens(db),
-    queue: sqliteQueue(db),
-    limiter: memoryLimiter,
-    async ping() {},
-    async close() {
-      db.close();
-    },
-  };
-  return { store, db };
+  return { store: sqliteStoreOver(db), db };
 }
 
 /**
@@ -105,6 +88,7 @@ export async function createRegistrations(o: {
       provider: 'apns',
       deviceToken: deviceToken(i),
     });
+    if ('refused' in c) throw new Error(`registration ${i} refused: ${c.refused}`);
     if (i < o.keep) credentials[i] = c;
   };
   const tooLong = () => {

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { openBatchableStore } from './registrations.js';
 import { fmt, table } from './report.js';
 
-const PAYLOAD = JSON.stringify({ priority: 'high', messageCount: 1 });
+const PAYLOAD = { payload: JSON.stringify({ messageCount: 1 }), priority: 'high' as const };
 
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'xpr-store-micro-'));

@@ -1,9 +1,9 @@
 // XEP-0114: Jabber Component Protocol — the link to the XMPP server, kept up with backoff.
 import { EventEmitter } from 'node:events';
 import { type Component, component } from '@xmpp/component';
+import { backoffMs } from '../lib/backoff.js';
 import { ComponentAuthError } from '../lib/errors.js';
 import type { Logger } from '../lib/log.js';
-import { backoffMs } from '../lib/backoff.js';
 
 export interface ConnectionOptions {
   jid: string;

@@ -48,7 +48,9 @@ function viewSentence(view: TargetView): string {
         : view.devices.map(deviceSentence).join(' ');
     case 'token':
       return `pushes go through a whitelist token of this relay${
-        view.expiresAt === undefined ? '' : `, valid until ${new Date(view.expiresAt).toISOString()}`
+        view.expiresAt === undefined
+          ? ''
+          : `, valid until ${new Date(view.expiresAt).toISOString()}`
       }; its devices are its owner's to see.`;
     case 'remote':
       return view.configured

@@ -2,8 +2,8 @@
 // Notification Format", §6 "Publishing Notifications"). https://xmpp.org/extensions/xep-0357.html
 import type { Element } from '@xmpp/component';
 import type { Logger } from '../lib/log.js';
-import type { Notification } from '../relay/notification.js';
 import { secretMatches } from '../lib/secrets.js';
+import type { Notification } from '../relay/notification.js';
 import type { PushOutcome } from '../relay/service.js';
 import { RelayNotConfiguredError, type Targets } from '../relay/targets.js';
 import { type Registration, type Store, targetRelay } from '../store/types.js';
@@ -122,7 +122,10 @@ export function publishRoute(o: PublishOptions): IqRoute {
       if (outcome === 'gone') outcome = await viaCollected(reg.jid, notification);
     } catch (err) {
       if (!(err instanceof RelayNotConfiguredError)) throw err;
-      o.log.error({ relay: targetRelay(reg.target) }, 'registration names a relay that is not configured');
+      o.log.error(
+        { relay: targetRelay(reg.target) },
+        'registration names a relay that is not configured',
+      );
       return ['failed', new StanzaError('internal-server-error', 'relay not configured')];
     }
     if (outcome === 'gone') {

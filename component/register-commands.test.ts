@@ -1,6 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import type { Element } from '@xmpp/component';
-import type { Relay } from '../relay/relay.js';
 import type { Store } from '../store/types.js';
 import { adhocRoute } from './adhoc.js';
 import type { IqRoute } from './iq-router.js';
@@ -28,18 +27,19 @@ function resultFields(el: Element | undefined): Record<string, string> {
 }
 
 describe('ad-hoc registration (p2-compatible)', () => {
+  let kit: ReturnType<typeof memoryKit>;
   let store: Store;
-  let relay: Relay;
   let route: IqRoute;
 
   beforeEach(() => {
-    ({ store, relay } = memoryKit());
-    const registrar = createRegistrar({ store, relays: new Map([['local', relay]]), log });
+    kit = memoryKit();
+    store = kit.store;
+    const registrar = createRegistrar({ ...kit, log });
     route = adhocRoute(
       registerCommands({
         registrar,
         providers: ['apns', 'fcm'],
-        relays: ['local'],
+        relays: ['local', 'other'],
         jid: 'push.localhost',
       }),
     ).route;
@@ -153,5 +153,77 @@ describe('ad-hoc registration (p2-compatible)', () => {
     );
     expect(result?.attrs.status).toBe('canceled');
     expect(await registrations()).toEqual([]);
+  });
+
+  describe('register-push-relay', () => {
+    /** Alice's account-wide token, made over HTTP for her own device. */
+    async function alicesToken() {
+      const made = await kit.service.login('alice', 'correct horse', undefined);
+      if (typeof made === 'string') throw new Error(made);
+      await kit.service.addDevice(made.account, 'apns', { registrationId: 'cd'.repeat(32) });
+      return kit.service.createToken(made.account, 'for mallory');
+    }
+
+    it('points a registration at a token of this relay by reference, not by keeping the token', async () => {
+      const { token, record } = await alicesToken();
+      const { result } = await call(
+        route,
+        USER,
+        execute('register-push-relay', { relay: 'local', token, 'device-id': 'relay-1' }),
+      );
+      expect(result?.attrs.status).toBe('completed');
+      const [reg] = await registrations();
+      expect(reg).toMatchObject({ provider: 'relay', target: { kind: 'token', token: record.id } });
+      expect(JSON.stringify(reg)).not.toContain(token);
+    });
+
+    it('never revokes the token it used: unregistering or replacing leaves it to its owner', async () => {
+      const { token, record } = await alicesToken();
+      const fields = { relay: 'local', token, 'device-id': 'relay-1' };
+      await call(route, USER, execute('register-push-relay', fields));
+      await call(route, USER, execute('register-push-relay', fields)); // replaces
+      const { result } = await call(
+        route,
+        USER,
+        execute('unregister-push-relay', { 'device-id': 'relay-1' }),
+      );
+      expect(result?.attrs.status).toBe('completed');
+      expect(await registrations()).toEqual([]);
+      expect(await kit.service.findToken(token)).toEqual(record);
+      expect(await kit.tokenPush.push(token, 'jid:juliet@localhost', { priority: 'high' })).toBe(
+        'queued',
+      );
+    });
+
+    it('refuses a token this relay does not know, and stores nothing', async () => {
+      const fields = { relay: 'local', token: 'ef'.repeat(20), 'device-id': 'relay-1' };
+      expect(await call(route, USER, execute('register-push-relay', fields))).toMatchObject({
+        error: 'bad-request',
+        type: 'modify',
+      });
+      expect(await registrations()).toEqual([]);
+    });
+
+    it("keeps a remote relay's token as it is, to send it on", async () => {
+      const token = '01'.repeat(20);
+      await call(
+        route,
+        USER,
+        execute('register-push-relay', { relay: 'other', token, 'device-id': 'relay-2' }),
+      );
+      expect(await registrations()).toMatchObject([
+        { target: { kind: 'remote', relay: 'other', token } },
+      ]);
+    });
+
+    it("a device id that looks like anything is just the client's device id", async () => {
+      await call(
+        route,
+        USER,
+        execute('register-push-apns', { token: APNS_TOKEN, 'device-id': 'collected:local' }),
+      );
+      expect(await store.collected.listByJid('romeo@localhost')).toEqual([]);
+      expect(await registrations()).toMatchObject([{ deviceId: 'collected:local' }]);
+    });
   });
 });

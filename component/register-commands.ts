@@ -45,7 +45,6 @@ type Target =
   | { provider: ProviderName; deviceToken: string }
   | { provider: 'relay'; relay: string; token: string };
 
-
 /** The fields that say where pushes go, per kind of registration. */
 function targetFields(kind: Kind, relays: readonly string[]): FieldSpec[] {
   if (kind !== 'relay') {

@@ -1,7 +1,7 @@
 // Ad-hoc registrations (register-push-*) turned into XEP-0357 nodes that point at one target.
 import { randomBytes } from 'node:crypto';
-import type { ProviderName } from '../lib/providers.js';
 import type { Logger } from '../lib/log.js';
+import type { ProviderName } from '../lib/providers.js';
 import { hashSecret, newSecret } from '../lib/secrets.js';
 import type { RelayService } from '../relay/service.js';
 import type { Refusal, TokenPush } from '../relay/token-push.js';
@@ -67,7 +67,12 @@ export function createRegistrar(o: {
         createdAt: Date.now(),
       });
       o.log.info(
-        { jid: input.jid, provider: input.provider, target: target.kind, replaced: replaced.length },
+        {
+          jid: input.jid,
+          provider: input.provider,
+          target: target.kind,
+          replaced: replaced.length,
+        },
         'registered',
       );
       return { node, secret };

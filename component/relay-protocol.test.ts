@@ -1,28 +1,27 @@
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
-import type { Relay } from '../relay/relay.js';
 import type { Store } from '../store/types.js';
 import type { IqRoute } from './iq-router.js';
-import { createRegistrar } from './registrar.js';
 import { relayProtocolRoutes } from './relay-protocol.js';
-import { call, log, memoryKit } from './test-kit.js';
+import { call, queued as jobs, memoryKit, registrarOf } from './test-kit.js';
 
 const NS = 'urn:xmpp:push-relay:0';
 const ROMEO = 'romeo@localhost/phone';
 const TOKEN = /^[0-9a-f]{40}$/;
 
 describe('relay protocol IQs', () => {
+  let kit: ReturnType<typeof memoryKit>;
   let store: Store;
-  let relay: Relay;
   let routes: Record<string, IqRoute>;
 
   beforeEach(() => {
-    ({ store, relay } = memoryKit());
+    kit = memoryKit({
+      limits: { perTokenPerMinute: 3, perAccountPerMinute: 100, missesPerMinute: 2 },
+    });
+    store = kit.store;
     const list = relayProtocolRoutes({
       jid: 'push.localhost',
-      local: relay,
       api: 'https://push.localhost/',
-      perToken: store.limiter({ name: 'token', points: 3, durationS: 60 }),
-      perSender: store.limiter({ name: 'misses', points: 2, durationS: 60 }),
+      ...kit,
     });
     routes = Object.fromEntries(list.map((r) => [r.name, r]));
   });
@@ -32,8 +31,7 @@ describe('relay protocol IQs', () => {
   const queued = async () => (await store.queue.stats(Date.now())).depth;
 
   async function issued(): Promise<string> {
-    const registrar = createRegistrar({ store, relays: new Map([['local', relay]]), log });
-    await registrar.register({
+    await registrarOf(kit).register({
       jid: 'romeo@localhost',
       provider: 'apns',
       deviceToken: 'ab'.repeat(32),
@@ -66,8 +64,7 @@ describe('relay protocol IQs', () => {
         `<push xmlns='${NS}' token='${token}' priority='low'><data>hi</data></push>`,
       ),
     ).toEqual({ result: undefined });
-    const [job] = await store.queue.claim(5, Date.now() + 1000, Date.now() + 2000);
-    expect(JSON.parse(job?.payload ?? '{}')).toEqual({ priority: 'low', data: 'hi' });
+    expect(await jobs(store)).toEqual([{ priority: 'low', data: 'hi' }]);
   });
 
   it.each([

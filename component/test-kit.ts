@@ -2,7 +2,7 @@
 import { createRequire } from 'node:module';
 import type { Element } from '@xmpp/component';
 import { createLogger } from '../lib/log.js';
-import { createRelay, type Relay } from '../relay/relay.js';
+import { createRelay, type Relay, type RelayOptions } from '../relay/relay.js';
 import { openSqliteStore } from '../store/sqlite/index.js';
 import type { Store } from '../store/types.js';
 import { type IqRoute, runRoute } from './iq-router.js';
@@ -17,18 +17,22 @@ export function parse(xml: string): Element {
   return parseXml(xml);
 }
 
-/** The relay over an in-memory store, as the process wires it; `remotes` for federation. */
-export function memoryKit(remotes: Array<{ name: string; url: string }> = []): Relay & {
-  store: Store;
-} {
+/** The relay over an in-memory store, as the process wires it. */
+export function memoryKit(
+  o: Partial<Pick<RelayOptions, 'limits' | 'remotes'>> = {},
+): Relay & { store: Store } {
   const store = openSqliteStore(':memory:');
   const relay = createRelay({
     store,
     providers: ['apns', 'fcm'],
     tokenTtlMs: 86_400_000,
     ratePerMinute: 60_000,
-    limits: { perTokenPerMinute: 1000, perAccountPerMinute: 1000, missesPerMinute: 1000 },
-    remotes,
+    limits: o.limits ?? {
+      perTokenPerMinute: 1000,
+      perAccountPerMinute: 1000,
+      missesPerMinute: 1000,
+    },
+    remotes: o.remotes ?? [],
     onEnqueued: () => undefined,
     log,
   });

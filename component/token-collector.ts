@@ -36,7 +36,10 @@ export function createTokenCollector(o: {
   }
 
   /** This relay's tokens are kept by reference (and only when they work); others as they are. */
-  async function targetOf(relay: string, token: string): Promise<CollectedToken['target'] | undefined> {
+  async function targetOf(
+    relay: string,
+    token: string,
+  ): Promise<CollectedToken['target'] | undefined> {
     if (relay !== 'local') return { kind: 'remote', relay, token };
     const record = await o.service.findToken(token);
     return record && { kind: 'token', token: record.id };

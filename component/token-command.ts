@@ -10,7 +10,8 @@ export function tokenCommand(service: RelayService): Command {
   return {
     node: 'create-token',
     name: 'Create a whitelist token for my devices',
-    instructions: 'Whoever holds the token can wake your registered devices; revoke it with a push-relay <revoke/> request.',
+    instructions:
+      'Whoever holds the token can wake your registered devices; revoke it with a push-relay <revoke/> request.',
     fields: [{ var: 'name', type: 'text-single', label: 'Who the token is for (optional)' }],
     async run(from, form) {
       const requester = parseJid(from);

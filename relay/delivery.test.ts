@@ -104,5 +104,4 @@ describe('delivery worker', () => {
       lastError: 'Unregistered',
     });
   });
-
 });

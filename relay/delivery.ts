@@ -1,5 +1,5 @@
-import type { Logger } from '../lib/log.js';
 import { backoffMs } from '../lib/backoff.js';
+import type { Logger } from '../lib/log.js';
 import type { Job, Store } from '../store/types.js';
 import type { Notification } from './notification.js';
 import type { Provider, ProviderName, SendResult } from './provider.js';

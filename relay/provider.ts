@@ -1,6 +1,5 @@
-import type { Notification } from './notification.js';
-
 import type { ProviderName } from '../lib/providers.js';
+import type { Notification } from './notification.js';
 
 export type { ProviderName };
 

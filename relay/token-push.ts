@@ -41,10 +41,7 @@ export function createTokenPush(o: { service: RelayService; limits: PushLimits }
   const { misses } = o.limits;
 
   /** Counts a failed guess; says how long the sender must wait if that was one too many. */
-  async function miss(
-    refused: 'malformed' | 'unknown',
-    sender: string,
-  ): Promise<Refusal> {
+  async function miss(refused: 'malformed' | 'unknown', sender: string): Promise<Refusal> {
     const r = await misses.consume(sender);
     return r.ok ? { refused } : { refused, retryAfterMs: r.retryAfterMs };
   }

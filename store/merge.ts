@@ -2,7 +2,8 @@
 import type { Priority, QueuedPush } from './types.js';
 
 /** The higher of two priorities: a push that should alert the user never becomes silent. */
-export const higher = (a: Priority, b: Priority): Priority => (a === 'high' || b === 'high' ? 'high' : 'low');
+export const higher = (a: Priority, b: Priority): Priority =>
+  a === 'high' || b === 'high' ? 'high' : 'low';
 
 /**
  * `newer` merged over `older`: the newer payload's members replace the older ones, members only

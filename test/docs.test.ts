@@ -7,8 +7,8 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from '@jest/globals';
 import { parse as parseToml } from 'smol-toml';
 import { parseConfig } from '../app/config.js';
-import { ConfigError } from '../app/errors.js';
 import { createMetrics } from '../app/metrics.js';
+import { ConfigError } from '../lib/errors.js';
 import type { Store } from '../store/types.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -184,7 +184,7 @@ describe('ad-hoc commands in the docs', () => {
   function nodes(): Set<string> {
     const found = new Set<string>();
     const providers = [
-      ...(/export type ProviderName =([^;]+);/.exec(read('relay/provider.ts'))?.[1] ?? '').matchAll(
+      ...(/export type ProviderName =([^;]+);/.exec(read('lib/providers.ts'))?.[1] ?? '').matchAll(
         /'([a-z]+)'/g,
       ),
     ].map((m) => m[1] as string);

@@ -2,7 +2,6 @@
 // enable, offline/hibernated user, publish, and delivery to fake APNs/FCM over their real wire
 // protocols.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { hashSecret } from '../lib/secrets.js';
 import { type FakeApns, startFakeApns } from './fakes/apns-server.js';
 import { type FakeFcm, startFakeFcm } from './fakes/fcm-server.js';
 import { startEjabberd } from './servers/ejabberd.js';
@@ -73,9 +72,8 @@ describe.each(servers)('push through %s', (_name, startServer, errorsUntilDisabl
   /** The relay's record of the device behind a registration node. */
   async function deviceOf(node: string) {
     const { store } = stack.running;
-    const reg = await store.registrations.get(node);
-    const token = reg && (await store.tokens.getByHash(hashSecret(reg.token)));
-    return token && store.devices.get(token.deviceId);
+    const target = (await store.registrations.get(node))?.target;
+    return target?.kind === 'device' ? store.devices.get(target.device) : undefined;
   }
 
   /**

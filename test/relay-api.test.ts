@@ -141,7 +141,6 @@ describe('relay HTTP API (ChatSecure-compatible)', () => {
     // an expired token: make one that expired a second ago directly in the store
     const { hashSecret } = await import('../lib/secrets.js');
     const rec = await stack.running.store.tokens.add(hashSecret('cd'.repeat(20)), {
-      deviceId: String(d.body.id),
       owner: String((await stack.running.store.accounts.getByUsername('erin'))?.id),
       scope: 'account',
       name: 'old',

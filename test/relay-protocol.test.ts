@@ -2,10 +2,9 @@
 // only to trusted contacts, pushes through them, revocation, and the component collecting tokens.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { isCollected } from '../component/token-collector.js';
 import { pushRelay, type Token } from '../relay-client/xmpp.js';
 import { xml } from './servers/xmpp-client.js';
-import { startWorld, type World } from './world.js';
+import { formValues, startWorld, type World } from './world.js';
 
 const RELAY = 'push.localhost';
 const HEX40 = /^[0-9a-f]{40}$/;
@@ -28,8 +27,8 @@ describe('relay protocol between clients', () => {
   const asked: string[] = [];
   let relayTrusted = false;
   const deviceToken = '5b'.repeat(32);
-  const collected = async () =>
-    (await w.stack.running.store.registrations.listByJid('romeo@localhost')).filter(isCollected);
+  const collected = () => w.stack.running.store.collected.listByJid('romeo@localhost');
+  const tokenId = async (token: string) => (await w.stack.running.service.findToken(token))?.id;
 
   async function romeoAndJuliet() {
     const romeo = await w.connect('romeo');
@@ -71,6 +70,30 @@ describe('relay protocol between clients', () => {
     expect(sent?.payload).toMatchObject({ data: 'hi' });
     // The same token, from romeo's cache, on a second request.
     expect(await julietRelay.requestTokens(romeo.jid)).toEqual(tokens);
+  });
+
+  it('lets a holder register romeo’s token, but never revoke it or look behind it', async () => {
+    const { romeo, juliet, julietRelay } = clients;
+    const [token] = await julietRelay.requestTokens(romeo.jid);
+    const fields = { relay: 'local', token: token?.token ?? '', 'device-id': 'from-romeo' };
+    const registered = await juliet.executeCommand(RELAY, 'register-push-relay', fields);
+    expect(formValues(registered).node).toBeTruthy();
+    // Her registration says nothing of romeo's devices.
+    const explained = formValues(await juliet.executeCommand(RELAY, 'explain'));
+    expect(explained.summary).toMatch(/its devices are its owner's to see/);
+    expect(explained.summary).not.toMatch(/APNs|delivered|working/);
+    // Replacing and removing her registration leaves romeo's token working.
+    await juliet.executeCommand(RELAY, 'register-push-relay', fields);
+    const removed = await juliet.executeCommand(RELAY, 'unregister-push-relay', {
+      'device-id': 'from-romeo',
+    });
+    expect(formValues(removed).removed).toBe('1');
+    const before = w.apns.requests.length;
+    expect(await julietRelay.push([token as Token], { data: 'still mine' })).toMatchObject({
+      pushed: true,
+    });
+    const [sent] = (await w.apns.waitFor(before + 1)).slice(before);
+    expect(sent?.payload).toMatchObject({ data: 'still mine' });
   });
 
   it('refuses untrusted requesters; answers item-not-found without a device', async () => {
@@ -140,7 +163,9 @@ describe('relay protocol between clients', () => {
     await until('the component storing romeo’s token', async () => (await collected()).length > 0);
     expect(asked.filter((f) => f === RELAY).length).toBe(askedBefore + 1);
     const [token] = await julietRelay.requestTokens(romeo.jid);
-    expect((await collected()).map((r) => r.token)).toEqual([token?.token]);
+    expect((await collected()).map((c) => c.target)).toEqual([
+      { kind: 'token', token: await tokenId(token?.token ?? '') },
+    ]);
   });
 
   it('pushes over HTTP through a token’s api, and drops it once revoked', async () => {

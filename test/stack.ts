@@ -6,10 +6,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { loadConfig } from '../app/config.js';
-import { createLogger } from '../app/log.js';
 import { type Running, start } from '../app/start.js';
 import type { Connection } from '../component/connection.js';
 import type { PublishOutcome } from '../component/publish.js';
+import { createLogger } from '../lib/log.js';
 import { type FakeApns, testApnsKey } from './fakes/apns-server.js';
 import type { FakeFcm } from './fakes/fcm-server.js';
 

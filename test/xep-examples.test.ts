@@ -14,7 +14,6 @@ import { runRoute } from '../component/iq-router.js';
 import { NS_RELAY, NS_STANZAS } from '../component/ns.js';
 import { publishRoute } from '../component/publish.js';
 import { StanzaError } from '../component/stanza-error.js';
-import { createLocalRelay } from '../relay/local-relay.js';
 import { pushRelay } from '../relay-client/xmpp.js';
 import { findRepoRoot } from '../xep-draft/render.js';
 import { type TestClient, xml } from './servers/xmpp-client.js';
@@ -195,7 +194,7 @@ async function replayPublish(ex: Example, request: Element, answer: Element): Pr
   const element = stanza.getChildElements()[0] ?? fail(ex, 'a publish without payload');
   const route = publishRoute({
     store: w.stack.running.store,
-    relays: new Map([['local', createLocalRelay(w.stack.running.service)]]),
+    targets: w.stack.running.relay.targets,
     push: { includeSender: false, includeBody: false, priority: 'high' },
     log: pino({ level: 'silent' }),
   });

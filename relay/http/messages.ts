@@ -35,10 +35,12 @@ export function messageRoutes(app: FastifyInstance, api: Api): void {
       case 'account-limit':
         return fail(reply, 429, 'Too many pushes for this account.', result.retryAfterMs);
       case 'malformed':
-        if (result.retryAfterMs !== undefined) return fail(reply, 429, LOCKED_OUT, result.retryAfterMs);
+        if (result.retryAfterMs !== undefined)
+          return fail(reply, 429, LOCKED_OUT, result.retryAfterMs);
         return reply.code(400).send({ token: ['not a whitelist token (40 hex digits)'] });
       case 'unknown':
-        if (result.retryAfterMs !== undefined) return fail(reply, 429, LOCKED_OUT, result.retryAfterMs);
+        if (result.retryAfterMs !== undefined)
+          return fail(reply, 429, LOCKED_OUT, result.retryAfterMs);
         return fail(reply, 404, NOT_FOUND);
     }
   });

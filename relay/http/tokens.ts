@@ -47,7 +47,9 @@ export function tokenRoutes(app: FastifyInstance, api: Api): void {
       if (t.scope === 'device' && !devices.has(t.deviceId))
         devices.set(t.deviceId, await api.service.deviceById(account, t.deviceId));
     }
-    return tokens.map((t) => tokenJson(t, t.scope === 'device' ? devices.get(t.deviceId) : undefined));
+    return tokens.map((t) =>
+      tokenJson(t, t.scope === 'device' ? devices.get(t.deviceId) : undefined),
+    );
   });
 
   app.delete<{ Params: { token: string } }>('/api/v1/tokens/:token/', async (req, reply) => {

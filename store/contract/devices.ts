@@ -89,7 +89,9 @@ export function devicesContract(k: Kit): void {
     const t = { owner: a.id, scope: 'device' as const, name: 'n', createdAt: 1 };
     await s.tokens.add('h-phone', { ...t, deviceId: d.id });
     await s.tokens.add('h-tablet', { ...t, deviceId: kept.id });
-    await s.registrations.put(registration('n-phone', { target: { kind: 'device', device: d.id } }));
+    await s.registrations.put(
+      registration('n-phone', { target: { kind: 'device', device: d.id } }),
+    );
     await s.queue.enqueue(d.id, push('p'), 0, 100);
     await s.queue.enqueue(kept.id, push('k'), 0, 100);
 

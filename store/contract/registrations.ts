@@ -60,7 +60,10 @@ export function registrationsContract(k: Kit): void {
     const a = await account(s);
     const phone = await device(s, a.id, 'phone', 'apns');
     const tablet = await device(s, a.id, 'tablet', 'apns');
-    const plain = reg('n-plain', { provider: 'apns', target: { kind: 'device', device: phone.id } });
+    const plain = reg('n-plain', {
+      provider: 'apns',
+      target: { kind: 'device', device: phone.id },
+    });
     const room = reg('n-room', { ...plain, node: 'n-room', muc: 'r@muc.example.org' });
     const other = reg('n-other', {
       provider: 'apns',

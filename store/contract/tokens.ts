@@ -131,7 +131,11 @@ export function tokensContract(k: Kit): void {
     const target = { kind: 'token' as const, token: t.id };
     await s.registrations.put(registration('n1', { provider: 'relay', target }));
     await s.registrations.put(
-      registration('n2', { provider: 'relay', deviceId: 'd2', target: { ...target, token: kept.id } }),
+      registration('n2', {
+        provider: 'relay',
+        deviceId: 'd2',
+        target: { ...target, token: kept.id },
+      }),
     );
     await s.collected.put({ jid: 'romeo@example.org', target, createdAt: 5 });
     expect(await s.tokens.removeById(t.id, a.id)).toBe(true);

@@ -31,6 +31,11 @@ export function openSqliteStore(dir: string): Store {
     db.close();
     throw err;
   }
+  return sqliteStoreOver(db);
+}
+
+/** The store over an open, migrated connection (the benchmark batches commits on its own). */
+export function sqliteStoreOver(db: Database.Database): Store {
   return {
     accounts: sqliteAccounts(db),
     registrations: sqliteRegistrations(db),

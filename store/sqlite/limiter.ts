@@ -9,6 +9,8 @@ import type { Limiter, LimiterOptions } from '../types.js';
  */
 export function memoryLimiters(): (o: LimiterOptions) => Limiter {
   return sameLimiterPerName((o) =>
-    wrapLimiter(new RateLimiterMemory({ keyPrefix: o.name, points: o.points, duration: o.durationS })),
+    wrapLimiter(
+      new RateLimiterMemory({ keyPrefix: o.name, points: o.points, duration: o.durationS }),
+    ),
   );
 }

@@ -28,7 +28,9 @@ const toJob = (r: Row): Job => ({
 // leased_until and is claimable again once that has passed.
 export function sqliteQueue(db: Database): QueueStore {
   const unleased = db.prepare('SELECT * FROM jobs WHERE device_id = ? AND leased_until = 0');
-  const setPush = db.prepare('UPDATE jobs SET payload = @payload, priority = @priority WHERE id = @id');
+  const setPush = db.prepare(
+    'UPDATE jobs SET payload = @payload, priority = @priority WHERE id = @id',
+  );
   const revive = db.prepare(
     `UPDATE jobs SET payload = @payload, priority = @priority, parked = 0, attempts = 0,
        due_at = @due WHERE id = @id`,

@@ -178,15 +178,18 @@ function toTargets(db: Database): void {
   `);
 }
 
-/** Runs the pending migrations, each in its own write transaction (safe with two openers). */
-export function migrate(db: Database): void {
+/**
+ * Runs the pending migrations, each in its own write transaction (safe with two openers);
+ * `upTo` stops at an older version (tests that write data as an older release did).
+ */
+export function migrate(db: Database, upTo = migrations.length): void {
   const step = db.transaction((): boolean => {
     const version = db.pragma('user_version', { simple: true }) as number;
     if (version > migrations.length) {
       throw new Error(`store schema ${version} is newer than this program (${migrations.length})`);
     }
     const migration = migrations[version];
-    if (migration === undefined) return false;
+    if (migration === undefined || version >= upTo) return false;
     if (typeof migration === 'string') db.exec(migration);
     else migration(db);
     db.pragma(`user_version = ${version + 1}`);
