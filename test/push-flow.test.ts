@@ -15,6 +15,7 @@ import {
   xml,
 } from './servers/xmpp-client.js';
 import { type Stack, startStack, TOPIC, until } from './stack.js';
+import { formValues } from './world.js';
 
 const SECRET = 'component-secret';
 const PASSWORD = 'pass';
@@ -92,7 +93,9 @@ describe.each(servers)('push through %s', (_name, startServer, errorsUntilDisabl
   beforeAll(async () => {
     [apns, fcm, server] = await Promise.all([startFakeApns(), startFakeFcm(), startServer()]);
     await server.registerMany(
-      ['juliet', 'romeo', 'mercutio', 'benvolio', 'tybalt', 'paris'].map((u) => [u, PASSWORD]),
+      ['juliet', 'romeo', 'mercutio', 'benvolio', 'tybalt', 'paris', 'rosaline', 'balthasar'].map(
+        (u) => [u, PASSWORD],
+      ),
     );
     stack = await startStack({
       componentPort: server.componentPort,
@@ -213,6 +216,49 @@ describe.each(servers)('push through %s', (_name, startServer, errorsUntilDisabl
     await new Promise((r) => setTimeout(r, 300));
     expect(apns.requests.filter((r) => r.deviceToken === token)).toEqual([]);
     await paris.stop();
+  });
+
+  it("pushes through another user's whitelist token, and leaves revoking it to its owner", async () => {
+    const token = 'e5'.repeat(32);
+    const pushes = () => apns.requests.filter((r) => r.deviceToken === token).length;
+    const rosaline = await connect('rosaline');
+    await registerAndEnable(rosaline, 'apns', token);
+    const made = await rosaline.executeCommand('push.localhost', 'create-token', {
+      name: 'for balthasar',
+    });
+    const whitelist = formValues(made).token ?? '';
+    secrets.push(whitelist);
+    const balthasar = await connect('balthasar');
+    const fields = { relay: 'local', token: whitelist, 'device-id': 'borrowed' };
+    const registered = formValues(
+      await balthasar.executeCommand('push.localhost', 'register-push-relay', fields),
+    );
+    await balthasar.enablePush({
+      jid: 'push.localhost',
+      node: registered.node ?? '',
+      secret: registered.secret,
+    });
+    await goOffline(balthasar);
+    await sendFromJuliet('balthasar@localhost', 'through a borrowed token');
+    await apns.waitFor(() => pushes() === 1);
+    // Balthasar replaces, then removes his registration: rosaline's token keeps working.
+    const again = await connect('balthasar');
+    await again.executeCommand('push.localhost', 'register-push-relay', fields);
+    const removed = await again.executeCommand('push.localhost', 'unregister-push-relay', {
+      'device-id': 'borrowed',
+    });
+    expect(formValues(removed).removed).toBe('1');
+    const res = await fetch(`${stack.httpUrl}/api/v1/messages/`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ token: whitelist, data: 'still hers' }),
+    });
+    expect(res.status).toBe(202);
+    const [last] = (await apns.waitFor(() => pushes() === 2))
+      .filter((r) => r.deviceToken === token)
+      .slice(-1);
+    expect(last?.payload).toMatchObject({ data: 'still hers' });
+    await Promise.all([rosaline.stop(), again.stop()]);
   });
 
   it('keeps registrations across a restart of the component', async () => {
