@@ -1,8 +1,8 @@
 // POST /api/v1/accounts/ (create, or log in with an existing username) and DELETE.
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
+import type { Api } from './api.js';
 import { fail, invalid } from './replies.js';
-import type { Api } from './server.js';
 
 const body = z
   .object({

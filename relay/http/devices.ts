@@ -3,8 +3,8 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { DEVICE_TOKEN_FORMAT } from '../../lib/providers.js';
 import type { ProviderName } from '../provider.js';
+import type { Api } from './api.js';
 import { deviceJson, fail, invalid } from './replies.js';
-import type { Api } from './server.js';
 
 const KINDS: Record<string, ProviderName> = { apns: 'apns', gcm: 'fcm' };
 

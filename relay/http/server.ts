@@ -1,11 +1,12 @@
 // The relay's HTTP API, compatible with the ChatSecure push server (DRF style, trailing
 // slashes, `Authorization: Token <key>`), with rate limits and strict input checks.
-import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import Fastify, { type FastifyInstance } from 'fastify';
 import type { Logger } from '../../lib/log.js';
-import type { Account, Limiter, Store } from '../../store/types.js';
+import type { Store } from '../../store/types.js';
 import type { RelayService } from '../service.js';
 import type { PushLimits, TokenPush } from '../token-push.js';
 import { accountRoutes } from './accounts.js';
+import type { Api } from './api.js';
 import { deviceRoutes } from './devices.js';
 import { messageRoutes } from './messages.js';
 import { fail } from './replies.js';
@@ -25,19 +26,6 @@ export interface HttpApiOptions {
     requestsPerAddressPerMinute: number;
   };
   /** The XMPP component's JID for GET /api/v1/pubsub/, when this process has one. */
-  pubsubJid?: string;
-}
-
-export interface Api {
-  service: RelayService;
-  tokenPush: TokenPush;
-  limiters: Record<'perAccount' | 'perAddress' | 'misses', Limiter>;
-  /** Resolves the caller's account, or answers 401/429 and returns undefined. */
-  authenticate(req: FastifyRequest, reply: FastifyReply): Promise<Account | undefined>;
-  /** Counts a failed token or password; true when the address is now over its limit. */
-  miss(req: FastifyRequest, reply: FastifyReply): Promise<boolean>;
-  /** True (and 429 sent) when the address already spent its misses. */
-  blocked(req: FastifyRequest, reply: FastifyReply): Promise<boolean>;
   pubsubJid?: string;
 }
 

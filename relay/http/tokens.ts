@@ -2,8 +2,8 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { Device } from '../../store/types.js';
+import type { Api } from './api.js';
 import { fail, invalid, tokenJson } from './replies.js';
-import type { Api } from './server.js';
 
 const id = z.number().int().positive();
 const body = z
