@@ -15,7 +15,3 @@ export interface Notification {
   /** `high` wakes the user (alert); `low` is a background wake-up. */
   priority: 'high' | 'low';
 }
-
-export function notificationHasContent(n: Notification): boolean {
-  return n.lastSender !== undefined || n.lastBody !== undefined || n.encrypted !== undefined;
-}
