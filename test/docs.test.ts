@@ -310,8 +310,8 @@ describe('server config snippets', () => {
   });
 
   it.each([
-    ['test/servers/prosody.ts', 'docs/prosody/push-component.cfg.lua'],
-    ['test/servers/ejabberd.ts', 'docs/ejabberd/push-component.yml'],
+    ['harness/servers/prosody.ts', 'docs/prosody/push-component.cfg.lua'],
+    ['harness/servers/ejabberd.ts', 'docs/ejabberd/push-component.yml'],
   ])('%s builds its config from %s', (harness, snippet) => {
     expect(read(harness)).toContain(`'${snippet}'`);
   });

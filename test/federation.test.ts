@@ -1,9 +1,9 @@
 // A registration naming a token of another operator's relay ([[relays]]): publishes from a
 // real Prosody go out through that relay's HTTP API, with our relay client.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { type FakeApns, startFakeApns } from '../harness/fakes/apns-server.js';
+import { type FakeFcm, startFakeFcm } from '../harness/fakes/fcm-server.js';
 import { createRelayClient } from '../relay-client/client.js';
-import { type FakeApns, startFakeApns } from './fakes/apns-server.js';
-import { type FakeFcm, startFakeFcm } from './fakes/fcm-server.js';
 import { type Stack, startStack } from './stack.js';
 import { formValues, startWorld, type World } from './world.js';
 

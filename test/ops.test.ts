@@ -1,7 +1,7 @@
 // What admins and users see: /healthz, /metrics, and the explain / test-push / admin commands.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import type { Element, TestClient } from './servers/xmpp-client.js';
-import { NS_DATA, xml } from './servers/xmpp-client.js';
+import type { Element, TestClient } from '../harness/servers/xmpp-client.js';
+import { NS_DATA, xml } from '../harness/servers/xmpp-client.js';
 import { until } from './stack.js';
 import { startWorld, type World } from './world.js';
 

@@ -2,19 +2,19 @@
 // enable, offline/hibernated user, publish, and delivery to fake APNs/FCM over their real wire
 // protocols.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { hashSecret } from '../relay/tokens.js';
-import { type FakeApns, startFakeApns } from './fakes/apns-server.js';
-import { type FakeFcm, startFakeFcm } from './fakes/fcm-server.js';
-import { startEjabberd } from './servers/ejabberd.js';
-import type { XmppServer } from './servers/proc.js';
-import { startProsody } from './servers/prosody.js';
+import { type FakeApns, startFakeApns } from '../harness/fakes/apns-server.js';
+import { type FakeFcm, startFakeFcm } from '../harness/fakes/fcm-server.js';
+import { startEjabberd } from '../harness/servers/ejabberd.js';
+import type { XmppServer } from '../harness/servers/proc.js';
+import { startProsody } from '../harness/servers/prosody.js';
 import {
   connectClient,
   NS_COMMANDS,
   NS_DATA,
   type TestClient,
   xml,
-} from './servers/xmpp-client.js';
+} from '../harness/servers/xmpp-client.js';
+import { hashSecret } from '../relay/tokens.js';
 import { type Stack, startStack, TOPIC, until } from './stack.js';
 
 const SECRET = 'component-secret';

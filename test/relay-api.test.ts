@@ -1,7 +1,7 @@
 // The relay's HTTP API as a ChatSecure client uses it, over real HTTP, delivering to fake APNs.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { type FakeApns, startFakeApns } from './fakes/apns-server.js';
-import { type FakeFcm, startFakeFcm } from './fakes/fcm-server.js';
+import { type FakeApns, startFakeApns } from '../harness/fakes/apns-server.js';
+import { type FakeFcm, startFakeFcm } from '../harness/fakes/fcm-server.js';
 import { type Stack, startStack, until } from './stack.js';
 
 describe('relay HTTP API (ChatSecure-compatible)', () => {

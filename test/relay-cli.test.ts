@@ -2,8 +2,8 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { type FakeApns, startFakeApns } from './fakes/apns-server.js';
-import { type FakeFcm, startFakeFcm } from './fakes/fcm-server.js';
+import { type FakeApns, startFakeApns } from '../harness/fakes/apns-server.js';
+import { type FakeFcm, startFakeFcm } from '../harness/fakes/fcm-server.js';
 import { type Stack, startStack } from './stack.js';
 
 const BIN = new URL('../bin/xmpp-push-relay.js', import.meta.url).pathname;

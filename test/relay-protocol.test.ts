@@ -3,8 +3,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { isCollected } from '../component/token-collector.js';
+import { xml } from '../harness/servers/xmpp-client.js';
 import { pushRelay, type Token } from '../relay-client/xmpp.js';
-import { xml } from './servers/xmpp-client.js';
 import { startWorld, type World } from './world.js';
 
 const RELAY = 'push.localhost';

@@ -10,8 +10,8 @@ import { createLogger } from '../app/log.js';
 import { type Running, start } from '../app/start.js';
 import type { Connection } from '../component/connection.js';
 import type { PublishOutcome } from '../component/publish.js';
-import { type FakeApns, testApnsKey } from './fakes/apns-server.js';
-import type { FakeFcm } from './fakes/fcm-server.js';
+import { type FakeApns, testApnsKey } from '../harness/fakes/apns-server.js';
+import type { FakeFcm } from '../harness/fakes/fcm-server.js';
 
 export const TOPIC = 'org.example.pushtest';
 

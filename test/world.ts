@@ -1,9 +1,14 @@
 // The usual integration setup: fake APNs and FCM, a private Prosody with users, our process
 // connected to it, and XMPP clients that are all stopped at the end.
-import { type FakeApns, startFakeApns } from './fakes/apns-server.js';
-import { type FakeFcm, startFakeFcm } from './fakes/fcm-server.js';
-import { type Prosody, startProsody } from './servers/prosody.js';
-import { connectClient, type Element, NS_DATA, type TestClient } from './servers/xmpp-client.js';
+import { type FakeApns, startFakeApns } from '../harness/fakes/apns-server.js';
+import { type FakeFcm, startFakeFcm } from '../harness/fakes/fcm-server.js';
+import { type Prosody, startProsody } from '../harness/servers/prosody.js';
+import {
+  connectClient,
+  type Element,
+  NS_DATA,
+  type TestClient,
+} from '../harness/servers/xmpp-client.js';
 import { type Stack, type StackOptions, startStack } from './stack.js';
 
 export const PASSWORD = 'pass';

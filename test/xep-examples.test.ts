@@ -14,10 +14,10 @@ import { runRoute } from '../component/iq-router.js';
 import { NS_RELAY, NS_STANZAS } from '../component/ns.js';
 import { publishRoute } from '../component/publish.js';
 import { StanzaError } from '../component/stanza-error.js';
+import { type TestClient, xml } from '../harness/servers/xmpp-client.js';
 import { createLocalRelay } from '../relay/local-relay.js';
 import { pushRelay } from '../relay-client/xmpp.js';
 import { findRepoRoot } from '../xep-draft/render.js';
-import { type TestClient, xml } from './servers/xmpp-client.js';
 import { startWorld, type World } from './world.js';
 import {
   cloneElement,
