@@ -208,7 +208,7 @@ async function replayPublish(ex: Example, request: Element, answer: Element): Pr
     reply instanceof StanzaError
       ? componentXml('iq', { ...head, type: 'error' }, reply.toElement())
       : componentXml('iq', { ...head, type: 'result' }, reply);
-  expectShape(ex, "the component's answer", answer, got as unknown as Element);
+  expectShape(ex, "the component's answer", answer, got);
 }
 
 async function replayIq(ex: Example, request: Element, answer: Element | undefined) {
