@@ -129,7 +129,7 @@ describe('health, metrics and diagnostics', () => {
     expect(up.status).toBe(200);
     expect(JSON.parse(up.text)).toMatchObject({ status: 'ok', xmpp: 'up', store: 'up' });
     await Promise.all([romeo.stop(), admin.stop()]);
-    await w.prosody.stop();
+    await w.server.stop();
     await until(async () => (await get('/healthz')).status === 503);
     expect(JSON.parse((await get('/healthz')).text)).toMatchObject({
       status: 'unhealthy',
