@@ -3,9 +3,9 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { freePort, freePorts, waitForStream } from './ports.js';
+import { freePort, freePorts, waitForXmppServer } from './ports.js';
 import {
+  bootInDir,
   killQuietly,
   processesMatching,
   type Running,
@@ -16,6 +16,7 @@ import {
   waitPidGone,
   type XmppServer,
 } from './proc.js';
+import { onceReplacer, readRepoFile } from './snippet.js';
 
 export interface EjabberdOptions {
   componentSecret: string;
@@ -46,21 +47,7 @@ const OWN_MODULES = [
   'mod_push_keepalive: {}',
 ];
 
-/** A file of the source tree, from harness/servers or from the build in dist/harness/servers. */
-function readRepoFile(rel: string): string {
-  for (const up of ['../../', '../../../']) {
-    const url = new URL(up + rel, import.meta.url);
-    if (fs.existsSync(url)) return fs.readFileSync(url, 'utf8');
-  }
-  throw new Error(`${rel} not found above ${path.dirname(fileURLToPath(import.meta.url))}`);
-}
-
-/** Replaces the one match of `pattern`; a snippet that no longer has it exactly once throws. */
-function replaceOnce(text: string, pattern: RegExp, to: (...groups: string[]) => string): string {
-  const hits = text.match(new RegExp(pattern.source, `${pattern.flags}g`))?.length ?? 0;
-  if (hits !== 1) throw new Error(`${SNIPPET}: expected ${pattern} once, found it ${hits} times`);
-  return text.replace(pattern, (_match, ...groups: string[]) => to(...groups));
-}
+const replaceOnce = onceReplacer(SNIPPET);
 
 /** The snippet's top-level keys with their indented lines (comments leading to the next key dropped). */
 function topLevel(text: string): Map<string, string> {
@@ -187,7 +174,6 @@ export async function startEjabberd(opts: EjabberdOptions): Promise<Ejabberd> {
   let current: Running | undefined;
   let beamPid: number | undefined;
   let distPort = 0;
-  let removed = false;
   const logTail = (n = 40) => tailFiles([outFile], n);
 
   /** Stops the current run; `graceful` false (a failed boot) skips straight to SIGKILL. */
@@ -218,16 +204,12 @@ export async function startEjabberd(opts: EjabberdOptions): Promise<Ejabberd> {
     const r = spawnLogged(cmd, args, outFile, { cwd: dir, detached: true });
     current = r;
     try {
-      const abort = r.exitReason;
-      await waitForStream(c2sPort, START_TIMEOUT_MS, {
-        abort,
-        xmlns: 'jabber:client',
-        to: 'localhost',
-      });
-      await waitForStream(componentPort, START_TIMEOUT_MS, {
-        abort,
-        xmlns: 'jabber:component:accept',
-        to: componentDomain,
+      await waitForXmppServer({
+        c2sPort,
+        componentPort,
+        componentDomain,
+        timeoutMs: START_TIMEOUT_MS,
+        abort: r.exitReason,
       });
       const deadline = Date.now() + 5_000;
       while (!beamPid) {
@@ -266,13 +248,7 @@ export async function startEjabberd(opts: EjabberdOptions): Promise<Ejabberd> {
     });
   }
 
-  try {
-    await boot();
-  } catch (err) {
-    fs.rmSync(dir, { recursive: true, force: true });
-    throw err;
-  }
-
+  const lifecycle = await bootInDir('ejabberd', dir, boot, halt);
   return {
     kind: 'ejabberd',
     node,
@@ -287,18 +263,7 @@ export async function startEjabberd(opts: EjabberdOptions): Promise<Ejabberd> {
     },
     register: (user, password) => registerMany([[user, password]]),
     registerMany,
-    async restart() {
-      if (removed) throw new Error('ejabberd: restart() after stop()');
-      await halt();
-      await boot();
-    },
-    async stop() {
-      await halt();
-      // e.g. a register call still in flight when a test timed out
-      for (const p of processesMatching(dir)) killQuietly(p.pid, 'SIGKILL');
-      if (!removed) fs.rmSync(dir, { recursive: true, force: true });
-      removed = true;
-    },
+    ...lifecycle,
     logTail,
   };
 }

@@ -3,11 +3,10 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { freePorts, waitForStream } from './ports.js';
+import { freePorts, waitForXmppServer } from './ports.js';
 import {
+  bootInDir,
   killQuietly,
-  processesMatching,
   type Running,
   run,
   spawnLogged,
@@ -15,6 +14,7 @@ import {
   waitExit,
   type XmppServer,
 } from './proc.js';
+import { onceReplacer, readRepoFile } from './snippet.js';
 
 export interface ProsodyOptions {
   componentSecret: string;
@@ -42,21 +42,7 @@ const SNIPPET = 'docs/prosody/push-component.cfg.lua';
 /** The test's own modules, added to the snippet's list as an admin keeps theirs. */
 const OWN_MODULES = '"disco"; "roster"; "saslauth"; "ping"; "posix"; "carbons"; "mam";';
 
-/** A file of the source tree, from harness/servers or from the build in dist/harness/servers. */
-function readRepoFile(rel: string): string {
-  for (const up of ['../../', '../../../']) {
-    const url = new URL(up + rel, import.meta.url);
-    if (fs.existsSync(url)) return fs.readFileSync(url, 'utf8');
-  }
-  throw new Error(`${rel} not found above ${path.dirname(fileURLToPath(import.meta.url))}`);
-}
-
-/** Replaces the one match of `pattern`; a snippet that no longer has it exactly once throws. */
-function replaceOnce(text: string, pattern: RegExp, to: (...groups: string[]) => string): string {
-  const hits = text.match(new RegExp(pattern.source, `${pattern.flags}g`))?.length ?? 0;
-  if (hits !== 1) throw new Error(`${SNIPPET}: expected ${pattern} once, found it ${hits} times`);
-  return text.replace(pattern, (_match, ...groups: string[]) => to(...groups));
-}
+const replaceOnce = onceReplacer(SNIPPET);
 
 /**
  * The snippet with the example domain, port and secret replaced: its global lines (modules,
@@ -129,7 +115,6 @@ export async function startProsody(opts: ProsodyOptions): Promise<Prosody> {
   fs.writeFileSync(configPath, config(dir, c2sPort, componentPort, opts, componentDomain));
 
   let current: Running | undefined;
-  let removed = false;
   const logTail = (n = 40) => tailFiles([outFile], n);
 
   async function halt(): Promise<void> {
@@ -147,16 +132,12 @@ export async function startProsody(opts: ProsodyOptions): Promise<Prosody> {
     const r = spawnLogged('prosody', ['--config', configPath, '-F'], outFile, { cwd: dir });
     current = r;
     try {
-      const abort = r.exitReason;
-      await waitForStream(c2sPort, START_TIMEOUT_MS, {
-        abort,
-        xmlns: 'jabber:client',
-        to: 'localhost',
-      });
-      await waitForStream(componentPort, START_TIMEOUT_MS, {
-        abort,
-        xmlns: 'jabber:component:accept',
-        to: componentDomain,
+      await waitForXmppServer({
+        c2sPort,
+        componentPort,
+        componentDomain,
+        timeoutMs: START_TIMEOUT_MS,
+        abort: r.exitReason,
       });
       // Prosody keeps running when it cannot bind a port: another process may own it.
       const out = fs.readFileSync(outFile, 'utf8').split('---- start ').pop() ?? '';
@@ -187,13 +168,7 @@ export async function startProsody(opts: ProsodyOptions): Promise<Prosody> {
     }
   }
 
-  try {
-    await boot();
-  } catch (err) {
-    fs.rmSync(dir, { recursive: true, force: true });
-    throw err;
-  }
-
+  const lifecycle = await bootInDir('Prosody', dir, boot, halt);
   return {
     kind: 'prosody',
     c2sPort,
@@ -208,18 +183,7 @@ export async function startProsody(opts: ProsodyOptions): Promise<Prosody> {
     },
     register: (user, password) => registerMany([[user, password]]),
     registerMany,
-    async restart() {
-      if (removed) throw new Error('Prosody: restart() after stop()');
-      await halt();
-      await boot();
-    },
-    async stop() {
-      await halt();
-      // e.g. a register call still in flight when a test timed out
-      for (const p of processesMatching(dir)) killQuietly(p.pid, 'SIGKILL');
-      if (!removed) fs.rmSync(dir, { recursive: true, force: true });
-      removed = true;
-    },
+    ...lifecycle,
     logTail,
   };
 }
