@@ -17,10 +17,13 @@ declare module '@xmpp/component' {
   export type IqContext = IncomingContext<Component> & { element: Element };
 
   /**
-   * An element becomes the result's payload, `true` an empty result, an `<error/>` the error,
+   * An element becomes the result's payload (an `<error/>` the error), `true` an empty result,
    * a falsy value service-unavailable.
    */
-  export type IqHandler = (ctx: IqContext, next: () => Promise<unknown>) => unknown;
+  export type IqHandler = (
+    ctx: IqContext,
+    next: () => Promise<unknown>,
+  ) => Promise<Element | true | undefined> | Element | true | undefined;
 
   export interface Component extends Connection {
     entity: Component;
