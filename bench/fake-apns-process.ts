@@ -1,8 +1,8 @@
-// Child process: the fake APNs (test/fakes/apns-server.ts) on its own event loop, reporting each
+// Child process: the fake APNs (harness/fakes/apns-server.ts) on its own event loop, reporting each
 // accepted request's device token and arrival time to the parent over IPC.
 //   parent → child: { type: 'close' }
 //   child → parent: { type: 'ready', url, ca }, then { type: 'arrivals', a: [index, ms, …], bad }
-import { startFakeApns } from '../test/fakes/apns-server.js';
+import { startFakeApns } from '../harness/fakes/apns-server.js';
 import { nowMs } from './clock.js';
 
 const send = (m: unknown) => {

@@ -1,6 +1,6 @@
 // Parent side of the fake APNs child: starts it and collects arrivals by registration index.
 import { fileURLToPath } from 'node:url';
-import type { ApnsTestKey } from '../test/fakes/apns-server.js';
+import type { ApnsTestKey } from '../harness/fakes/apns-server.js';
 import { type Child, forkChild } from './children.js';
 
 export interface Arrival {

@@ -3,7 +3,7 @@
 // XEP-0357 publishes shaped like Prosody's mod_cloud_notify ones and times each IQ's answer.
 import { createHash, randomBytes } from 'node:crypto';
 import net from 'node:net';
-import LtxParser from 'ltx/src/parsers/ltx.js';
+import LtxParser from 'ltx/lib/parsers/ltx.js';
 import { nowMs } from './clock.js';
 
 export type ParserKind = 'scan' | 'ltx';
@@ -123,7 +123,7 @@ function ltxReader(onAnswer: (a: Answer) => void, onEnd: (why: string) => void):
   let depth = 0;
   let inError = false;
   let open: Answer | undefined;
-  p.on('startElement', (name, attrs) => {
+  p.on('startElement', (name: string, attrs: Record<string, string>) => {
     depth++;
     if (depth === 1 && name === 'iq') open = { id: attrs.id ?? '', type: attrs.type ?? '' };
     else if (depth === 2 && open) inError = name === 'error';
@@ -131,7 +131,7 @@ function ltxReader(onAnswer: (a: Answer) => void, onEnd: (why: string) => void):
       if (name !== 'text') open.condition = name;
     } else if (depth === 1 && name === 'stream:error') onEnd(name);
   });
-  p.on('endElement', (name) => {
+  p.on('endElement', (name: string) => {
     depth--;
     if (depth === 0 && name === 'iq' && open) {
       onAnswer(open);
@@ -139,7 +139,7 @@ function ltxReader(onAnswer: (a: Answer) => void, onEnd: (why: string) => void):
     }
     if (depth < 0) onEnd('stream:stream');
   });
-  p.on('error', (err) => onEnd(`XML error: ${err.message}`));
+  p.on('error', (err: Error) => onEnd(`XML error: ${err.message}`));
   // The stream header was consumed by the handshake: stanzas come at depth 1.
   return {
     write(chunk) {

@@ -2,7 +2,6 @@
 // on the same library and stream code as ours (@xmpp/component 0.13.1). Run against the same
 // generator, it gives this machine's ceiling for the XMPP side.
 //   node dist/bench/noop-component.js <port> <domain> <secret>
-import type { Socket } from 'node:net';
 import { component } from '@xmpp/component';
 
 const NS_PUBSUB = 'http://jabber.org/protocol/pubsub';
@@ -31,7 +30,7 @@ async function main(): Promise<void> {
   // BENCH_NODELAY=1: TCP_NODELAY on the component's socket (the library leaves Nagle on), to see
   // what Nagle's algorithm costs the IQ answers.
   if (process.env.BENCH_NODELAY === '1') {
-    xmpp.on('connect', () => (xmpp as unknown as { socket?: Socket }).socket?.setNoDelay(true));
+    xmpp.on('connect', () => xmpp.socket?.setNoDelay(true));
   }
   await xmpp.start();
   process.send?.({ type: 'online' });

@@ -3,7 +3,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { ApnsTestKey } from '../test/fakes/apns-server.js';
+import type { ApnsTestKey } from '../harness/fakes/apns-server.js';
 import { type Child, spawnChild } from './children.js';
 
 export const TOPIC = 'org.example.pushbench';

@@ -3,10 +3,10 @@
 // messages spread over them; every message should become exactly one push.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import type { ApnsTestKey } from '../test/fakes/apns-server.js';
-import { freePort } from '../test/servers/ports.js';
-import { startProsody } from '../test/servers/prosody.js';
-import { connectClient, NS_DATA, type TestClient, xml } from '../test/servers/xmpp-client.js';
+import type { ApnsTestKey } from '../harness/fakes/apns-server.js';
+import { freePort } from '../harness/servers/ports.js';
+import { startProsody } from '../harness/servers/prosody.js';
+import { connectClient, NS_DATA, type TestClient, xml } from '../harness/servers/xmpp-client.js';
 import { onCleanup, readMemory, tempDir } from './children.js';
 import { nowMs } from './clock.js';
 import type { FakeApnsChild } from './fake-apns.js';

@@ -5,8 +5,8 @@ import { cpus } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { testApnsKey } from '../test/fakes/apns-server.js';
-import { freePort } from '../test/servers/ports.js';
+import { testApnsKey } from '../harness/fakes/apns-server.js';
+import { freePort } from '../harness/servers/ports.js';
 import { cleanupAll, cpuMeter, forkChild, machineMeter, readMemory, tempDir } from './children.js';
 import { type FakeApnsChild, startFakeApnsChild } from './fake-apns.js';
 import {

@@ -60,7 +60,7 @@ export function createConnection(o: ConnectionOptions): Connection {
     if (stopped || fatal) return;
     try {
       if (xmpp.status === 'offline') await xmpp.start();
-      else await (xmpp.reconnect as unknown as { reconnect(): Promise<void> }).reconnect();
+      else await xmpp.reconnect.reconnect();
     } catch {
       // Reported through the 'error' listener; the disconnect (or this) schedules the retry.
       if (xmpp.status !== 'online') schedule();
@@ -84,9 +84,7 @@ export function createConnection(o: ConnectionOptions): Connection {
   });
   xmpp.on('online', () => {
     // IQ answers are small: do not let Nagle's algorithm hold them back.
-    (xmpp as unknown as { socket?: { setNoDelay?: (on: boolean) => void } }).socket?.setNoDelay?.(
-      true,
-    );
+    xmpp.socket?.setNoDelay(true);
     if (attempt > 0) reconnects++;
     attempt = 0;
     online = true;

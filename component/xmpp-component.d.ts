@@ -1,59 +1,39 @@
-// Types for @xmpp/component 0.13 (CommonJS, ships none): the parts this project uses.
+// @xmpp/component 0.13 ships no types and DefinitelyTyped has none: its entity, composed from the
+// @types packages of the parts it is built from (xmpp.js packages/component/index.js).
 declare module '@xmpp/component' {
-  import type { EventEmitter } from 'node:events';
+  import type { Socket } from 'node:net';
+  import type Connection from '@xmpp/connection';
+  import type { SocketBase } from '@xmpp/connection';
+  import type { IQCallee } from '@xmpp/iq/callee.js';
+  import type { IQCaller } from '@xmpp/iq/caller.js';
+  import type { IncomingContext, Middleware } from '@xmpp/middleware';
+  import type { Reconnect } from '@xmpp/reconnect';
+  import type xmppXml from '@xmpp/xml';
+  import type { Element, Node } from '@xmpp/xml';
 
-  export interface Element {
-    name: string;
-    attrs: Record<string, string | undefined>;
-    children: Array<Element | string>;
-    parent: Element | null;
-    is(name: string, xmlns?: string): boolean;
-    getChild(name: string, xmlns?: string): Element | undefined;
-    getChildren(name: string, xmlns?: string): Element[];
-    getChildElements(): Element[];
-    getText(): string;
-    getChildText(name: string, xmlns?: string): string | null;
-    append(...children: Array<Element | string>): Element;
-    toString(): string;
-  }
+  export type { Element };
 
-  export interface XmlFactory {
-    (
-      name: string,
-      attrs?: Record<string, string | number | undefined> | null,
-      ...children: Array<Element | string | undefined | null | false>
-    ): Element;
-    Element: new (name: string, attrs?: Record<string, string>) => Element;
-  }
+  /** What an IQ handler gets: @xmpp/iq's callee adds `element`, the request's one child. */
+  export type IqContext = IncomingContext<Component> & { element: Element };
 
-  export interface IqContext {
-    stanza: Element;
-    element: Element;
-    from: { toString(): string; local: string; domain: string; resource: string } | null;
-    to: { toString(): string } | null;
-    id: string;
-    type: string;
-  }
-
-  /** An element becomes the result's payload, `true` an empty result, a falsy value service-unavailable. */
+  /**
+   * An element becomes the result's payload (an `<error/>` the error), `true` an empty result,
+   * a falsy value service-unavailable.
+   */
   export type IqHandler = (
     ctx: IqContext,
+    next: () => Promise<unknown>,
   ) => Promise<Element | true | undefined> | Element | true | undefined;
 
-  export interface Component extends EventEmitter {
-    status: string;
-    options: { service: string; domain: string };
-    reconnect: EventEmitter & { delay: number; stop(): void; start(): void };
-    iqCallee: {
-      get(ns: string, name: string, h: IqHandler): void;
-      set(ns: string, name: string, h: IqHandler): void;
-    };
-    iqCaller: { request(el: Element, timeout?: number): Promise<Element> };
-    middleware: { use(fn: (ctx: IqContext, next: () => Promise<unknown>) => unknown): void };
-    start(): Promise<unknown>;
-    stop(): Promise<unknown>;
-    send(el: Element): Promise<void>;
-    write(s: string): Promise<void>;
+  export interface Component extends Connection {
+    entity: Component;
+    /** connection-tcp's socket. */
+    socket: (SocketBase & Pick<Socket, 'setNoDelay'>) | null;
+    reconnect: Reconnect<Component>;
+    middleware: Middleware<Component>;
+    iqCaller: IQCaller<Component>;
+    /** IQCallee, its handlers typed with the `element` it gives them. */
+    iqCallee: Record<keyof IQCallee<Component>, (ns: string, name: string, h: IqHandler) => void>;
   }
 
   export function component(options: {
@@ -61,12 +41,14 @@ declare module '@xmpp/component' {
     domain: string;
     password: string;
   }): Component;
-  export const xml: XmlFactory;
-  export function jid(s: string): {
-    local: string;
-    domain: string;
-    resource: string;
-    bare(): { toString(): string };
-    toString(): string;
-  };
+
+  /**
+   * @xmpp/xml's factory. Like ltx's createElement underneath, it also takes arrays of children and
+   * skips null, undefined and false ones, which @types/ltx leaves out.
+   */
+  export function xml(
+    name: string,
+    attrs?: Parameters<typeof xmppXml>[1] | null,
+    ...children: Array<Node | Node[] | null | undefined | false>
+  ): Element;
 }

@@ -66,11 +66,8 @@ export async function pushTokens(
 }
 
 async function overXmpp(d: PushDeps, t: Token, m: PushMessage): Promise<Attempt> {
-  const push = xml(
-    'push',
-    { xmlns: NS_RELAY, token: t.token, priority: m.priority },
-    m.data === undefined ? undefined : xml('data', {}, m.data),
-  );
+  const push = xml('push', { xmlns: NS_RELAY, token: t.token, priority: m.priority });
+  if (m.data !== undefined) push.append(xml('data', {}, m.data));
   try {
     await d.xmpp.iqCaller.request(xml('iq', { type: 'set', to: t.relay }, push), d.timeoutMs);
     return 'pushed';

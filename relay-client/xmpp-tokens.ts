@@ -1,5 +1,6 @@
 // Whitelist tokens as urn:xmpp:push-relay:0 carries them: parsing with checks, and building.
-import { type Element, xml } from '@xmpp/client';
+import { xml } from '@xmpp/client';
+import type { Element } from '@xmpp/xml';
 
 export const NS_RELAY = 'urn:xmpp:push-relay:0';
 const TOKEN = /^[0-9a-f]{40}$/i;
@@ -74,6 +75,6 @@ export function tokensElement(tokens: Token[]): Element {
   return xml(
     'tokens',
     { xmlns: NS_RELAY },
-    tokens.map((t) => xml('token', { relay: t.relay, expires: t.expires, api: t.api }, t.token)),
+    ...tokens.map((t) => xml('token', { relay: t.relay, expires: t.expires, api: t.api }, t.token)),
   );
 }

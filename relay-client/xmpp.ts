@@ -1,5 +1,6 @@
 // The relay protocol (urn:xmpp:push-relay:0) on an @xmpp/client client: get, give, use and revoke.
-import { type Client, type Element, xml } from '@xmpp/client';
+import { type Client, xml } from '@xmpp/client';
+import type { Element } from '@xmpp/xml';
 import type { RelayClientOptions } from './client.js';
 import { fromIqError, RelayStanzaError } from './xmpp-errors.js';
 import { type PushMessage, type PushResult, pushTokens } from './xmpp-push.js';
@@ -95,18 +96,18 @@ export function pushRelay(xmpp: Client, o: PushRelayOptions): PushRelayClient {
     }
   }
 
-  xmpp.iqCallee.get(NS_DISCO_INFO, 'query', (ctx) => {
-    if ((ctx as IqContext).element.attrs.node) return stanzaError('cancel', 'item-not-found');
+  xmpp.iqCallee.get(NS_DISCO_INFO, 'query', (ctx: IqContext) => {
+    if (ctx.element.attrs.node) return stanzaError('cancel', 'item-not-found');
     return xml(
       'query',
       { xmlns: NS_DISCO_INFO },
       xml('identity', identity),
-      features.map((f) => xml('feature', { var: f })),
+      ...features.map((f) => xml('feature', { var: f })),
     );
   });
-  xmpp.iqCallee.get(NS_RELAY, 'tokens', (ctx) => {
+  xmpp.iqCallee.get(NS_RELAY, 'tokens', (ctx: IqContext) => {
     // No `from`: the user's own account (RFC 6120 §8.1.2.1).
-    const from = (ctx as IqContext).stanza.attrs.from ?? xmpp.jid?.bare().toString() ?? '';
+    const from = ctx.stanza.attrs.from ?? xmpp.jid?.bare().toString() ?? '';
     return answerTokens(from);
   });
 

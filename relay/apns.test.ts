@@ -5,7 +5,7 @@ import {
   type FakeApns,
   startFakeApns,
   testApnsKey,
-} from '../test/fakes/apns-server.js';
+} from '../harness/fakes/apns-server.js';
 import { type ApnsOptions, createApnsProvider } from './apns.js';
 import type { Notification } from './notification.js';
 import type { Provider, PushMessage } from './provider.js';

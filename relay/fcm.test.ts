@@ -4,7 +4,7 @@ import { generateKeyPairSync, randomUUID } from 'node:crypto';
 import { createServer } from 'node:net';
 import type { Credential } from 'firebase-admin/app';
 import { pino } from 'pino';
-import { type FakeFcm, startFakeFcm } from '../test/fakes/fcm-server.js';
+import { type FakeFcm, startFakeFcm } from '../harness/fakes/fcm-server.js';
 import { createFcmProvider, type FcmOptions } from './fcm.js';
 import type { Notification } from './notification.js';
 import type { Provider, PushMessage } from './provider.js';

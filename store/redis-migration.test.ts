@@ -3,7 +3,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, expect, it } from '@jest/globals';
 import { Redis } from 'ioredis';
-import { type RedisServer, startRedis } from '../test/servers/redis.js';
+import { type RedisServer, startRedis } from '../harness/servers/redis.js';
 import { openRedisStore } from './redis/index.js';
 import type { Store } from './types.js';
 

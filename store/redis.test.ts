@@ -2,7 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Redis } from 'ioredis';
-import { type RedisServer, startRedis } from '../test/servers/redis.js';
+import { type RedisServer, startRedis } from '../harness/servers/redis.js';
 import { describeStoreContract } from './contract.js';
 import { openStore } from './open.js';
 import { openRedisStore } from './redis/index.js';

@@ -5,10 +5,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { type FakeApns, startFakeApns } from './fakes/apns-server.js';
-import { type FakeFcm, startFakeFcm } from './fakes/fcm-server.js';
-import type { XmppServer } from './servers/proc.js';
-import { startProsody } from './servers/prosody.js';
+import { type FakeApns, startFakeApns } from '../harness/fakes/apns-server.js';
+import { type FakeFcm, startFakeFcm } from '../harness/fakes/fcm-server.js';
+import type { XmppServer } from '../harness/servers/proc.js';
+import { startProsody } from '../harness/servers/prosody.js';
 import { writeConfig } from './stack.js';
 
 const BIN = new URL('../bin/xmpp-push-relay.js', import.meta.url).pathname;

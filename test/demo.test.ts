@@ -3,7 +3,7 @@ import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { describe, expect, it } from '@jest/globals';
 import { decide, explanation, INSTALL_COMMAND } from '../app/demo/prerequisites.js';
-import { processesMatching } from './servers/proc.js';
+import { processesMatching } from '../harness/servers/proc.js';
 
 const BIN = new URL('../bin/xmpp-push-relay.js', import.meta.url).pathname;
 

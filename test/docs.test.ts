@@ -9,7 +9,7 @@ import { parse as parseToml } from 'smol-toml';
 import { parseConfig } from '../app/config.js';
 import { createMetrics } from '../app/metrics.js';
 import { ConfigError } from '../lib/errors.js';
-import type { Store } from '../store/types.js';
+import { openStore } from '../store/open.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const read = (rel: string) => readFileSync(join(ROOT, rel), 'utf8');
@@ -72,15 +72,17 @@ const each = (pages: string[], f: (page: string, md: string) => string[]) =>
 
 describe('metrics in the docs', () => {
   async function exported(): Promise<Set<string>> {
-    const store = {
-      queue: { stats: async () => ({ depth: 0, oldestAgeMs: 0 }) },
-    } as unknown as Store;
+    const store = await openStore({ path: ':memory:' });
     const metrics = createMetrics({ xmpp: true, store, xmppConnected: () => true });
     const names = new Set<string>();
-    for (const m of await metrics.registry.getMetricsAsJSON()) {
-      names.add(m.name);
-      if (String(m.type) === 'histogram')
-        for (const s of ['_bucket', '_sum', '_count']) names.add(m.name + s);
+    try {
+      for (const m of await metrics.registry.getMetricsAsJSON()) {
+        names.add(m.name);
+        if (String(m.type) === 'histogram')
+          for (const s of ['_bucket', '_sum', '_count']) names.add(m.name + s);
+      }
+    } finally {
+      await store.close();
     }
     return names;
   }
@@ -310,8 +312,8 @@ describe('server config snippets', () => {
   });
 
   it.each([
-    ['test/servers/prosody.ts', 'docs/prosody/push-component.cfg.lua'],
-    ['test/servers/ejabberd.ts', 'docs/ejabberd/push-component.yml'],
+    ['harness/servers/prosody.ts', 'docs/prosody/push-component.cfg.lua'],
+    ['harness/servers/ejabberd.ts', 'docs/ejabberd/push-component.yml'],
   ])('%s builds its config from %s', (harness, snippet) => {
     expect(read(harness)).toContain(`'${snippet}'`);
   });

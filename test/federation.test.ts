@@ -2,37 +2,30 @@
 // real Prosody go out through that relay's HTTP API, with our relay client.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createRelayClient } from '../relay-client/client.js';
-import { type FakeApns, startFakeApns } from './fakes/apns-server.js';
-import { type FakeFcm, startFakeFcm } from './fakes/fcm-server.js';
-import { type Stack, startStack } from './stack.js';
-import { formValues, startWorld, type World } from './world.js';
+import { formValues, type RelayWorld, startWorld, type World } from './world.js';
 
 describe('federation through a configured remote relay', () => {
   // the other operator: a relay alone, delivering to its own APNs
-  let remoteApns: FakeApns;
-  let remoteFcm: FakeFcm;
-  let remote: Stack;
+  let remote: RelayWorld;
   let w: World;
 
   beforeAll(async () => {
-    [remoteApns, remoteFcm] = await Promise.all([startFakeApns(), startFakeFcm()]);
-    remote = await startStack({ apns: remoteApns, fcm: remoteFcm });
+    remote = await startWorld({ server: false });
     w = await startWorld({
       users: ['juliet', 'romeo', 'tybalt'],
-      stack: { extraToml: `[[relays]]\nname = "remote"\nurl = "${remote.httpUrl}/"\n` },
+      stack: { extraToml: `[[relays]]\nname = "remote"\nurl = "${remote.stack.httpUrl}/"\n` },
     });
   });
   afterAll(async () => {
     await w?.stop();
-    await remote?.destroy();
-    await Promise.all([remoteApns?.close(), remoteFcm?.close()]);
+    await remote?.stop();
   });
 
   /** An account at the remote relay with one APNs device and a whitelist token for it. */
   async function remoteToken(username: string, deviceToken: string) {
-    const anonymous = createRelayClient({ baseUrl: remote.httpUrl });
+    const anonymous = createRelayClient({ baseUrl: remote.stack.httpUrl });
     const account = await anonymous.createAccount({ username, password: 'a long password' });
-    const client = createRelayClient({ baseUrl: remote.httpUrl, apiKey: account.apiKey });
+    const client = createRelayClient({ baseUrl: remote.stack.httpUrl, apiKey: account.apiKey });
     const device = await client.addDevice('apns', { registrationId: deviceToken, name: 'phone' });
     const { token } = await client.createToken({ apnsDevice: device.id, name: 'home server' });
     return { client, token };
@@ -58,14 +51,14 @@ describe('federation through a configured remote relay', () => {
 
     const juliet = await w.connect('juliet');
     await juliet.sendMessage('romeo@localhost', 'through the remote relay');
-    await remoteApns.waitFor((r) => r.deviceToken === deviceToken);
+    await remote.apns.waitFor((r) => r.deviceToken === deviceToken);
     expect(w.stack.publishes).toEqual(['queued']);
     expect(w.apns.requests).toEqual([]);
 
     await client.revokeToken(token);
     await juliet.sendMessage('romeo@localhost', 'after the token was revoked');
     expect(await w.stack.waitPublishes(2)).toEqual(['queued', 'gone']);
-    expect(remoteApns.requests.filter((r) => r.deviceToken === deviceToken)).toHaveLength(1);
+    expect(remote.apns.requests.filter((r) => r.deviceToken === deviceToken)).toHaveLength(1);
   });
 
   it.each([

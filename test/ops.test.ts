@@ -1,7 +1,7 @@
 // What admins and users see: /healthz, /metrics, and the explain / test-push / admin commands.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import type { Element, TestClient } from './servers/xmpp-client.js';
-import { NS_DATA, xml } from './servers/xmpp-client.js';
+import type { Element, TestClient } from '../harness/servers/xmpp-client.js';
+import { NS_DATA, xml } from '../harness/servers/xmpp-client.js';
 import { until } from './stack.js';
 import { startWorld, type World } from './world.js';
 
@@ -129,7 +129,7 @@ describe('health, metrics and diagnostics', () => {
     expect(up.status).toBe(200);
     expect(JSON.parse(up.text)).toMatchObject({ status: 'ok', xmpp: 'up', store: 'up' });
     await Promise.all([romeo.stop(), admin.stop()]);
-    await w.prosody.stop();
+    await w.server.stop();
     await until(async () => (await get('/healthz')).status === 503);
     expect(JSON.parse((await get('/healthz')).text)).toMatchObject({
       status: 'unhealthy',

@@ -2,23 +2,14 @@
 // enable, offline/hibernated user, publish, and delivery to fake APNs/FCM over their real wire
 // protocols.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { type FakeApns, startFakeApns } from './fakes/apns-server.js';
-import { type FakeFcm, startFakeFcm } from './fakes/fcm-server.js';
-import { startEjabberd } from './servers/ejabberd.js';
-import type { XmppServer } from './servers/proc.js';
-import { startProsody } from './servers/prosody.js';
-import {
-  connectClient,
-  NS_COMMANDS,
-  NS_DATA,
-  type TestClient,
-  xml,
-} from './servers/xmpp-client.js';
-import { type Stack, startStack, TOPIC, until } from './stack.js';
-import { formValues } from './world.js';
+import { startEjabberd } from '../harness/servers/ejabberd.js';
+import type { XmppServer } from '../harness/servers/proc.js';
+import { startProsody } from '../harness/servers/prosody.js';
+import { NS_COMMANDS, NS_DATA, type TestClient, xml } from '../harness/servers/xmpp-client.js';
+import { TOPIC, until } from './stack.js';
+import { formValues, startWorld, type World } from './world.js';
 
 const SECRET = 'component-secret';
-const PASSWORD = 'pass';
 
 const servers: Array<[string, () => Promise<XmppServer>, number]> = [
   ['Prosody', () => startProsody({ componentSecret: SECRET, pushMaxErrors: 3 }), 3],
@@ -26,25 +17,10 @@ const servers: Array<[string, () => Promise<XmppServer>, number]> = [
 ];
 
 describe.each(servers)('push through %s', (_name, startServer, errorsUntilDisabled) => {
-  let server: XmppServer;
-  let apns: FakeApns;
-  let fcm: FakeFcm;
-  let stack: Stack;
+  let w: World;
   let juliet: TestClient;
-  const clients: TestClient[] = [];
   /** Every device token and registration secret handed out, to look for in the logs. */
   const secrets: string[] = [SECRET];
-
-  const connect = async (username: string, streamManagement = false) => {
-    const c = await connectClient({
-      port: server.c2sPort,
-      username,
-      password: PASSWORD,
-      streamManagement,
-    });
-    clients.push(c);
-    return c;
-  };
 
   /** Registers a device over ad-hoc, enables XEP-0357 with the result, returns node/secret. */
   async function registerAndEnable(c: TestClient, provider: 'apns' | 'fcm', token: string) {
@@ -66,13 +42,13 @@ describe.each(servers)('push through %s', (_name, startServer, errorsUntilDisabl
   }
 
   const link = () => {
-    if (!stack.component) throw new Error('no component');
-    return stack.component;
+    if (!w.stack.component) throw new Error('no component');
+    return w.stack.component;
   };
 
   /** The relay's record of the device behind a registration node. */
   async function deviceOf(node: string) {
-    const { store } = stack.running;
+    const { store } = w.stack.running;
     const target = (await store.registrations.get(node))?.target;
     return target?.kind === 'device' ? store.devices.get(target.device) : undefined;
   }
@@ -91,26 +67,23 @@ describe.each(servers)('push through %s', (_name, startServer, errorsUntilDisabl
   }
 
   beforeAll(async () => {
-    [apns, fcm, server] = await Promise.all([startFakeApns(), startFakeFcm(), startServer()]);
-    await server.registerMany(
-      ['juliet', 'romeo', 'mercutio', 'benvolio', 'tybalt', 'paris', 'rosaline', 'balthasar'].map(
-        (u) => [u, PASSWORD],
-      ),
-    );
-    stack = await startStack({
-      componentPort: server.componentPort,
-      componentSecret: SECRET,
-      apns,
-      fcm,
+    w = await startWorld({
+      users: [
+        'juliet',
+        'romeo',
+        'mercutio',
+        'benvolio',
+        'tybalt',
+        'paris',
+        'rosaline',
+        'balthasar',
+      ],
+      server: startServer,
     });
-    juliet = await connect('juliet');
+    juliet = await w.connect('juliet');
   });
 
-  afterAll(async () => {
-    await Promise.all(clients.map((c) => c.stop()));
-    await stack?.destroy();
-    await Promise.all([server?.stop(), apns?.close(), fcm?.close()]);
-  });
+  afterAll(() => w?.stop());
 
   it('answers disco#info as a push service and lists the ad-hoc commands', async () => {
     const info = await juliet.iq(
@@ -143,11 +116,11 @@ describe.each(servers)('push through %s', (_name, startServer, errorsUntilDisabl
 
   it('turns a message to an offline user into an APNs push, without content', async () => {
     const token = 'a1'.repeat(32);
-    const romeo = await connect('romeo');
+    const romeo = await w.connect('romeo');
     await registerAndEnable(romeo, 'apns', token);
     await goOffline(romeo);
     await sendFromJuliet('romeo@localhost', 'Wherefore art thou, Romeo?');
-    const [push] = await apns.waitFor((r) => r.deviceToken === token);
+    const [push] = await w.apns.waitFor((r) => r.deviceToken === token);
     expect(push?.headers['apns-topic']).toBe(TOPIC);
     expect(push?.headers['apns-push-type']).toBe('alert');
     expect(JSON.stringify(push?.payload)).not.toContain('Wherefore');
@@ -156,34 +129,36 @@ describe.each(servers)('push through %s', (_name, startServer, errorsUntilDisabl
     // (ejabberd after one, Prosody here after three), so these pushes would not arrive.
     for (let i = 2; i <= 4; i++) {
       await sendFromJuliet('romeo@localhost', `message ${i}`);
-      await apns.waitFor(() => apns.requests.filter((r) => r.deviceToken === token).length >= i);
+      await w.apns.waitFor(
+        () => w.apns.requests.filter((r) => r.deviceToken === token).length >= i,
+      );
     }
-    expect(stack.publishes.slice(0, 4)).toEqual(['queued', 'queued', 'queued', 'queued']);
+    expect(w.stack.publishes.slice(0, 4)).toEqual(['queued', 'queued', 'queued', 'queued']);
   });
 
   it('turns a message to an offline user into an FCM push', async () => {
     const token = 'fcm-mercutio-token:0123456789abcdef';
-    const mercutio = await connect('mercutio');
+    const mercutio = await w.connect('mercutio');
     await registerAndEnable(mercutio, 'fcm', token);
     await goOffline(mercutio);
     await sendFromJuliet('mercutio@localhost', 'A plague on both your houses');
-    const [push] = await fcm.waitFor((s) => s.deviceToken === token);
+    const [push] = await w.fcm.waitFor((s) => s.deviceToken === token);
     expect(push?.message.android?.priority).toBe('high');
     expect(JSON.stringify(push?.message)).not.toContain('plague');
   });
 
   it('pushes for a hibernated XEP-0198 session', async () => {
     const token = 'b2'.repeat(32);
-    const benvolio = await connect('benvolio', true);
+    const benvolio = await w.connect('benvolio', true);
     await registerAndEnable(benvolio, 'apns', token);
     await benvolio.hibernate();
     await sendFromJuliet('benvolio@localhost', 'Hold, fools!');
-    await apns.waitFor((r) => r.deviceToken === token, 20_000);
+    await w.apns.waitFor((r) => r.deviceToken === token, 20_000);
   });
 
   it('refuses a publish sent by a user, over the wire, and sends nothing', async () => {
     const token = 'c3'.repeat(32);
-    const paris = await connect('paris');
+    const paris = await w.connect('paris');
     const { node, secret } = await registerAndEnable(paris, 'apns', token);
     const publish = xml(
       'iq',
@@ -214,21 +189,21 @@ describe.each(servers)('push through %s', (_name, startServer, errorsUntilDisabl
     );
     await expect(juliet.iq(publish)).rejects.toMatchObject({ condition: 'forbidden' });
     await new Promise((r) => setTimeout(r, 300));
-    expect(apns.requests.filter((r) => r.deviceToken === token)).toEqual([]);
+    expect(w.apns.requests.filter((r) => r.deviceToken === token)).toEqual([]);
     await paris.stop();
   });
 
   it("pushes through another user's whitelist token, and leaves revoking it to its owner", async () => {
     const token = 'e5'.repeat(32);
-    const pushes = () => apns.requests.filter((r) => r.deviceToken === token).length;
-    const rosaline = await connect('rosaline');
+    const pushes = () => w.apns.requests.filter((r) => r.deviceToken === token).length;
+    const rosaline = await w.connect('rosaline');
     await registerAndEnable(rosaline, 'apns', token);
     const made = await rosaline.executeCommand('push.localhost', 'create-token', {
       name: 'for balthasar',
     });
     const whitelist = formValues(made).token ?? '';
     secrets.push(whitelist);
-    const balthasar = await connect('balthasar');
+    const balthasar = await w.connect('balthasar');
     const fields = { relay: 'local', token: whitelist, 'device-id': 'borrowed' };
     const registered = formValues(
       await balthasar.executeCommand('push.localhost', 'register-push-relay', fields),
@@ -240,21 +215,21 @@ describe.each(servers)('push through %s', (_name, startServer, errorsUntilDisabl
     });
     await goOffline(balthasar);
     await sendFromJuliet('balthasar@localhost', 'through a borrowed token');
-    await apns.waitFor(() => pushes() === 1);
+    await w.apns.waitFor(() => pushes() === 1);
     // Balthasar replaces, then removes his registration: rosaline's token keeps working.
-    const again = await connect('balthasar');
+    const again = await w.connect('balthasar');
     await again.executeCommand('push.localhost', 'register-push-relay', fields);
     const removed = await again.executeCommand('push.localhost', 'unregister-push-relay', {
       'device-id': 'borrowed',
     });
     expect(formValues(removed).removed).toBe('1');
-    const res = await fetch(`${stack.httpUrl}/api/v1/messages/`, {
+    const res = await fetch(`${w.stack.httpUrl}/api/v1/messages/`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ token: whitelist, data: 'still hers' }),
     });
     expect(res.status).toBe(202);
-    const [last] = (await apns.waitFor(() => pushes() === 2))
+    const [last] = (await w.apns.waitFor(() => pushes() === 2))
       .filter((r) => r.deviceToken === token)
       .slice(-1);
     expect(last?.payload).toMatchObject({ data: 'still hers' });
@@ -262,34 +237,27 @@ describe.each(servers)('push through %s', (_name, startServer, errorsUntilDisabl
   });
 
   it('keeps registrations across a restart of the component', async () => {
-    await stack.stop();
-    stack = await startStack({
-      componentPort: server.componentPort,
-      componentSecret: SECRET,
-      apns,
-      fcm,
-      dir: stack.dir,
-    });
+    await w.restartStack();
     const token = 'a1'.repeat(32);
-    const before = apns.requests.filter((r) => r.deviceToken === token).length;
+    const before = w.apns.requests.filter((r) => r.deviceToken === token).length;
     await sendFromJuliet('romeo@localhost', 'after component restart');
-    await apns.waitFor((r) => r.deviceToken === token && apns.requests.indexOf(r) >= before);
-    expect(apns.requests.filter((r) => r.deviceToken === token).length).toBeGreaterThan(before);
+    await w.apns.waitFor((r) => r.deviceToken === token && w.apns.requests.indexOf(r) >= before);
+    expect(w.apns.requests.filter((r) => r.deviceToken === token).length).toBeGreaterThan(before);
   });
 
   it('reconnects after the XMPP server restarts, and pushes resume', async () => {
     const offline = new Promise<void>((r) => link().once('offline', () => r()));
     const online = new Promise<void>((r) => offline.then(() => link().once('online', () => r())));
     await juliet.stop();
-    await server.restart();
+    await w.server.restart();
     await offline;
     await online;
-    juliet = await connect('juliet');
+    juliet = await w.connect('juliet');
     const token = 'a1'.repeat(32);
-    const before = apns.requests.filter((r) => r.deviceToken === token).length;
+    const before = w.apns.requests.filter((r) => r.deviceToken === token).length;
     await sendFromJuliet('romeo@localhost', 'after server restart');
-    await apns.waitFor(
-      () => apns.requests.filter((r) => r.deviceToken === token).length > before,
+    await w.apns.waitFor(
+      () => w.apns.requests.filter((r) => r.deviceToken === token).length > before,
       20_000,
     );
     expect(link().reconnects).toBeGreaterThanOrEqual(1);
@@ -297,35 +265,35 @@ describe.each(servers)('push through %s', (_name, startServer, errorsUntilDisabl
 
   it('never writes secrets or device tokens to the log', async () => {
     const { readFileSync } = await import('node:fs');
-    const logText = readFileSync(stack.logFile, 'utf8');
+    const logText = readFileSync(w.stack.logFile, 'utf8');
     expect(logText).toContain('registered');
     for (const s of secrets) expect(logText).not.toContain(s);
   });
 
   it('makes the server disable a registration whose device token is dead', async () => {
     const token = 'd4'.repeat(32);
-    apns.setResponse(token, { status: 410, reason: 'Unregistered' });
-    const tybalt = await connect('tybalt');
+    w.apns.setResponse(token, { status: 410, reason: 'Unregistered' });
+    const tybalt = await w.connect('tybalt');
     const { node } = await registerAndEnable(tybalt, 'apns', token);
     await goOffline(tybalt);
     await sendFromJuliet('tybalt@localhost', 'first: the device answers 410');
-    await apns.waitFor((r) => r.deviceToken === token && r.status === 410, 15_000);
+    await w.apns.waitFor((r) => r.deviceToken === token && r.status === 410, 15_000);
     await until(async () => (await deviceOf(node))?.active === false);
     expect(await deviceOf(node)).toMatchObject({ lastError: 'Unregistered' });
     // every later publish is refused with a non-wait error until the server disables push
     for (let i = 0; i < errorsUntilDisabled; i++) {
-      const seen = stack.publishes.length;
+      const seen = w.stack.publishes.length;
       await sendFromJuliet('tybalt@localhost', `refused ${i}`);
-      const outcomes = await stack.waitPublishes(seen + 1);
+      const outcomes = await w.stack.waitPublishes(seen + 1);
       expect(outcomes.at(-1)).toBe('gone');
     }
     // our answer to the last publish travels to the server while juliet's next message does:
     // give the server a moment to read it before checking that it stopped publishing
     await new Promise((r) => setTimeout(r, 500));
-    const seen = stack.publishes.length;
+    const seen = w.stack.publishes.length;
     await sendFromJuliet('tybalt@localhost', 'the server should not publish this one');
     await new Promise((r) => setTimeout(r, 2000));
-    expect(stack.publishes.slice(seen)).toEqual([]);
-    expect(apns.requests.filter((r) => r.deviceToken === token)).toHaveLength(1);
+    expect(w.stack.publishes.slice(seen)).toEqual([]);
+    expect(w.apns.requests.filter((r) => r.deviceToken === token)).toHaveLength(1);
   });
 });

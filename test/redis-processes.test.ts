@@ -5,11 +5,11 @@ import { mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { type FakeApns, startFakeApns } from '../harness/fakes/apns-server.js';
+import { type FakeFcm, startFakeFcm } from '../harness/fakes/fcm-server.js';
+import { freePort } from '../harness/servers/ports.js';
+import { type RedisServer, startRedis } from '../harness/servers/redis.js';
 import { createRelayClient, type RelayClient } from '../relay-client/client.js';
-import { type FakeApns, startFakeApns } from './fakes/apns-server.js';
-import { type FakeFcm, startFakeFcm } from './fakes/fcm-server.js';
-import { freePort } from './servers/ports.js';
-import { type RedisServer, startRedis } from './servers/redis.js';
 import { until, writeConfig } from './stack.js';
 
 const BIN = new URL('../bin/xmpp-push-relay.js', import.meta.url).pathname;

@@ -1,19 +1,16 @@
 // The relay's HTTP API as a ChatSecure client uses it, over real HTTP, delivering to fake APNs.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { type FakeApns, startFakeApns } from './fakes/apns-server.js';
-import { type FakeFcm, startFakeFcm } from './fakes/fcm-server.js';
-import { type Stack, startStack, until } from './stack.js';
+import { until } from './stack.js';
+import { type RelayWorld, startWorld } from './world.js';
 
 describe('relay HTTP API (ChatSecure-compatible)', () => {
-  let apns: FakeApns;
-  let fcm: FakeFcm;
-  let stack: Stack;
+  let w: RelayWorld;
 
   async function call(method: string, path: string, body?: unknown, key?: string, raw?: string) {
     const headers: Record<string, string> = {};
     if (body !== undefined || raw !== undefined) headers['content-type'] = 'application/json';
     if (key) headers.authorization = `Token ${key}`;
-    const res = await fetch(`${stack.httpUrl}${path}`, {
+    const res = await fetch(`${w.stack.httpUrl}${path}`, {
       method,
       headers,
       body: raw ?? (body === undefined ? undefined : JSON.stringify(body)),
@@ -29,18 +26,15 @@ describe('relay HTTP API (ChatSecure-compatible)', () => {
   }
 
   beforeAll(async () => {
-    [apns, fcm] = await Promise.all([startFakeApns(), startFakeFcm()]);
-    stack = await startStack({
-      apns,
-      fcm,
-      extraToml:
-        '[relay]\nmisses_per_address_per_minute = 10\nmessages_per_token_per_minute = 20\n',
+    w = await startWorld({
+      server: false,
+      stack: {
+        extraToml:
+          '[relay]\nmisses_per_address_per_minute = 10\nmessages_per_token_per_minute = 20\n',
+      },
     });
   });
-  afterAll(async () => {
-    await stack?.destroy();
-    await Promise.all([apns?.close(), fcm?.close()]);
-  });
+  afterAll(() => w?.stop());
 
   it('runs the whole ChatSecure flow: account, device, token, message, push', async () => {
     const created = await call('POST', '/api/v1/accounts/', {
@@ -89,7 +83,7 @@ describe('relay HTTP API (ChatSecure-compatible)', () => {
       priority: 'low',
     });
     expect(msg.status).toBe(202);
-    const [push] = await apns.waitFor((r) => r.deviceToken === deviceToken);
+    const [push] = await w.apns.waitFor((r) => r.deviceToken === deviceToken);
     expect(push?.headers['apns-push-type']).toBe('background');
     expect(push?.payload).toMatchObject({ data: 'hi' });
 
@@ -121,8 +115,8 @@ describe('relay HTTP API (ChatSecure-compatible)', () => {
     await call('POST', '/api/v1/device/gcm/', { registration_id: fcmToken }, key);
     const t = await call('POST', '/api/v1/tokens/', { apns_device: a.body.id }, key);
     expect((await call('POST', '/api/v1/messages/', { token: t.body.token })).status).toBe(202);
-    await apns.waitFor((r) => r.deviceToken === 'f6'.repeat(32));
-    await fcm.waitFor((s) => s.deviceToken === fcmToken);
+    await w.apns.waitFor((r) => r.deviceToken === 'f6'.repeat(32));
+    await w.fcm.waitFor((s) => s.deviceToken === fcmToken);
   });
 
   it('answers 404 at once for revoked and expired tokens, and the same for unknown ones', async () => {
@@ -140,8 +134,8 @@ describe('relay HTTP API (ChatSecure-compatible)', () => {
 
     // an expired token: make one that expired a second ago directly in the store
     const { hashSecret } = await import('../lib/secrets.js');
-    const rec = await stack.running.store.tokens.add(hashSecret('cd'.repeat(20)), {
-      owner: String((await stack.running.store.accounts.getByUsername('erin'))?.id),
+    const rec = await w.stack.running.store.tokens.add(hashSecret('cd'.repeat(20)), {
+      owner: String((await w.stack.running.store.accounts.getByUsername('erin'))?.id),
       scope: 'account',
       name: 'old',
       createdAt: Date.now() - 2000,
@@ -152,13 +146,13 @@ describe('relay HTTP API (ChatSecure-compatible)', () => {
       status: 404,
       body: unknown.body,
     });
-    expect(apns.requests.filter((r) => r.deviceToken === 'a7'.repeat(32))).toEqual([]);
+    expect(w.apns.requests.filter((r) => r.deviceToken === 'a7'.repeat(32))).toEqual([]);
   });
 
   it('retires a device that APNs reports as gone (410)', async () => {
     const { token: key } = await account('frank');
     const deviceToken = 'b8'.repeat(32);
-    apns.setResponse(deviceToken, { status: 410, reason: 'Unregistered' });
+    w.apns.setResponse(deviceToken, { status: 410, reason: 'Unregistered' });
     const d = await call('POST', '/api/v1/device/apns/', { registration_id: deviceToken }, key);
     const t = await call('POST', '/api/v1/tokens/', { apns_device: d.body.id }, key);
     expect((await call('POST', '/api/v1/messages/', { token: t.body.token })).status).toBe(202);

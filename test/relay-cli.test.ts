@@ -2,21 +2,17 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { type FakeApns, startFakeApns } from './fakes/apns-server.js';
-import { type FakeFcm, startFakeFcm } from './fakes/fcm-server.js';
-import { type Stack, startStack } from './stack.js';
+import { type RelayWorld, startWorld } from './world.js';
 
 const BIN = new URL('../bin/xmpp-push-relay.js', import.meta.url).pathname;
 const run = promisify(execFile);
 
 describe('xmpp-push-relay relay client commands', () => {
-  let apns: FakeApns;
-  let fcm: FakeFcm;
-  let stack: Stack;
+  let w: RelayWorld;
 
   async function cli(...args: string[]) {
     try {
-      const { stdout } = await run(process.execPath, [BIN, ...args, '--relay', stack.httpUrl]);
+      const { stdout } = await run(process.execPath, [BIN, ...args, '--relay', w.stack.httpUrl]);
       return { code: 0, out: stdout };
     } catch (err) {
       const e = err as { code: number; stderr: string };
@@ -30,13 +26,9 @@ describe('xmpp-push-relay relay client commands', () => {
   };
 
   beforeAll(async () => {
-    [apns, fcm] = await Promise.all([startFakeApns(), startFakeFcm()]);
-    stack = await startStack({ apns, fcm });
+    w = await startWorld({ server: false });
   });
-  afterAll(async () => {
-    await stack?.destroy();
-    await Promise.all([apns?.close(), fcm?.close()]);
-  });
+  afterAll(() => w?.stop());
 
   it('creates an account, adds a device, makes a token and pushes through it', async () => {
     const account = await json(
@@ -72,7 +64,7 @@ describe('xmpp-push-relay relay client commands', () => {
     );
     const human = await cli('push', '--token', token.token, '--data', 'ping');
     expect(human.code).toBe(0);
-    const [push] = await apns.waitFor((r) => r.deviceToken === deviceToken);
+    const [push] = await w.apns.waitFor((r) => r.deviceToken === deviceToken);
     expect(push?.payload).toMatchObject({ data: 'ping' });
 
     const listed = await cli('token', 'list', '--key', key);

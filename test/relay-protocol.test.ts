@@ -2,8 +2,8 @@
 // only to trusted contacts, pushes through them, revocation, and the component collecting tokens.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { xml } from '../harness/servers/xmpp-client.js';
 import { pushRelay, type Token } from '../relay-client/xmpp.js';
-import { xml } from './servers/xmpp-client.js';
 import { formValues, startWorld, type World } from './world.js';
 
 const RELAY = 'push.localhost';

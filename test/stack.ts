@@ -9,9 +9,9 @@ import { loadConfig } from '../app/config.js';
 import { type Running, start } from '../app/start.js';
 import type { Connection } from '../component/connection.js';
 import type { PublishOutcome } from '../component/publish.js';
+import { type FakeApns, testApnsKey } from '../harness/fakes/apns-server.js';
+import type { FakeFcm } from '../harness/fakes/fcm-server.js';
 import { createLogger } from '../lib/log.js';
-import { type FakeApns, testApnsKey } from './fakes/apns-server.js';
-import type { FakeFcm } from './fakes/fcm-server.js';
 
 export const TOPIC = 'org.example.pushtest';
 

@@ -14,9 +14,9 @@ import { runRoute } from '../component/iq-router.js';
 import { NS_RELAY, NS_STANZAS } from '../component/ns.js';
 import { publishRoute } from '../component/publish.js';
 import { StanzaError } from '../component/stanza-error.js';
+import { type TestClient, xml } from '../harness/servers/xmpp-client.js';
 import { pushRelay } from '../relay-client/xmpp.js';
 import { findRepoRoot } from '../xep-draft/render.js';
-import { type TestClient, xml } from './servers/xmpp-client.js';
 import { startWorld, type World } from './world.js';
 import {
   cloneElement,
@@ -207,7 +207,7 @@ async function replayPublish(ex: Example, request: Element, answer: Element): Pr
     reply instanceof StanzaError
       ? componentXml('iq', { ...head, type: 'error' }, reply.toElement())
       : componentXml('iq', { ...head, type: 'result' }, reply);
-  expectShape(ex, "the component's answer", answer, got as unknown as Element);
+  expectShape(ex, "the component's answer", answer, got);
 }
 
 async function replayIq(ex: Example, request: Element, answer: Element | undefined) {

@@ -1,8 +1,8 @@
 // XMPP registrations and HTTP accounts are one relay: a device registered over ad-hoc can be
 // pushed through the HTTP API, and an HTTP token can back a XEP-0357 registration.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { xml } from '../harness/servers/xmpp-client.js';
 import { createRelayClient } from '../relay-client/client.js';
-import { xml } from './servers/xmpp-client.js';
 import { formValues, startWorld, type World } from './world.js';
 
 describe('XMPP registrations and the HTTP API share one relay', () => {

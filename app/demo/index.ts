@@ -1,6 +1,6 @@
 // `xmpp-push-relay demo`: the whole push path on 127.0.0.1, started, played, explained, then undone.
 import { existsSync } from 'node:fs';
-import { tailFiles } from '../../test/servers/proc.js';
+import { tailFiles } from '../../harness/servers/proc.js';
 import { Cleanup } from './cleanup.js';
 import { ensurePrerequisites } from './prerequisites.js';
 import { type Say, say } from './say.js';

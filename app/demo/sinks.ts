@@ -3,8 +3,8 @@ import {
   type FakeApns,
   type RecordedApnsRequest,
   startFakeApns,
-} from '../../test/fakes/apns-server.js';
-import { type FakeFcm, type FakeSend, startFakeFcm } from '../../test/fakes/fcm-server.js';
+} from '../../harness/fakes/apns-server.js';
+import { type FakeFcm, type FakeSend, startFakeFcm } from '../../harness/fakes/fcm-server.js';
 import { type Say, short } from './say.js';
 
 export interface Sinks {

@@ -6,7 +6,7 @@ import {
   type Element,
   NS_DATA,
   type TestClient,
-} from '../../test/servers/xmpp-client.js';
+} from '../../harness/servers/xmpp-client.js';
 import type { Cleanup } from './cleanup.js';
 import { type Say, short } from './say.js';
 import { COMPONENT_JID, type Demo, type User } from './setup.js';

@@ -1,6 +1,6 @@
 -- xmpp-push-relay: the lines to add to Prosody 0.12's prosody.cfg.lua (see docs/prosody.md).
 --
--- This is the exact file the integration tests run: test/servers/prosody.ts builds its
+-- This is the exact file the integration tests run: harness/servers/prosody.ts builds its
 -- Prosody config from it. It replaces only these example values, which you replace too:
 --   push.example.org     the component's domain      = jid in [component] of config.toml
 --   5347                 the component port          = the port of server in [component]

@@ -2,7 +2,7 @@
 // well-formed on its own by xmllint) or HTTP request/response pairs, and the draft's XML Schema.
 import { execFileSync } from 'node:child_process';
 import { createRequire } from 'node:module';
-import type { Element } from '@xmpp/client';
+import type { Element } from '@xmpp/xml';
 import { expandDraft } from '../../xep-draft/render.js';
 
 const parseXml = createRequire(import.meta.url)('ltx').parse as (xml: string) => Element;

@@ -1,7 +1,7 @@
 // Comparing a real answer with a draft example's answer: element names, namespaces, the
 // attributes and texts the example shows (with its literal values mapped to the real ones), and
 // error conditions. Differences are reported in words, first one only.
-import type { Element } from '@xmpp/client';
+import type { Element } from '@xmpp/xml';
 import { nsOf } from './draft.js';
 
 const NS_STANZAS = 'urn:ietf:params:xml:ns:xmpp-stanzas';

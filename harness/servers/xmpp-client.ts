@@ -1,9 +1,12 @@
 // Test clients on top of @xmpp/client 0.14: PLAIN on loopback, no TLS, no auto-reconnect.
-import { type Client, client, type Element, type XMPPError, xml } from '@xmpp/client';
+import { randomUUID } from 'node:crypto';
+import { Socket } from 'node:net';
+import { type Client, client, xml } from '@xmpp/client';
+import type StanzaError from '@xmpp/middleware/lib/StanzaError.js';
+import type { Element } from '@xmpp/xml';
 
 /** What iq() rejects with on an error reply: `condition`, `type`, `element` (the `<error/>`). */
-export type StanzaError = XMPPError;
-export type { Element };
+export type { Element, StanzaError };
 export { xml };
 
 export const NS_PUSH = 'urn:xmpp:push:0';
@@ -77,7 +80,8 @@ export async function connectClient(o: ConnectOptions): Promise<TestClient> {
     resource: o.resource,
     username,
     password,
-    credentials: (authenticate) => authenticate({ username, password }, 'PLAIN'),
+    credentials: (authenticate) =>
+      authenticate({ username, password }, 'PLAIN', xml('user-agent', { id: randomUUID() })),
   });
   xmpp.reconnect.stop();
   const errors: Error[] = [];
@@ -99,12 +103,16 @@ export async function connectClient(o: ConnectOptions): Promise<TestClient> {
     received.push(stanza);
   });
 
+  /** Drops the TCP connection (xmpp:// runs on a node:net Socket) without closing the stream. */
+  const drop = () => {
+    if (xmpp.socket instanceof Socket) xmpp.socket.destroy();
+  };
   let gone = false;
   const stop = async () => {
     if (gone) return;
     gone = true;
     xmpp.reconnect.stop();
-    await withTimeout(xmpp.stop(), 3000, 'stop').catch(() => xmpp.socket?.destroy());
+    await withTimeout(xmpp.stop(), 3000, 'stop').catch(drop);
   };
 
   try {
@@ -152,27 +160,28 @@ export async function connectClient(o: ConnectOptions): Promise<TestClient> {
       });
     },
     enablePush({ jid, node, secret }) {
-      const form =
-        secret === undefined
-          ? undefined
-          : xml('x', { xmlns: NS_DATA, type: 'submit' }, [
-              field('FORM_TYPE', PUBLISH_OPTIONS),
-              field('secret', secret),
-            ]);
-      return iq(xml('iq', { type: 'set' }, xml('enable', { xmlns: NS_PUSH, jid, node }, form)));
+      const enable = xml('enable', { xmlns: NS_PUSH, jid, node });
+      if (secret !== undefined) {
+        enable.append(
+          xml(
+            'x',
+            { xmlns: NS_DATA, type: 'submit' },
+            field('FORM_TYPE', PUBLISH_OPTIONS),
+            field('secret', secret),
+          ),
+        );
+      }
+      return iq(xml('iq', { type: 'set' }, enable));
     },
     disablePush({ jid, node }) {
       return iq(xml('iq', { type: 'set' }, xml('disable', { xmlns: NS_PUSH, jid, node })));
     },
     async executeCommand(to, node, fields) {
-      const form =
-        fields &&
-        xml(
-          'x',
-          { xmlns: NS_DATA, type: 'submit' },
-          Object.entries(fields).map(([k, v]) => field(k, v)),
-        );
-      const cmd = xml('command', { xmlns: NS_COMMANDS, node, action: 'execute' }, form);
+      const cmd = xml('command', { xmlns: NS_COMMANDS, node, action: 'execute' });
+      if (fields) {
+        const form = Object.entries(fields).map(([k, v]) => field(k, v));
+        cmd.append(xml('x', { xmlns: NS_DATA, type: 'submit' }, ...form));
+      }
       const res = await iq(xml('iq', { type: 'set', to }, cmd));
       const out = res.getChild('command', NS_COMMANDS);
       if (!out) throw new Error(`executeCommand ${node}: no <command> in ${res.toString()}`);
@@ -185,7 +194,7 @@ export async function connectClient(o: ConnectOptions): Promise<TestClient> {
       gone = true;
       xmpp.reconnect.stop();
       const closed = new Promise((resolve) => xmpp.once('disconnect', resolve));
-      xmpp.socket?.destroy();
+      drop();
       await withTimeout(closed, 3000, 'hibernate');
     },
     stop,

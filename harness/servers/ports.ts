@@ -104,3 +104,20 @@ export function waitForStream(
   };
   return poll(`waitForStream ${host}:${port}`, timeoutMs, opts, () => attempt(port, host, probe));
 }
+
+/** Resolves once a private XMPP server answers on its client port and on its component port. */
+export async function waitForXmppServer(o: {
+  c2sPort: number;
+  componentPort: number;
+  componentDomain: string;
+  timeoutMs: number;
+  abort: () => string | undefined;
+}): Promise<void> {
+  const { abort, timeoutMs } = o;
+  await waitForStream(o.c2sPort, timeoutMs, { abort, xmlns: 'jabber:client', to: 'localhost' });
+  await waitForStream(o.componentPort, timeoutMs, {
+    abort,
+    xmlns: 'jabber:component:accept',
+    to: o.componentDomain,
+  });
+}

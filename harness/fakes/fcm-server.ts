@@ -6,7 +6,7 @@ import { generateKeyPairSync, type KeyObject, randomBytes, randomUUID, verify } 
 import type { IncomingMessage } from 'node:http';
 import { createServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { testTls } from '../fixtures/tls.js';
+import { testTls } from '../tls.js';
 
 export const GOOGLE_TOKEN_URL = 'https://oauth2.googleapis.com/token';
 const FCM_ERROR_TYPE = 'type.googleapis.com/google.firebase.fcm.v1.FcmError';

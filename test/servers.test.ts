@@ -1,11 +1,17 @@
 // End-to-end check of the server harness: real Prosody and ejabberd, a component, clients.
 import fs from 'node:fs';
 import { type Component, component, xml as cxml, type Element } from '@xmpp/component';
-import { startEjabberd } from './ejabberd.js';
-import { pidAlive, processesMatching, type XmppServer } from './proc.js';
-import { startProsody } from './prosody.js';
-import { componentHandshake } from './raw-component.js';
-import { connectClient, NS_DATA, NS_PUSH, type TestClient, xml } from './xmpp-client.js';
+import { startEjabberd } from '../harness/servers/ejabberd.js';
+import { pidAlive, processesMatching, type XmppServer } from '../harness/servers/proc.js';
+import { startProsody } from '../harness/servers/prosody.js';
+import { componentHandshake } from '../harness/servers/raw-component.js';
+import {
+  connectClient,
+  NS_DATA,
+  NS_PUSH,
+  type TestClient,
+  xml,
+} from '../harness/servers/xmpp-client.js';
 
 const SECRET = 'harness-secret';
 // jest ignores `testTimeout` inside `projects` entries: the default 5 s applies unless set here.

@@ -26,6 +26,39 @@ export interface XmppServer {
   logTail(n?: number): string;
 }
 
+/**
+ * Boots a server whose config, data and logs live in `dir` (removed when the boot fails) and
+ * returns the handle's restart() and stop(); `halt` stops the current run.
+ */
+export async function bootInDir(
+  name: string,
+  dir: string,
+  boot: () => Promise<void>,
+  halt: () => Promise<void>,
+): Promise<Pick<XmppServer, 'restart' | 'stop'>> {
+  try {
+    await boot();
+  } catch (err) {
+    fs.rmSync(dir, { recursive: true, force: true });
+    throw err;
+  }
+  let removed = false;
+  return {
+    async restart() {
+      if (removed) throw new Error(`${name}: restart() after stop()`);
+      await halt();
+      await boot();
+    },
+    async stop() {
+      await halt();
+      // e.g. a register call still in flight when a test timed out
+      for (const p of processesMatching(dir)) killQuietly(p.pid, 'SIGKILL');
+      if (!removed) fs.rmSync(dir, { recursive: true, force: true });
+      removed = true;
+    },
+  };
+}
+
 export interface Running {
   child: ChildProcess;
   exited: Promise<void>;

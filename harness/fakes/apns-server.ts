@@ -4,7 +4,7 @@ import * as crypto from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import * as http2 from 'node:http2';
 import type { AddressInfo } from 'node:net';
-import { testTls } from '../fixtures/tls.js';
+import { testTls } from '../tls.js';
 
 export interface ApnsTestKey {
   /** PEM of an EC P-256 PKCS#8 private key, like a real .p8 file. */
