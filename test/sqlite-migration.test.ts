@@ -10,9 +10,9 @@ import Database from 'better-sqlite3';
 import { publishRoute } from '../component/publish.js';
 import { call, log, queued } from '../component/test-kit.js';
 import { createRelay } from '../relay/relay.js';
-import { openSqliteStore } from './sqlite/index.js';
-import { migrate } from './sqlite/schema.js';
-import type { Store } from './types.js';
+import { openSqliteStore } from '../store/sqlite/index.js';
+import { migrate } from '../store/sqlite/schema.js';
+import type { Store } from '../store/types.js';
 
 const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
 const tok = (c: string) => c.repeat(40);
