@@ -16,7 +16,7 @@ import { publishRoute } from '../component/publish.js';
 import { StanzaError } from '../component/stanza-error.js';
 import { type TestClient, xml } from '../harness/servers/xmpp-client.js';
 import { pushRelay } from '../relay-client/xmpp.js';
-import { findRepoRoot } from '../xep-draft/render.js';
+import { findRepoRoot, findSpecs } from '../xep-draft/render.js';
 import { startWorld, type World } from './world.js';
 import {
   cloneElement,
@@ -30,7 +30,7 @@ import {
 import { type Literal, Literals, type ShapeRules, shapeDiff } from './xep-examples/shape.js';
 
 const ROOT = findRepoRoot(dirname(fileURLToPath(import.meta.url)));
-const draft = readDraft(join(ROOT, 'xep-draft/push-relay.xml'), join(ROOT, '../shared/specs'));
+const draft = readDraft(join(ROOT, 'xep-draft/push-relay.xml'), findSpecs(ROOT));
 
 const RELAY = 'push.localhost';
 const DOMAIN = 'localhost';

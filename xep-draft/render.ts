@@ -27,13 +27,30 @@ export function findRepoRoot(from: string): string {
   }
 }
 
+/** Where xep.dtd and xep.ent are found, and whether they are the XSF's (to validate against). */
+export interface Specs {
+  dir: string;
+  validate: boolean;
+}
+
 /**
- * The draft validated against xep.dtd with every entity (&LEGALNOTICE;, &xep0357;, …) expanded.
- * xep.dtd and xep.ent are found next to the draft, or in `specs` when given.
+ * The XSF's xep.dtd and xep.ent in shared/specs beside the checkout; without them, the stand-ins
+ * in xep-draft/offline, which define the draft's entities but no document type.
  */
-export function expandDraft(file: string, specs?: string): string {
-  const args = ['--nonet', '--noent', '--loaddtd', '--valid', '--dropdtd'];
-  if (specs) args.push('--path', specs);
+export function findSpecs(root: string): Specs {
+  const xsf = join(root, '..', 'shared', 'specs');
+  return existsSync(join(xsf, 'xep.dtd'))
+    ? { dir: xsf, validate: true }
+    : { dir: join(root, 'xep-draft', 'offline'), validate: false };
+}
+
+/**
+ * The draft with every entity (&LEGALNOTICE;, &xep0357;, …) expanded, validated against the XSF's
+ * xep.dtd when `specs` holds it.
+ */
+export function expandDraft(file: string, specs: Specs): string {
+  const args = ['--nonet', '--noent', '--loaddtd', '--dropdtd', '--path', specs.dir];
+  if (specs.validate) args.push('--valid');
   try {
     return execFileSync('xmllint', [...args, file], {
       encoding: 'utf8',
@@ -283,7 +300,8 @@ ${body}
 const USAGE = `Usage: node dist/xep-draft/render.js [--out FILE] [--in FILE] [--specs DIR]
   --out FILE    where to write the page (default xep-draft/push-relay.html)
   --in FILE     the draft (default xep-draft/push-relay.xml)
-  --specs DIR   folder with xep.dtd and xep.ent (default: ../shared/specs beside the checkout)`;
+  --specs DIR   folder with the XSF's xep.dtd and xep.ent (default: ../shared/specs beside the
+                checkout when there, else xep-draft/offline, which does not validate)`;
 
 function main(argv: string[]): void {
   const { values } = parseArgs({
@@ -302,8 +320,8 @@ function main(argv: string[]): void {
   const root = findRepoRoot(dirname(fileURLToPath(import.meta.url)));
   const input = resolve(values.in ?? join(root, 'xep-draft', 'push-relay.xml'));
   const out = resolve(values.out ?? join(root, 'xep-draft', 'push-relay.html'));
-  // The XSF's xep.dtd and xep.ent live in shared/specs beside the checkout.
-  const specs = resolve(values.specs ?? join(root, '..', 'shared', 'specs'));
+  const specs = values.specs ? { dir: resolve(values.specs), validate: true } : findSpecs(root);
+  if (!specs.validate) console.warn(`no XSF xep.dtd beside the checkout: using ${specs.dir}`);
   writeFileSync(out, renderHtml(expandDraft(input, specs)));
   console.log(`wrote ${out}`);
 }

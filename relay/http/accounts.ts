@@ -4,14 +4,12 @@ import { z } from 'zod';
 import type { Api } from './api.js';
 import { fail, invalid } from './replies.js';
 
-const body = z
-  .object({
-    // Django's username rule; ':' is left out so XMPP accounts (xmpp:…) cannot be claimed.
-    username: z.string().regex(/^[\w.@+-]{1,150}$/, 'letters, digits and @/./+/-/_ only (1-150)'),
-    password: z.string().min(8, 'at least 8 characters').max(1024),
-    email: z.union([z.email(), z.literal('')]).optional(),
-  })
-  .strict();
+const body = z.object({
+  // Django's username rule; ':' is left out so XMPP accounts (xmpp:…) cannot be claimed.
+  username: z.string().regex(/^[\w.@+-]{1,150}$/, 'letters, digits and @/./+/-/_ only (1-150)'),
+  password: z.string().min(8, 'at least 8 characters').max(1024),
+  email: z.union([z.email(), z.literal('')]).optional(),
+});
 
 export function accountRoutes(app: FastifyInstance, api: Api): void {
   app.post('/api/v1/accounts/', async (req, reply) => {

@@ -9,23 +9,21 @@ import { deviceJson, fail, invalid } from './replies.js';
 const KINDS: Record<string, ProviderName> = { apns: 'apns', gcm: 'fcm' };
 
 const fields = (provider: ProviderName) =>
-  z
-    .object({
-      registration_id: z
-        .string()
-        .regex(
-          DEVICE_TOKEN_FORMAT[provider],
-          `not a valid ${provider === 'apns' ? 'APNs' : 'FCM'} token`,
-        ),
-      name: z.string().max(255).nullable().optional(),
-      device_id: z
-        .string()
-        .regex(/^[\x21-\x7e]{1,128}$/, '1-128 printable characters')
-        .nullable()
-        .optional(),
-      active: z.boolean().optional(),
-    })
-    .strict();
+  z.object({
+    registration_id: z
+      .string()
+      .regex(
+        DEVICE_TOKEN_FORMAT[provider],
+        `not a valid ${provider === 'apns' ? 'APNs' : 'FCM'} token`,
+      ),
+    name: z.string().max(255).nullable().optional(),
+    device_id: z
+      .string()
+      .regex(/^[\x21-\x7e]{1,128}$/, '1-128 printable characters')
+      .nullable()
+      .optional(),
+    active: z.boolean().optional(),
+  });
 
 type Params = { kind: string; id: string };
 

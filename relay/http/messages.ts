@@ -4,13 +4,11 @@ import { z } from 'zod';
 import type { Api } from './api.js';
 import { fail, invalid } from './replies.js';
 
-const body = z
-  .object({
-    token: z.string().min(1).max(128),
-    data: z.string().max(100, 'at most 100 characters').optional(),
-    priority: z.enum(['high', 'low']).optional(),
-  })
-  .strict();
+const body = z.object({
+  token: z.string().min(1).max(128),
+  data: z.string().max(100, 'at most 100 characters').optional(),
+  priority: z.enum(['high', 'low']).optional(),
+});
 
 // One answer for unknown, expired and revoked tokens and for tokens with no live device:
 // a pusher learns nothing it could use to tell them apart.

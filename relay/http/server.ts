@@ -1,5 +1,6 @@
 // The relay's HTTP API, compatible with the ChatSecure push server (DRF style, trailing
-// slashes, `Authorization: Token <key>`), with rate limits and strict input checks.
+// slashes, `Authorization: Token <key>`), with rate limits and input checks. JSON members the
+// API does not define are ignored, as the original (Django REST framework) ignored them.
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Logger } from '../../lib/log.js';
 import type { Store } from '../../store/types.js';

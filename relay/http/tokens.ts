@@ -12,7 +12,6 @@ const body = z
     gcm_device: id.optional(),
     name: z.string().max(255).optional(),
   })
-  .strict()
   .refine((b) => (b.apns_device === undefined) !== (b.gcm_device === undefined), {
     message: 'give exactly one of apns_device and gcm_device',
   });

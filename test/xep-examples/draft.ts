@@ -3,7 +3,7 @@
 import { execFileSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import type { Element } from '@xmpp/xml';
-import { expandDraft } from '../../xep-draft/render.js';
+import { expandDraft, type Specs } from '../../xep-draft/render.js';
 
 const parseXml = createRequire(import.meta.url)('ltx').parse as (xml: string) => Element;
 
@@ -111,7 +111,7 @@ export interface RawExample {
  */
 export function readDraft(
   file: string,
-  specs: string,
+  specs: Specs,
 ): { examples: RawExample[]; schema: string; parse: (ex: RawExample) => Example } {
   const doc = parseXml(expandDraft(file, specs));
   const all = [...descendants(doc)];
