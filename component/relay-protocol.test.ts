@@ -124,4 +124,42 @@ describe('relay protocol IQs', () => {
       await iq('push', 'juliet@localhost/x', `<push xmlns='${NS}' token='${token}'/>`),
     ).toMatchObject({ error: 'item-not-found' });
   });
+
+  it('lists the user’s own tokens by id and name, never the tokens themselves', async () => {
+    const token = await issued();
+    const { result } = await iq('list', ROMEO, `<list xmlns='${NS}'/>`);
+    const entries = result?.getChildren('issued') ?? [];
+    expect(entries.map((e) => e.attrs)).toEqual([
+      {
+        id: expect.stringMatching(/^\d+$/),
+        name: 'juliet',
+        created: expect.any(String),
+        expires: expect.any(String),
+      },
+    ]);
+    expect(result?.toString()).not.toContain(token);
+    expect(
+      (await iq('list', 'juliet@localhost/x', `<list xmlns='${NS}'/>`)).result?.children,
+    ).toEqual([]);
+  });
+
+  it('revokes a token by the id the list shows, only the owner’s', async () => {
+    const token = await issued();
+    const { result } = await iq('list', ROMEO, `<list xmlns='${NS}'/>`);
+    const id = result?.getChild('issued')?.attrs.id ?? '';
+    const byId = `<revoke xmlns='${NS}' id='${id}'/>`;
+    expect(await iq('revoke', 'juliet@localhost/x', byId)).toMatchObject({
+      error: 'item-not-found',
+    });
+    expect(
+      await iq('revoke', ROMEO, `<revoke xmlns='${NS}' id='${id}' token='${token}'/>`),
+    ).toMatchObject({ error: 'bad-request' });
+    expect(await iq('revoke', ROMEO, `<revoke xmlns='${NS}' id='x1'/>`)).toMatchObject({
+      error: 'bad-request',
+    });
+    expect(await iq('revoke', ROMEO, byId)).toEqual({ result: undefined });
+    expect(
+      await iq('push', 'juliet@localhost/x', `<push xmlns='${NS}' token='${token}'/>`),
+    ).toMatchObject({ error: 'item-not-found' });
+  });
 });

@@ -94,24 +94,60 @@ export function relayProtocolRoutes(o: RelayProtocolOptions): IqRoute[] {
     return typeof result === 'string' ? undefined : refusalError(result);
   }
 
-  /** §revoke: by the user it was issued to; effective at once. */
+  /** §revoke: by the user it was issued to, by the token or by its id; effective at once. */
   async function revoke({ from, element }: IqRequest): Promise<Reply> {
     const jid = user(from);
     if (jid instanceof StanzaError) return jid;
-    const token = element.attrs.token ?? '';
-    if (!TOKEN_FORMAT.test(token)) {
+    const { token, id } = element.attrs;
+    if ((token === undefined) === (id === undefined)) {
+      return new StanzaError('bad-request', 'give either token or id');
+    }
+    if (token !== undefined && !TOKEN_FORMAT.test(token)) {
       return new StanzaError('bad-request', 'token must be 40 hex digits');
     }
-    const done = await o.service.revokeXmppToken(jid, token.toLowerCase());
+    if (id !== undefined && !/^\d{1,18}$/.test(id)) {
+      return new StanzaError('bad-request', 'id must be the decimal id from <list/>');
+    }
+    const done = await o.service.revokeXmppToken(jid, (token ?? id ?? '').toLowerCase());
     return done ? undefined : new StanzaError('item-not-found', 'you have no such token');
   }
 
-  const route = (name: string, handler: IqRoute['handler']): IqRoute => ({
-    type: 'set',
+  /** §list: the user's own tokens, by id and name; the tokens themselves are not kept. */
+  async function list({ from }: IqRequest): Promise<Reply> {
+    const jid = user(from);
+    if (jid instanceof StanzaError) return jid;
+    const iso = (ms: number | undefined) =>
+      ms === undefined ? undefined : new Date(ms).toISOString();
+    const tokens = await o.service.listXmppTokens(jid);
+    return xml(
+      'list',
+      { xmlns: NS_RELAY },
+      ...tokens.map((t) =>
+        xml('issued', {
+          id: t.id,
+          name: t.name,
+          created: iso(t.createdAt),
+          expires: iso(t.expiresAt),
+        }),
+      ),
+    );
+  }
+
+  const route = (
+    name: string,
+    handler: IqRoute['handler'],
+    type: IqRoute['type'] = 'set',
+  ): IqRoute => ({
+    type,
     ns: NS_RELAY,
     name,
     handler,
     features: [NS_RELAY],
   });
-  return [route('issue', issue), route('push', push), route('revoke', revoke)];
+  return [
+    route('issue', issue),
+    route('push', push),
+    route('revoke', revoke),
+    route('list', list, 'get'),
+  ];
 }

@@ -28,6 +28,7 @@ export type {
   TokenRequest,
 } from './types.js';
 export {
+  type IssuedToken,
   NS_RELAY,
   type PushMessage,
   type PushRelayClient,

@@ -34,8 +34,19 @@ export interface PushRelayClient {
   requestTokens(fullJid: string): Promise<Token[]>;
   /** Pushes through the first token a relay takes; see PushResult for what to keep. */
   push(tokens: readonly Token[], m?: PushMessage): Promise<PushResult>;
-  /** Revokes a token this user was issued; it stops working at once. */
-  revoke(token: Token | string): Promise<void>;
+  /** Revokes a token this user was issued, by the token or by its id from list(); at once. */
+  revoke(token: Token | string | { id: string }): Promise<void>;
+  /** The tokens this user was issued by the own relay: ids and names, not the tokens. */
+  list(): Promise<IssuedToken[]>;
+}
+
+/** One of the user's tokens as the relay lists it (it keeps no token, only its hash). */
+export interface IssuedToken {
+  id: string;
+  /** Whom it was issued for: the bare JID of the requester this client gave it to. */
+  name: string;
+  created?: string;
+  expires?: string;
 }
 
 export type { PushMessage, PushResult, Token };
@@ -46,14 +57,16 @@ const stanzaError = (type: string, condition: string) =>
 
 /**
  * Installs the protocol on `xmpp`: answers disco#info (identity and features) and token requests
- * from trusted JIDs with tokens issued by `relay` (reused until a day before they expire).
+ * from trusted JIDs, each requester (bare JID) with a token of its own issued by `relay` under
+ * its name, reused until a day before it expires; revoking one cuts off that requester alone.
  */
 export function pushRelay(xmpp: Client, o: PushRelayOptions): PushRelayClient {
   const timeoutMs = o.timeoutMs ?? 10_000;
   const identity = o.identity ?? { category: 'client', type: 'phone' };
   const features = [...new Set([NS_DISCO_INFO, NS_RELAY, ...(o.extraFeatures ?? [])])];
-  let held: { tokens: Token[]; renewAt: number } | undefined;
-  let issuing: Promise<Token[]> | undefined;
+  /** Per requester's bare JID: the tokens handed to it, and when to ask for new ones. */
+  const held = new Map<string, { tokens: Token[]; renewAt: number }>();
+  const issuing = new Map<string, Promise<Token[]>>();
 
   async function request(what: string, iq: Element): Promise<Element> {
     try {
@@ -68,25 +81,29 @@ export function pushRelay(xmpp: Client, o: PushRelayOptions): PushRelayClient {
     return parseTokens((await request('issue', iq)).getChild('tokens', NS_RELAY), o.relay);
   }
 
-  /** This user's tokens to hand out, issued once and renewed a day (or half their life) early. */
-  async function own(): Promise<Token[]> {
-    if (held && Date.now() < held.renewAt) return held.tokens;
-    issuing ??= issue()
-      .then((tokens) => {
-        held = tokens.length > 0 ? { tokens, renewAt: renewAt(tokens) } : undefined;
-        return tokens;
-      })
-      .finally(() => {
-        issuing = undefined;
-      });
-    return issuing;
+  /** The tokens to hand `requester` (a bare JID), issued for it on first use and renewed early. */
+  async function own(requester: string): Promise<Token[]> {
+    const mine = held.get(requester);
+    if (mine && Date.now() < mine.renewAt) return mine.tokens;
+    let pending = issuing.get(requester);
+    if (!pending) {
+      pending = issue(requester)
+        .then((tokens) => {
+          if (tokens.length > 0) held.set(requester, { tokens, renewAt: renewAt(tokens) });
+          else held.delete(requester);
+          return tokens;
+        })
+        .finally(() => issuing.delete(requester));
+      issuing.set(requester, pending);
+    }
+    return pending;
   }
 
   async function answerTokens(from: string): Promise<Element> {
     const trusted = await Promise.resolve(o.trust(from)).catch(() => false);
     if (!trusted) return stanzaError('auth', 'forbidden');
     try {
-      const tokens = await own();
+      const tokens = await own(from.split('/')[0] ?? from);
       return tokens.length > 0 ? tokensElement(tokens) : stanzaError('cancel', 'item-not-found');
     } catch (err) {
       const notFound = err instanceof RelayStanzaError && err.condition === 'item-not-found';
@@ -133,27 +150,46 @@ export function pushRelay(xmpp: Client, o: PushRelayOptions): PushRelayClient {
     }
   }
 
-  async function revoke(token: Token | string): Promise<void> {
-    const t = typeof token === 'string' ? { token, relay: o.relay } : token;
+  async function revoke(token: Token | string | { id: string }): Promise<void> {
+    const t =
+      typeof token === 'string' ? { token, relay: o.relay } : 'id' in token ? undefined : token;
+    const attrs = t ? { token: t.token } : { id: (token as { id: string }).id };
     const iq = xml(
       'iq',
-      { type: 'set', to: t.relay },
-      xml('revoke', { xmlns: NS_RELAY, token: t.token }),
+      { type: 'set', to: t?.relay ?? o.relay },
+      xml('revoke', { xmlns: NS_RELAY, ...attrs }),
     );
     try {
       await request('revoke', iq);
     } catch (err) {
       // item-not-found: revoked already, or never this user's; either way not to hand out.
-      if (err instanceof RelayStanzaError && err.condition === 'item-not-found') forget(t.token);
+      if (err instanceof RelayStanzaError && err.condition === 'item-not-found') forget(t?.token);
       throw err;
     }
-    forget(t.token);
+    // By id the token itself is unknown here: forget every held token, to be issued anew.
+    if (t) forget(t.token);
+    else held.clear();
   }
 
   /** Stops handing out a token that no longer works. */
-  function forget(token: string): void {
-    const tokens = held?.tokens.filter((h) => h.token !== token.toLowerCase()) ?? [];
-    held = held && tokens.length > 0 ? { ...held, tokens } : undefined;
+  function forget(token: string | undefined): void {
+    if (token === undefined) return;
+    for (const [requester, h] of held) {
+      const tokens = h.tokens.filter((x) => x.token !== token.toLowerCase());
+      if (tokens.length > 0) held.set(requester, { ...h, tokens });
+      else held.delete(requester);
+    }
+  }
+
+  async function list(): Promise<IssuedToken[]> {
+    const iq = xml('iq', { type: 'get', to: o.relay }, xml('list', { xmlns: NS_RELAY }));
+    const answer = (await request('list', iq)).getChild('list', NS_RELAY);
+    return (answer?.getChildren('issued') ?? []).map((e) => ({
+      id: e.attrs.id ?? '',
+      name: e.attrs.name ?? '',
+      created: e.attrs.created,
+      expires: e.attrs.expires,
+    }));
   }
 
   return {
@@ -162,6 +198,7 @@ export function pushRelay(xmpp: Client, o: PushRelayOptions): PushRelayClient {
     requestTokens,
     push: (tokens, m) => pushTokens({ xmpp, timeoutMs, http: o.http }, tokens, m),
     revoke,
+    list,
   };
 }
 

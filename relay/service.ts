@@ -278,10 +278,19 @@ export function createRelayService(o: RelayServiceOptions) {
       return addToken(account, name);
     },
 
-    /** Revokes a token the XMPP user was issued; false when they have no such token. */
-    async revokeXmppToken(jid: string, token: string): Promise<boolean> {
+    /** Revokes a token the XMPP user was issued, by the token or its id; false when they have none. */
+    async revokeXmppToken(jid: string, tokenOrId: string): Promise<boolean> {
       const account = await xmppAccount(jid);
-      return account !== undefined && store.tokens.removeByHash(hashSecret(token), account.id);
+      if (!account) return false;
+      return /^\d+$/.test(tokenOrId)
+        ? store.tokens.removeById(tokenOrId, account.id)
+        : store.tokens.removeByHash(hashSecret(tokenOrId), account.id);
+    },
+
+    /** The tokens the XMPP user was issued (records only: the tokens themselves are not kept). */
+    async listXmppTokens(jid: string): Promise<TokenRecord[]> {
+      const account = await xmppAccount(jid);
+      return account ? store.tokens.listByOwner(account.id) : [];
     },
   };
 }

@@ -162,10 +162,32 @@ describe('relay protocol between clients', () => {
     await romeo.xmpp.send(xml('presence', { to: RELAY }));
     await until('the component storing romeo’s token', async () => (await collected()).length > 0);
     expect(asked.filter((f) => f === RELAY).length).toBe(askedBefore + 1);
-    const [token] = await julietRelay.requestTokens(romeo.jid);
+    // The component got a token of its own, not juliet's: each requester has one.
+    const { romeoRelay } = clients;
+    const issued = await romeoRelay.list();
+    const forComponent = issued.find((t) => t.name === RELAY);
+    expect(forComponent).toBeDefined();
     expect((await collected()).map((c) => c.target)).toEqual([
-      { kind: 'token', token: await tokenId(token?.token ?? '') },
+      { kind: 'token', token: forComponent?.id },
     ]);
+    const [julietsToken] = await julietRelay.requestTokens(romeo.jid);
+    expect(issued.find((t) => t.name === 'juliet@localhost')?.id).toBe(
+      await tokenId(julietsToken?.token ?? ''),
+    );
+  });
+
+  it('gives each requester a token of its own, so revoking one cuts off that requester alone', async () => {
+    const { romeo, romeoRelay, julietRelay } = clients;
+    const [julietsToken] = await julietRelay.requestTokens(romeo.jid);
+    const componentToken = (await romeoRelay.list()).find((t) => t.name === RELAY);
+    await romeoRelay.revoke({ id: componentToken?.id ?? '' });
+    expect(await collected()).toEqual([]);
+    expect(await julietRelay.push([julietsToken as Token], { data: 'still juliet' })).toMatchObject(
+      {
+        pushed: true,
+      },
+    );
+    expect((await romeoRelay.list()).map((t) => t.name)).not.toContain(RELAY);
   });
 
   it('pushes over HTTP through a token’s api, and drops it once revoked', async () => {
