@@ -156,6 +156,19 @@ describe('ad-hoc registration (p2-compatible)', () => {
   });
 
   describe('register-push-relay', () => {
+    it('offers the relay names it accepts as the options of its relay field', async () => {
+      const { result } = await call(route, USER, execute('register-push-relay'));
+      const relay = result
+        ?.getChild('x', 'jabber:x:data')
+        ?.getChildren('field')
+        .find((f) => f.attrs.var === 'relay');
+      expect(relay?.attrs.type).toBe('list-single');
+      expect(relay?.getChildren('option').map((o) => o.getChildText('value'))).toEqual([
+        'local',
+        'other',
+      ]);
+    });
+
     /** Alice's account-wide token, made over HTTP for her own device. */
     async function alicesToken() {
       const made = await kit.service.login('alice', 'correct horse', undefined);
@@ -177,7 +190,7 @@ describe('ad-hoc registration (p2-compatible)', () => {
       expect(JSON.stringify(reg)).not.toContain(token);
     });
 
-    it('never revokes the token it used: unregistering or replacing leaves it to its owner', async () => {
+    it('MUST NOT revoke the token when its registration is replaced or removed: that is for its owner', async () => {
       const { token, record } = await alicesToken();
       const fields = { relay: 'local', token, 'device-id': 'relay-1' };
       await call(route, USER, execute('register-push-relay', fields));

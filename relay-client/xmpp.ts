@@ -56,7 +56,8 @@ const stanzaError = (type: string, condition: string) =>
   xml('error', { type }, xml(condition, { xmlns: NS_STANZAS }));
 
 /**
- * Installs the protocol on `xmpp`: answers disco#info (identity and features) and token requests
+ * Installs the protocol on `xmpp`: sends directed presence to `relay` after each login, answers
+ * disco#info (identity and features) and token requests
  * from trusted JIDs, each requester (bare JID) with a token of its own issued by `relay` under
  * its name, reused until a day before it expires; revoking one cuts off that requester alone.
  */
@@ -112,6 +113,12 @@ export function pushRelay(xmpp: Client, o: PushRelayOptions): PushRelayClient {
         : stanzaError('wait', 'internal-server-error');
     }
   }
+
+  // Directed presence after each login lets the relay component collect this user's tokens
+  // (the component itself decides whether it needs them).
+  const greetRelay = () => void xmpp.send(xml('presence', { to: o.relay })).catch(() => undefined);
+  xmpp.on('online', greetRelay);
+  if (xmpp.status === 'online') greetRelay();
 
   xmpp.iqCallee.get(NS_DISCO_INFO, 'query', (ctx: IqContext) => {
     if (ctx.element.attrs.node) return stanzaError('cancel', 'item-not-found');

@@ -104,4 +104,19 @@ describe('delivery worker', () => {
       lastError: 'Unregistered',
     });
   });
+
+  it('MUST NOT hold a new push back behind an earlier one that it is retrying after a failed delivery', async () => {
+    // The first attempt fails and asks to wait a minute; a push arriving meanwhile goes at once.
+    const { provider, device } = await setup([
+      { ok: false, kind: 'retry', reason: 'TooManyRequests', retryAfterMs: 60_000 },
+    ]);
+    await until(async () => provider.sent.length === 1);
+    const later = { payload: JSON.stringify({ data: 'later' }), priority: 'low' as const };
+    await store.queue.enqueue(device.id, later, 0, Date.now());
+    worker.wake();
+    await until(async () => provider.sent.length === 2, 2000);
+    // It carries what the earlier push carried (priority high) with the later data.
+    expect(provider.sent[1]?.notification).toEqual({ priority: 'high', data: 'later' });
+    await until(async () => (await depth()) === 0);
+  });
 });

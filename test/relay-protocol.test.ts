@@ -1,5 +1,7 @@
 // Clients speaking urn:xmpp:push-relay:0 through a real Prosody and our component: tokens handed
 // only to trusted contacts, pushes through them, revocation, and the component collecting tokens.
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { xml } from '../harness/servers/xmpp-client.js';
@@ -52,7 +54,8 @@ describe('relay protocol between clients', () => {
       token: deviceToken,
       'device-id': 'romeo-phone',
     });
-    // Registering makes the component ask romeo's client; it is not trusted yet.
+    // The plugin's presence and the registration make the component ask romeo's client; it is
+    // not trusted yet.
     await until('the component asking romeo for tokens', () => asked.includes(RELAY));
 
     expect(await julietRelay.supports(romeo.jid)).toBe(true);
@@ -72,7 +75,7 @@ describe('relay protocol between clients', () => {
     expect(await julietRelay.requestTokens(romeo.jid)).toEqual(tokens);
   });
 
-  it('lets a holder register romeo’s token, but never revoke it or look behind it', async () => {
+  it('lets a holder register romeo’s token; MUST NOT revoke the token, and MUST NOT show the registrant the devices behind a token that was not issued to the registrant', async () => {
     const { romeo, juliet, julietRelay } = clients;
     const [token] = await julietRelay.requestTokens(romeo.jid);
     const fields = { relay: 'local', token: token?.token ?? '', 'device-id': 'from-romeo' };
@@ -96,7 +99,7 @@ describe('relay protocol between clients', () => {
     expect(sent?.payload).toMatchObject({ data: 'still mine' });
   });
 
-  it('refuses untrusted requesters; answers item-not-found without a device', async () => {
+  it('MUST NOT hand out tokens to entities it does not trust; answers item-not-found without a device', async () => {
     const { romeo, julietRelay } = clients;
     const tybalt = await w.connect('tybalt');
     const tybaltRelay = pushRelay(tybalt.xmpp, { relay: RELAY, trust: () => true });
@@ -218,5 +221,71 @@ describe('relay protocol between clients', () => {
     const [fresh] = await julietRelay.requestTokens(romeo.jid);
     expect(fresh?.token).toMatch(HEX40);
     expect(fresh?.token).not.toBe(token?.token);
+  });
+
+  it('MUST ignore tokens of any other relay than itself and the relays in its configuration, and MUST NOT contact a URL found in a stanza', async () => {
+    // A trap for any request the component might make to a URL a client named.
+    const trapped: string[] = [];
+    const trap = createServer((req, res) => {
+      trapped.push(`${req.method} ${req.url}`);
+      res.end('{}');
+    });
+    await new Promise<void>((r) => trap.listen(0, '127.0.0.1', r));
+    const api = `http://127.0.0.1:${(trap.address() as AddressInfo).port}/`;
+    try {
+      const mercutio = await w.connect('mercutio');
+      let own: string | undefined;
+      mercutio.xmpp.iqCallee.get('http://jabber.org/protocol/disco#info', 'query', () =>
+        xml(
+          'query',
+          { xmlns: 'http://jabber.org/protocol/disco#info' },
+          xml('feature', { var: 'urn:xmpp:push-relay:0' }),
+        ),
+      );
+      mercutio.xmpp.iqCallee.get('urn:xmpp:push-relay:0', 'tokens', () =>
+        xml(
+          'tokens',
+          { xmlns: 'urn:xmpp:push-relay:0' },
+          xml('token', { relay: 'elsewhere.example', api }, 'cd'.repeat(20)),
+          ...(own ? [xml('token', { relay: RELAY, api }, own)] : []),
+        ),
+      );
+      await mercutio.executeCommand(RELAY, 'register-push-apns', {
+        token: '6c'.repeat(32),
+        'device-id': 'mercutio-phone',
+      });
+      const [issued] = await pushRelay(mercutio.xmpp, { relay: RELAY, trust: () => false }).issue();
+      own = issued?.token;
+      await mercutio.xmpp.send(xml('presence', { to: RELAY }));
+      const store = w.stack.running.store;
+      await until(
+        'the component keeping mercutio’s own token',
+        async () => (await store.collected.listByJid('mercutio@localhost')).length > 0,
+      );
+      expect(await store.collected.listByJid('mercutio@localhost')).toEqual([
+        {
+          jid: 'mercutio@localhost',
+          target: { kind: 'token', token: await tokenId(own ?? '') },
+          createdAt: expect.any(Number),
+        },
+      ]);
+      await sleep(200);
+      expect(trapped).toEqual([]);
+    } finally {
+      await new Promise((r) => trap.close(r));
+    }
+  });
+
+  it('sends presence to the relay component after login, so the component can ask for tokens', async () => {
+    const tybalt = await w.connect('tybalt');
+    const askedBy: string[] = [];
+    pushRelay(tybalt.xmpp, {
+      relay: RELAY,
+      trust: (from) => {
+        askedBy.push(from);
+        return false;
+      },
+    });
+    await until('the component asking for tokens', () => askedBy.includes(RELAY));
   });
 });

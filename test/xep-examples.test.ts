@@ -42,6 +42,8 @@ const isDateTime = (v: string) =>
   /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/.test(v) &&
   Date.parse(v) > Date.now();
 const isHttpUrl = (v: string) => /^https?:\/\/[^\s/]+\/?/.test(v);
+const isPastDateTime = (v: string) =>
+  /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/.test(v) && Date.parse(v) <= Date.now();
 
 let w: World;
 let romeo: TestClient;
@@ -69,6 +71,8 @@ const literals = new Literals(
     ['7f3c9a2be41d5c08a6e2f913', { valid: nonEmpty, what: 'a session id' }],
     ['2026-12-26T08:00:00.000Z', { valid: isDateTime, what: 'a future XEP-0082 DateTime' }],
     ['https://push.example.org/', { valid: isHttpUrl, what: "the relay's HTTP base URL" }],
+    ['1021', { valid: (v) => /^\d{1,18}$/.test(v), what: "a token's id", capture: true }],
+    ['2026-11-26T08:00:00.000Z', { valid: isPastDateTime, what: 'a past XEP-0082 DateTime' }],
   ]),
 );
 
