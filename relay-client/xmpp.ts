@@ -7,14 +7,18 @@ import { type PushMessage, type PushResult, pushTokens } from './xmpp-push.js';
 import { NS_RELAY, parseTokens, type Token, tokensElement } from './xmpp-tokens.js';
 
 const NS_DISCO_INFO = 'http://jabber.org/protocol/disco#info';
+const NS_ROSTER = 'jabber:iq:roster';
 const NS_STANZAS = 'urn:ietf:params:xml:ns:xmpp-stanzas';
 const DAY_MS = 86_400_000;
 
 export interface PushRelayOptions {
   /** JID of the user's own relay component, e.g. `push.example.org`. */
   relay: string;
-  /** Whether `from` (a full or bare JID) may have this user's tokens: contacts, the own relay. */
-  trust: (from: string) => boolean | Promise<boolean>;
+  /**
+   * Whether `from` (a full or bare JID) may have this user's tokens. Default: the own relay
+   * component, and the contacts whose roster subscription is `from` or `both` (the draft's rule).
+   */
+  trust?: (from: string) => boolean | Promise<boolean>;
   /** The disco#info identity; default client/phone. */
   identity?: { category: string; type: string; name?: string };
   /** More disco#info features of this client: the plugin answers disco#info for the client. */
@@ -100,8 +104,19 @@ export function pushRelay(xmpp: Client, o: PushRelayOptions): PushRelayClient {
     return pending;
   }
 
+  /** The draft's trusted requesters: the own relay, contacts that may see the user's presence. */
+  async function trustedByRoster(from: string): Promise<boolean> {
+    const bare = from.split('/')[0] ?? from;
+    if (bare === o.relay) return true;
+    const iq = xml('iq', { type: 'get' }, xml('query', { xmlns: NS_ROSTER }));
+    const roster = (await request('roster', iq)).getChild('query', NS_ROSTER);
+    const item = roster?.getChildren('item').find((i) => i.attrs.jid === bare);
+    return item?.attrs.subscription === 'from' || item?.attrs.subscription === 'both';
+  }
+
   async function answerTokens(from: string): Promise<Element> {
-    const trusted = await Promise.resolve(o.trust(from)).catch(() => false);
+    const trust = o.trust ?? trustedByRoster;
+    const trusted = await Promise.resolve(trust(from)).catch(() => false);
     if (!trusted) return stanzaError('auth', 'forbidden');
     try {
       const tokens = await own(from.split('/')[0] ?? from);

@@ -21,7 +21,7 @@ async function until(what: string, done: () => boolean | Promise<boolean>, ms = 
 describe('relay protocol between clients', () => {
   let w: World;
   beforeAll(async () => {
-    w = await startWorld({ users: ['romeo', 'juliet', 'tybalt', 'mercutio'] });
+    w = await startWorld({ users: ['romeo', 'juliet', 'tybalt', 'mercutio', 'nurse', 'paris'] });
   });
   afterAll(() => w?.stop());
 
@@ -287,5 +287,41 @@ describe('relay protocol between clients', () => {
       },
     });
     await until('the component asking for tokens', () => askedBy.includes(RELAY));
+  });
+
+  it('trusts by default the own relay and the contacts whose subscription is from or both', async () => {
+    const nurse = await w.connect('nurse');
+    const paris = await w.connect('paris');
+    const tybalt = await w.connect('tybalt');
+    await nurse.executeCommand(RELAY, 'register-push-apns', {
+      token: '7d'.repeat(32),
+      'device-id': 'nurse-phone',
+    });
+    pushRelay(nurse.xmpp, { relay: RELAY });
+    // Paris asks to see the nurse's presence and she allows it: her roster says "from".
+    await paris.xmpp.send(xml('presence', { type: 'subscribe', to: 'nurse@localhost' }));
+    await sleep(200);
+    await nurse.xmpp.send(xml('presence', { type: 'subscribed', to: 'paris@localhost' }));
+    const rosterGet = () =>
+      nurse.iq(xml('iq', { type: 'get' }, xml('query', { xmlns: 'jabber:iq:roster' })));
+    await until('paris in the nurse’s roster with subscription from', async () => {
+      const items = (await rosterGet()).getChild('query')?.getChildren('item') ?? [];
+      return items.some(
+        (i) => i.attrs.jid === 'paris@localhost' && i.attrs.subscription === 'from',
+      );
+    });
+    const parisRelay = pushRelay(paris.xmpp, { relay: RELAY, trust: () => false });
+    expect(await parisRelay.requestTokens(nurse.jid)).toEqual([
+      expect.objectContaining({ token: expect.stringMatching(HEX40), relay: RELAY }),
+    ]);
+    const tybaltRelay = pushRelay(tybalt.xmpp, { relay: RELAY, trust: () => false });
+    await expect(tybaltRelay.requestTokens(nurse.jid)).rejects.toMatchObject({
+      condition: 'forbidden',
+    });
+    // The relay component is trusted too: it collects a token of its own.
+    await until(
+      'the component keeping the nurse’s token',
+      async () => (await w.stack.running.store.collected.listByJid('nurse@localhost')).length > 0,
+    );
   });
 });
