@@ -1,11 +1,15 @@
 // The Redis store's migration from schema 1: a data set written with raw commands exactly as the
-// schema 1 code wrote it, opened by openRedisStore, checked record by record.
+// schema 1 code wrote it, opened by openRedisStore, checked record by record, and published
+// through by the component.
 import { createHash, randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, expect, it } from '@jest/globals';
 import { Redis } from 'ioredis';
+import { publishRoute } from '../component/publish.js';
+import { call, log } from '../component/test-kit.js';
 import { type RedisServer, startRedis } from '../harness/servers/redis.js';
-import { openRedisStore } from './redis/index.js';
-import type { Store } from './types.js';
+import { createRelay } from '../relay/relay.js';
+import { openRedisStore } from '../store/redis/index.js';
+import type { Store } from '../store/types.js';
 
 let server: RedisServer | undefined;
 let raw: Redis;
@@ -314,6 +318,72 @@ it('migrates schema 1: registrations and collected tokens name their targets', a
     expect(await store.tokens.removeById(collectedToken, alice)).toBe(true);
     expect(await store.registrations.listByJid(romeo)).toMatchObject([{ node: 'n-remote' }]);
     expect(await store.collected.listByJid(romeo)).toMatchObject([{ target: { relay: 'other' } }]);
+  } finally {
+    await store.close();
+  }
+});
+
+it('publishes through registrations written by schema 1', async () => {
+  if (!server) throw new Error('redis-server not started');
+  const base = `xpr-migrate-${randomBytes(6).toString('hex')}`;
+  const v1 = schema1(base);
+  const romeo = 'romeo@localhost';
+  const own = secret();
+  const alices = secret();
+  const xmppAccount = await v1.account(`xmpp:${romeo}`, 10);
+  const phone = await v1.device(xmppAccount, 'apns', 'romeo-phone', 11);
+  await v1.token(own, phone, xmppAccount, 'device', 'xmpp');
+  await v1.registration({
+    node: 'n-plain',
+    jid: romeo,
+    provider: 'apns',
+    deviceId: 'romeo-phone',
+    relay: 'local',
+    token: own,
+    createdAt: 20,
+  });
+  const alice = await v1.account('alice', 30, 'scrypt$x');
+  const alicePhone = await v1.device(alice, 'fcm', 'alice-phone', 31);
+  await v1.token(alices, alicePhone, alice, 'account', 'web');
+  await v1.registration({
+    node: 'n-relay',
+    jid: romeo,
+    provider: 'relay',
+    deviceId: 'tablet',
+    relay: 'local',
+    token: alices,
+    createdAt: 21,
+  });
+  await raw.set(`${base}:schema`, '1');
+
+  const store = await openRedisStore(server.url, { prefix: base });
+  try {
+    const relay = createRelay({
+      store,
+      providers: ['apns', 'fcm'],
+      tokenTtlMs: 86_400_000,
+      ratePerMinute: 60_000,
+      limits: { perTokenPerMinute: 100, perAccountPerMinute: 100, missesPerMinute: 100 },
+      remotes: [],
+      onEnqueued: () => undefined,
+      log,
+    });
+    const route = publishRoute({
+      store,
+      targets: relay.targets,
+      push: { includeSender: false, includeBody: false, priority: 'high' },
+      log,
+    });
+    const publish = (node: string) =>
+      `<pubsub xmlns='http://jabber.org/protocol/pubsub'><publish node='${node}'><item>
+         <notification xmlns='urn:xmpp:push:0'/></item></publish>
+       <publish-options><x xmlns='jabber:x:data' type='submit'>
+         <field var='FORM_TYPE'><value>http://jabber.org/protocol/pubsub#publish-options</value></field>
+         <field var='secret'><value>secret-${node}</value></field></x></publish-options></pubsub>`;
+    expect(await call(route, 'localhost', publish('n-plain'))).toEqual({ result: undefined });
+    expect(await call(route, 'localhost', publish('n-relay'))).toEqual({ result: undefined });
+    const jobs = await store.queue.claim(10, Date.now() + 1000, Date.now() + 2000);
+    expect(jobs.map((j) => j.deviceId).sort()).toEqual([phone, alicePhone].sort());
   } finally {
     await store.close();
   }
