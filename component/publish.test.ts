@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import type { Store } from '../store/types.js';
 import { publishRoute } from './publish.js';
-import { call, log, memoryKit, queued as queuedIn, registrarOf } from './test-kit.js';
+import { call, log, memoryKit, publishOver, queued as queuedIn, registrarOf } from './test-kit.js';
 
 const SERVER = 'localhost';
 
@@ -160,12 +160,7 @@ describe('XEP-0357 publish for a room registration', () => {
       deviceId: 'android-1',
       muc: 'verona@conference.localhost',
     });
-    const route = publishRoute({
-      store: kit.store,
-      targets: kit.targets,
-      push: { includeSender: false, includeBody: false, priority: 'high' },
-      log,
-    });
+    const route = publishOver(kit);
     expect(await call(route, 'localhost', publish(node, secret))).toMatchObject({
       error: 'forbidden',
     });
@@ -201,12 +196,7 @@ describe('XEP-0357 publish falling back to tokens collected from the client', ()
     if (target?.kind !== 'device') throw new Error('a device registration was expected');
     await store.devices.recordError(target.device, 'Unregistered', Date.now(), true);
 
-    const route = publishRoute({
-      store,
-      targets: kit.targets,
-      push: { includeSender: false, includeBody: false, priority: 'high' },
-      log,
-    });
+    const route = publishOver(kit);
     expect(await call(route, 'localhost', publish(node, secret))).toEqual({ result: undefined });
     const jobs = await store.queue.claim(10, Date.now() + 1000, Date.now() + 2000);
     expect(jobs).toHaveLength(1); // the tablet, reached through the collected token

@@ -6,6 +6,7 @@ import { createRelay, type Relay, type RelayOptions } from '../relay/relay.js';
 import { openSqliteStore } from '../store/sqlite/index.js';
 import type { Store } from '../store/types.js';
 import { type IqRoute, runRoute } from './iq-router.js';
+import { publishRoute } from './publish.js';
 import { createRegistrar, type RegisterInput } from './registrar.js';
 import { StanzaError } from './stanza-error.js';
 
@@ -21,7 +22,14 @@ export function parse(xml: string): Element {
 export function memoryKit(
   o: Partial<Pick<RelayOptions, 'limits' | 'remotes'>> = {},
 ): Relay & { store: Store } {
-  const store = openSqliteStore(':memory:');
+  return relayOver(openSqliteStore(':memory:'), o);
+}
+
+/** The relay over `store`, as the process wires it, with generous limits unless given. */
+export function relayOver(
+  store: Store,
+  o: Partial<Pick<RelayOptions, 'limits' | 'remotes'>> = {},
+): Relay & { store: Store } {
   const relay = createRelay({
     store,
     providers: ['apns', 'fcm'],
@@ -56,6 +64,25 @@ export function registrarOf(kit: ReturnType<typeof memoryKit>) {
 export async function queued(store: Store) {
   const jobs = await store.queue.claim(100, Date.now() + 1e9, Date.now() + 2e9);
   return jobs.map((j) => ({ ...JSON.parse(j.payload), priority: j.priority }));
+}
+
+/** A XEP-0357 publish to `node` with `secret` in its publish-options, `inner` in the notification. */
+export function publishXml(node: string, secret: string, inner = ''): string {
+  return `<pubsub xmlns='http://jabber.org/protocol/pubsub'><publish node='${node}'><item>
+      <notification xmlns='urn:xmpp:push:0'>${inner}</notification></item></publish>
+    <publish-options><x xmlns='jabber:x:data' type='submit'>
+      <field var='FORM_TYPE'><value>http://jabber.org/protocol/pubsub#publish-options</value></field>
+      <field var='secret'><value>${secret}</value></field></x></publish-options></pubsub>`;
+}
+
+/** The publish route over a kit, sending no content (the defaults of [push]). */
+export function publishOver(kit: Pick<Relay, 'targets'> & { store: Store }) {
+  return publishRoute({
+    store: kit.store,
+    targets: kit.targets,
+    push: { includeSender: false, includeBody: false, priority: 'high' },
+    log,
+  });
 }
 
 /** Sends `payload` (the IQ's child) from `from` through `route`, as the IQ router would. */

@@ -120,6 +120,12 @@ export function createRelayService(o: RelayServiceOptions) {
 
   const xmppAccount = (jid: string) => store.accounts.getByUsername(xmppAccountName(jid));
 
+  /** Only the owner revokes a token: by the token itself, or by its (decimal) id. */
+  const revoke = (owner: string, tokenOrId: string) =>
+    /^\d+$/.test(tokenOrId)
+      ? store.tokens.removeById(tokenOrId, owner)
+      : store.tokens.removeByHash(hashSecret(tokenOrId), owner);
+
   return {
     providers: o.providers,
 
@@ -195,11 +201,7 @@ export function createRelayService(o: RelayServiceOptions) {
     },
 
     /** Revokes one of the account's tokens, by the token itself or by its id. */
-    revokeToken(account: Account, tokenOrId: string): Promise<boolean> {
-      return /^\d+$/.test(tokenOrId)
-        ? store.tokens.removeById(tokenOrId, account.id)
-        : store.tokens.removeByHash(hashSecret(tokenOrId), account.id);
-    },
+    revokeToken: (account: Account, tokenOrId: string) => revoke(account.id, tokenOrId),
 
     /** The record of a token that can push now; undefined for unknown, revoked and expired ones. */
     async findToken(token: string): Promise<TokenRecord | undefined> {
@@ -281,10 +283,7 @@ export function createRelayService(o: RelayServiceOptions) {
     /** Revokes a token the XMPP user was issued, by the token or its id; false when they have none. */
     async revokeXmppToken(jid: string, tokenOrId: string): Promise<boolean> {
       const account = await xmppAccount(jid);
-      if (!account) return false;
-      return /^\d+$/.test(tokenOrId)
-        ? store.tokens.removeById(tokenOrId, account.id)
-        : store.tokens.removeByHash(hashSecret(tokenOrId), account.id);
+      return account !== undefined && revoke(account.id, tokenOrId);
     },
 
     /** The tokens the XMPP user was issued (records only: the tokens themselves are not kept). */

@@ -4,10 +4,8 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, expect, it } from '@jest/globals';
 import { Redis } from 'ioredis';
-import { publishRoute } from '../component/publish.js';
-import { call, log } from '../component/test-kit.js';
+import { call, publishOver, publishXml, relayOver } from '../component/test-kit.js';
 import { type RedisServer, startRedis } from '../harness/servers/redis.js';
-import { createRelay } from '../relay/relay.js';
 import { openRedisStore } from '../store/redis/index.js';
 import type { Store } from '../store/types.js';
 
@@ -358,28 +356,8 @@ it('publishes through registrations written by schema 1', async () => {
 
   const store = await openRedisStore(server.url, { prefix: base });
   try {
-    const relay = createRelay({
-      store,
-      providers: ['apns', 'fcm'],
-      tokenTtlMs: 86_400_000,
-      ratePerMinute: 60_000,
-      limits: { perTokenPerMinute: 100, perAccountPerMinute: 100, missesPerMinute: 100 },
-      remotes: [],
-      onEnqueued: () => undefined,
-      log,
-    });
-    const route = publishRoute({
-      store,
-      targets: relay.targets,
-      push: { includeSender: false, includeBody: false, priority: 'high' },
-      log,
-    });
-    const publish = (node: string) =>
-      `<pubsub xmlns='http://jabber.org/protocol/pubsub'><publish node='${node}'><item>
-         <notification xmlns='urn:xmpp:push:0'/></item></publish>
-       <publish-options><x xmlns='jabber:x:data' type='submit'>
-         <field var='FORM_TYPE'><value>http://jabber.org/protocol/pubsub#publish-options</value></field>
-         <field var='secret'><value>secret-${node}</value></field></x></publish-options></pubsub>`;
+    const route = publishOver(relayOver(store));
+    const publish = (node: string) => publishXml(node, `secret-${node}`);
     expect(await call(route, 'localhost', publish('n-plain'))).toEqual({ result: undefined });
     expect(await call(route, 'localhost', publish('n-relay'))).toEqual({ result: undefined });
     const jobs = await store.queue.claim(10, Date.now() + 1000, Date.now() + 2000);

@@ -7,9 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, expect, it } from '@jest/globals';
 import Database from 'better-sqlite3';
-import { publishRoute } from '../component/publish.js';
-import { call, log, queued } from '../component/test-kit.js';
-import { createRelay } from '../relay/relay.js';
+import { call, publishOver, publishXml, queued, relayOver } from '../component/test-kit.js';
 import { openSqliteStore } from '../store/sqlite/index.js';
 import { migrate } from '../store/sqlite/schema.js';
 import type { Store } from '../store/types.js';
@@ -100,28 +98,8 @@ it('keeps every registration, device and token, and no local token in clear', as
 
 it('publishes through the migrated registrations, and keeps the queued jobs', async () => {
   store = openSqliteStore(dir);
-  const relay = createRelay({
-    store,
-    providers: ['apns', 'fcm'],
-    tokenTtlMs: 86_400_000,
-    ratePerMinute: 60_000,
-    limits: { perTokenPerMinute: 100, perAccountPerMinute: 100, missesPerMinute: 100 },
-    remotes: [],
-    onEnqueued: () => undefined,
-    log,
-  });
-  const route = publishRoute({
-    store,
-    targets: relay.targets,
-    push: { includeSender: false, includeBody: false, priority: 'high' },
-    log,
-  });
-  const publish = (node: string, secret: string) =>
-    `<pubsub xmlns='http://jabber.org/protocol/pubsub'><publish node='${node}'><item>
-       <notification xmlns='urn:xmpp:push:0'/></item></publish>
-     <publish-options><x xmlns='jabber:x:data' type='submit'>
-       <field var='FORM_TYPE'><value>http://jabber.org/protocol/pubsub#publish-options</value></field>
-       <field var='secret'><value>${secret}</value></field></x></publish-options></pubsub>`;
+  const route = publishOver(relayOver(store));
+  const publish = (node: string, secret: string) => publishXml(node, secret);
   expect(await call(route, 'localhost', publish('n1', 's1'))).toEqual({ result: undefined });
   expect(await call(route, 'localhost', publish('n3', 's3'))).toEqual({ result: undefined });
   expect(await call(route, 'localhost', publish('n7', 's7'))).toMatchObject({
