@@ -24,7 +24,8 @@ export function createTokenCollector(o: {
   relaysByJid: ReadonlyMap<string, string>;
   log: Logger;
 }): TokenCollector {
-  const inFlight = new Set<string>();
+  /** Users being asked now → the client to ask next, when a new chance came meanwhile. */
+  const inFlight = new Map<string, string | undefined>();
 
   async function ask(to: string, query: Element): Promise<Element> {
     return o.xmpp.iqCaller.request(xml('iq', { type: 'get', to }, query), TIMEOUT_MS);
@@ -69,20 +70,29 @@ export function createTokenCollector(o: {
     o.log.info({ jid, stored }, 'collected whitelist tokens');
   }
 
-  return {
-    async collect(fullJid) {
-      const j = parseJid(fullJid);
-      if (!j?.local || !j.resource) return;
-      const jid = bareJid(j);
-      if (inFlight.has(jid)) return;
-      inFlight.add(jid);
-      try {
-        await run(fullJid, jid);
-      } catch (err) {
-        o.log.debug({ jid, reason: (err as Error).message }, 'could not collect tokens');
-      } finally {
-        inFlight.delete(jid);
-      }
-    },
-  };
+  /**
+   * One round of asking per user at a time; a chance that comes during a round (presence from a
+   * client that has just installed the protocol) is taken once the round is over.
+   */
+  async function collect(fullJid: string): Promise<void> {
+    const j = parseJid(fullJid);
+    if (!j?.local || !j.resource) return;
+    const jid = bareJid(j);
+    if (inFlight.has(jid)) {
+      inFlight.set(jid, fullJid);
+      return;
+    }
+    inFlight.set(jid, undefined);
+    try {
+      await run(fullJid, jid);
+    } catch (err) {
+      o.log.debug({ jid, reason: (err as Error).message }, 'could not collect tokens');
+    } finally {
+      const next = inFlight.get(jid);
+      inFlight.delete(jid);
+      if (next) await collect(next);
+    }
+  }
+
+  return { collect };
 }
