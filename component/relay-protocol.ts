@@ -1,6 +1,7 @@
 // The relay protocol's IQs on the component (xep-draft/push-relay.xml, urn:xmpp:push-relay:0):
 // issue tokens to a user, push with a whitelist token, revoke a token.
 import { type Element, xml } from '@xmpp/component';
+import { isoTime } from '../lib/time.js';
 import type { RelayService } from '../relay/service.js';
 import { type Refusal, TOKEN_FORMAT, type TokenPush } from '../relay/token-push.js';
 import type { IqRequest, IqRoute, Reply } from './iq-router.js';
@@ -47,7 +48,7 @@ export function tokensElement(
         'token',
         {
           relay: o.jid,
-          expires: t.expiresAt === undefined ? undefined : new Date(t.expiresAt).toISOString(),
+          expires: isoTime(t.expiresAt),
           api: o.api,
         },
         t.token,
@@ -116,8 +117,6 @@ export function relayProtocolRoutes(o: RelayProtocolOptions): IqRoute[] {
   async function list({ from }: IqRequest): Promise<Reply> {
     const jid = user(from);
     if (jid instanceof StanzaError) return jid;
-    const iso = (ms: number | undefined) =>
-      ms === undefined ? undefined : new Date(ms).toISOString();
     const tokens = await o.service.listXmppTokens(jid);
     return xml(
       'list',
@@ -126,8 +125,8 @@ export function relayProtocolRoutes(o: RelayProtocolOptions): IqRoute[] {
         xml('issued', {
           id: t.id,
           name: t.name,
-          created: iso(t.createdAt),
-          expires: iso(t.expiresAt),
+          created: isoTime(t.createdAt),
+          expires: isoTime(t.expiresAt),
         }),
       ),
     );

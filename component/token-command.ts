@@ -1,5 +1,6 @@
 // An ad-hoc command handing a user a whitelist token for their registered devices, so that
 // anyone they give it to can wake them through the relay HTTP API (POST /api/v1/messages/).
+import { isoTime } from '../lib/time.js';
 import type { RelayService } from '../relay/service.js';
 import type { Command } from './adhoc.js';
 import { buildForm, single } from './forms.js';
@@ -24,10 +25,7 @@ export function tokenCommand(service: RelayService): Command {
         {
           var: 'expires',
           type: 'text-single',
-          value:
-            issued.record.expiresAt === undefined
-              ? ''
-              : new Date(issued.record.expiresAt).toISOString(),
+          value: isoTime(issued.record.expiresAt) ?? '',
         },
       ]);
     },

@@ -1,6 +1,7 @@
 // DRF-style JSON errors and the ChatSecure-compatible shapes of the relay API.
 import type { FastifyReply } from 'fastify';
 import type { z } from 'zod';
+import { isoTime } from '../../lib/time.js';
 import type { Device, TokenRecord } from '../../store/types.js';
 
 export function fail(reply: FastifyReply, status: number, detail: string, retryAfterMs?: number) {
@@ -20,7 +21,7 @@ export function invalid(reply: FastifyReply, error: z.ZodError) {
   return reply.code(400).send(body);
 }
 
-const iso = (ms: number | undefined) => (ms === undefined ? null : new Date(ms).toISOString());
+const iso = (ms: number | undefined) => isoTime(ms) ?? null;
 
 export function deviceJson(d: Device) {
   return {
