@@ -23,14 +23,90 @@ describe('config', () => {
     expect(c.component?.server).toBe('127.0.0.1:5347');
     expect(c.push).toMatchObject({ include_body: false, include_sender: false });
     expect(c.store.path).toBe('/var/lib/xmpp-push-relay');
-    expect(c.apns).toBeUndefined();
+    expect(c.apps).toEqual([]);
   });
 
   it('accepts config.example.toml as shipped, with paths relative to the file', () => {
     const text = readFileSync(new URL('../config.example.toml', import.meta.url), 'utf8');
     const c = parseConfig(text, '/etc/xpr', {});
-    expect(c.apns?.key_file).toBe('/etc/xpr/AuthKey_ABC123DEFG.p8');
-    expect(c.fcm?.service_account_file).toBe('/etc/xpr/service-account.json');
+    expect(c.apps).toEqual([
+      expect.objectContaining({
+        name: 'apns',
+        provider: 'apns',
+        default: true,
+        key_file: '/etc/xpr/AuthKey_ABC123DEFG.p8',
+      }),
+      expect.objectContaining({
+        name: 'fcm',
+        provider: 'fcm',
+        default: true,
+        service_account_file: '/etc/xpr/service-account.json',
+      }),
+    ]);
+  });
+
+  const apnsApp = (name: string, more = '') =>
+    `[[apps]]\nname = "${name}"\nprovider = "apns"\nkey_file = "k.p8"\nkey_id = "ABC123DEFG"\nteam_id = "TEAM123456"\ntopic = "org.example.${name}"\n${more}`;
+  const fcmApp = (name: string, more = '') =>
+    `[[apps]]\nname = "${name}"\nprovider = "fcm"\nservice_account_file = "sa.json"\n${more}`;
+
+  it('takes many apps, each with its credentials; the only app of a provider is its default', () => {
+    const c = parseConfig(
+      minimal +
+        apnsApp('siskin', 'environment = "both"\nvoip_topic = "org.example.siskin.voip"\n') +
+        apnsApp('monal', 'default = true\nstateless = true\npush_module = "monalProdiOS"\n') +
+        fcmApp('conversations', 'tigase_providers = ["eu.example:fcm"]\n'),
+      '/etc/xpr',
+      {},
+    );
+    expect(c.apps.map((a) => [a.name, a.provider, a.default])).toEqual([
+      ['siskin', 'apns', false],
+      ['monal', 'apns', true],
+      ['conversations', 'fcm', true],
+    ]);
+    expect(c.apps[0]).toMatchObject({ environment: 'both', key_file: '/etc/xpr/k.p8' });
+  });
+
+  it('keeps [apns] and [fcm] as the default apps next to [[apps]], unless one says default', () => {
+    const legacy = `[apns]\nkey_file = "k.p8"\nkey_id = "ABC123DEFG"\nteam_id = "TEAM123456"\ntopic = "org.example.app"\n`;
+    const c = parseConfig(minimal + legacy + apnsApp('other'), '/etc/xpr', {});
+    expect(c.apps.map((a) => [a.name, a.default])).toEqual([
+      ['apns', true],
+      ['other', false],
+    ]);
+    const d = parseConfig(minimal + legacy + apnsApp('other', 'default = true\n'), '/', {});
+    expect(d.apps.map((a) => [a.name, a.default])).toEqual([
+      ['apns', false],
+      ['other', true],
+    ]);
+  });
+
+  it('refuses apps that cannot be told apart, and ids that are not Apple ids', () => {
+    expect(problems(minimal + apnsApp('a') + apnsApp('a'))).toEqual([
+      'apps: the name "a" is used twice',
+    ]);
+    expect(
+      problems(minimal + apnsApp('a', 'default = true\n') + apnsApp('b', 'default = true\n')),
+    ).toEqual(['apps: a and b both say default = true']);
+    expect(
+      problems(
+        minimal +
+          fcmApp('a', 'tigase_providers = ["x"]\n') +
+          fcmApp('b', 'tigase_providers = ["x"]\n'),
+      ),
+    ).toEqual(['apps: the Tigase provider "x" is used twice']);
+    expect(
+      problems(minimal + apnsApp('a', 'push_module = "m"\n') + apnsApp('b', 'push_module = "m"\n')),
+    ).toEqual(['apps: the pushModule "m" is used twice']);
+    expect(problems(minimal + apnsApp('a').replace('ABC123DEFG', 'abc'))).toEqual([
+      expect.stringMatching(/^apps\.0\.key_id: expected the 10-character key id/),
+    ]);
+    expect(problems(minimal + apnsApp('a', 'sandbox_endpoint = "https://x"\n'))).toEqual([
+      'apps.a: sandbox_endpoint needs environment = "both"',
+    ]);
+    expect(problems(minimal + apnsApp('a', 'voip_topic = "org.example.a"\n'))).toEqual([
+      expect.stringMatching(/^apps\.0\.voip_topic: expected "<bundle id>\.voip"/),
+    ]);
   });
 
   it('names the key path of every problem', () => {

@@ -15,6 +15,65 @@ const domain = z
   .max(1023)
   .regex(/^[a-z0-9.-]+$/i, 'expected a domain name such as "push.example.org"');
 
+const appName = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9_.-]{0,63}$/, 'lowercase letters, digits, ., - and _');
+
+const apnsFields = z.object({
+  key_file: z.string().describe('The .p8 token signing key from Apple.'),
+  key_id: z.string().regex(/^[A-Z0-9]{10}$/, 'expected the 10-character key id from Apple'),
+  team_id: z.string().regex(/^[A-Z0-9]{10}$/, 'expected the 10-character team id from Apple'),
+  topic: z
+    .string()
+    .regex(/^[A-Za-z0-9.-]{1,255}$/, "expected the app's bundle id")
+    .describe("The app's bundle id."),
+  voip_topic: z
+    .string()
+    .regex(/^[A-Za-z0-9.-]{1,255}\.voip$/, 'expected "<bundle id>.voip"')
+    .optional()
+    .describe('Topic of VoIP (PushKit) pushes for calls; usually "<bundle id>.voip".'),
+  environment: z
+    .enum(['production', 'sandbox', 'both'])
+    .default('production')
+    .describe('"both": each registration says which of the two its build uses.'),
+  endpoint: z.url().optional().describe('Override of the APNs host (staging, tests).'),
+  sandbox_endpoint: z
+    .url()
+    .optional()
+    .describe('Override of the sandbox host when environment = "both".'),
+  ca_file: z.string().optional().describe('Extra CA certificate for that endpoint.'),
+  max_in_flight: z.number().int().min(1).max(5000).default(1000),
+});
+
+const fcmFields = z.object({
+  service_account_file: z.string().describe('Service account JSON from Firebase.'),
+  endpoint: z.url().optional().describe('Override of the Google hosts (staging, tests).'),
+  ca_file: z.string().optional().describe('Extra CA certificate for that endpoint.'),
+});
+
+/** What every `[[apps]]` entry has besides its credentials. */
+const appFields = {
+  name: appName,
+  default: z
+    .boolean()
+    .default(false)
+    .describe('The app of registrations that name none (one per provider).'),
+  tigase_providers: z
+    .array(z.string().min(1).max(255))
+    .default([])
+    .describe('`provider` values of Tigase register-device that mean this app.'),
+  push_module: z
+    .string()
+    .min(1)
+    .max(255)
+    .optional()
+    .describe('`pushModule` value of Monal-style (stateless) clients that means this app.'),
+  stateless: z
+    .boolean()
+    .default(false)
+    .describe('Accept Monal-style publishes whose node is the device token itself.'),
+};
+
 const schema = z
   .object({
     component: z
@@ -142,27 +201,17 @@ const schema = z
       })
       .strict()
       .prefault({}),
-    apns: z
-      .object({
-        key_file: z.string().describe('The .p8 token signing key from Apple.'),
-        key_id: z.string().min(1),
-        team_id: z.string().min(1),
-        topic: z.string().min(1).describe("The app's bundle id."),
-        environment: z.enum(['production', 'sandbox']).default('production'),
-        endpoint: z.url().optional().describe('Override of the APNs host (staging, tests).'),
-        ca_file: z.string().optional().describe('Extra CA certificate for that endpoint.'),
-        max_in_flight: z.number().int().min(1).max(5000).default(1000),
-      })
-      .strict()
-      .optional(),
-    fcm: z
-      .object({
-        service_account_file: z.string().describe('Service account JSON from Firebase.'),
-        endpoint: z.url().optional().describe('Override of the Google hosts (staging, tests).'),
-        ca_file: z.string().optional().describe('Extra CA certificate for that endpoint.'),
-      })
-      .strict()
-      .optional(),
+    apns: apnsFields.strict().optional().describe('The default APNs app (named "apns").'),
+    fcm: fcmFields.strict().optional().describe('The default FCM app (named "fcm").'),
+    apps: z
+      .array(
+        z.discriminatedUnion('provider', [
+          apnsFields.extend({ provider: z.literal('apns'), ...appFields }).strict(),
+          fcmFields.extend({ provider: z.literal('fcm'), ...appFields }).strict(),
+        ]),
+      )
+      .default([])
+      .describe('Apps this instance pushes for, each with its own credentials.'),
     log: z
       .object({
         level: z
@@ -176,7 +225,18 @@ const schema = z
 
 export type RawConfig = z.infer<typeof schema>;
 type ComponentConfig = NonNullable<RawConfig['component']> & { secret: string };
-export type Config = Omit<RawConfig, 'component'> & { component?: ComponentConfig };
+/** One app: its provider, credentials and how registrations name it. */
+export type AppConfig = RawConfig['apps'][number];
+export type ApnsAppConfig = Extract<AppConfig, { provider: 'apns' }>;
+export type FcmAppConfig = Extract<AppConfig, { provider: 'fcm' }>;
+/**
+ * The validated config. `apps` holds every app, the `[apns]` and `[fcm]` sections included (as
+ * the apps "apns" and "fcm"), with `default` set on the one app per provider that registrations
+ * naming no app get.
+ */
+export type Config = Omit<RawConfig, 'component' | 'apns' | 'fcm'> & {
+  component?: ComponentConfig;
+};
 
 /** Parses and validates a TOML document; relative file paths resolve against `baseDir`. */
 export function parseConfig(text: string, baseDir: string, env = process.env): Config {
@@ -192,23 +252,77 @@ export function parseConfig(text: string, baseDir: string, env = process.env): C
       parsed.error.issues.map((i) => `${i.path.join('.') || '(top level)'}: ${i.message}`),
     );
   }
-  const config = parsed.data;
+  const { apns, fcm, ...config } = parsed.data;
   const at = (p: string) => resolve(baseDir, p);
   config.store.path = at(config.store.path);
-  if (config.apns) {
-    config.apns.key_file = at(config.apns.key_file);
-    if (config.apns.ca_file) config.apns.ca_file = at(config.apns.ca_file);
+  const apps = resolveApps(config.apps, apns, fcm);
+  for (const app of apps) {
+    if (app.provider === 'apns') app.key_file = at(app.key_file);
+    else app.service_account_file = at(app.service_account_file);
+    if (app.ca_file) app.ca_file = at(app.ca_file);
   }
-  if (config.fcm) {
-    config.fcm.service_account_file = at(config.fcm.service_account_file);
-    if (config.fcm.ca_file) config.fcm.ca_file = at(config.fcm.ca_file);
-  }
+  config.apps = apps;
   const names = config.relays.map((r) => r.name);
   const dupe = names.find((n, i) => names.indexOf(n) !== i);
   if (dupe) throw new ConfigError([`relays: the name "${dupe}" is used twice`]);
   if (!config.component) return { ...config, component: undefined };
   const secret = resolveSecret(config.component, at, env);
   return { ...config, component: { ...config.component, secret } };
+}
+
+/**
+ * Every app, `[apns]` and `[fcm]` first, checked as a whole; `default` ends up on one app per
+ * provider where there is one to choose: the app that says so, else the `[apns]`/`[fcm]`
+ * section, else the only app of that provider.
+ */
+function resolveApps(
+  apps: AppConfig[],
+  apns: RawConfig['apns'],
+  fcm: RawConfig['fcm'],
+): AppConfig[] {
+  const legacy: AppConfig[] = [];
+  const common = { default: false, tigase_providers: [], stateless: false };
+  if (apns) legacy.push({ ...apns, ...common, name: 'apns', provider: 'apns' });
+  if (fcm) legacy.push({ ...fcm, ...common, name: 'fcm', provider: 'fcm' });
+  const all = [...legacy, ...apps];
+  const problems: string[] = [];
+  const twice = (what: string, values: (string | undefined)[]) => {
+    const seen = new Set<string>();
+    for (const v of values) {
+      if (v === undefined) continue;
+      if (seen.has(v)) problems.push(`apps: ${what} "${v}" is used twice`);
+      seen.add(v);
+    }
+  };
+  twice(
+    'the name',
+    all.map((a) => a.name),
+  );
+  twice(
+    'the Tigase provider',
+    all.flatMap((a) => a.tigase_providers),
+  );
+  twice(
+    'the pushModule',
+    all.map((a) => a.push_module),
+  );
+  for (const a of all) {
+    if (a.provider !== 'apns') continue;
+    if (a.sandbox_endpoint && a.environment !== 'both') {
+      problems.push(`apps.${a.name}: sandbox_endpoint needs environment = "both"`);
+    }
+  }
+  for (const provider of ['apns', 'fcm'] as const) {
+    const mine = all.filter((a) => a.provider === provider);
+    const chosen = mine.filter((a) => a.default);
+    if (chosen.length > 1) {
+      problems.push(`apps: ${chosen.map((a) => a.name).join(' and ')} both say default = true`);
+    }
+    const fallback = legacy.find((a) => a.provider === provider) ?? (mine.length === 1 && mine[0]);
+    if (chosen.length === 0 && fallback) fallback.default = true;
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+  return all;
 }
 
 function resolveSecret(

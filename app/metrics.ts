@@ -1,7 +1,8 @@
 // Prometheus metrics (prom-client): what the component and the relay did, for /metrics.
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { PublishOutcome } from '../component/publish.js';
-import type { ProviderName, SendResult } from '../relay/provider.js';
+import type { AppInfo } from '../relay/apps.js';
+import type { SendResult } from '../relay/provider.js';
 import type { Store } from '../store/types.js';
 
 export type Metrics = ReturnType<typeof createMetrics>;
@@ -21,14 +22,14 @@ export function createMetrics(o: {
   });
   const pushes = new Counter({
     name: 'xpr_pushes_total',
-    help: 'Pushes handed to APNs/FCM, by provider, result and reason',
-    labelNames: ['provider', 'result', 'reason'],
+    help: 'Pushes handed to APNs/FCM, by app, provider, result and reason',
+    labelNames: ['app', 'provider', 'result', 'reason'],
     registers: [registry],
   });
   const latency = new Histogram({
     name: 'xpr_publish_to_provider_seconds',
     help: 'From the push being queued to the provider accepting it',
-    labelNames: ['provider'],
+    labelNames: ['app', 'provider'],
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300],
     registers: [registry],
   });
@@ -64,10 +65,11 @@ export function createMetrics(o: {
     publish(outcome: PublishOutcome) {
       publishes.inc({ outcome });
     },
-    push(provider: ProviderName, result: SendResult, queuedAt: number, now = Date.now()) {
+    push(app: AppInfo, result: SendResult, queuedAt: number, now = Date.now()) {
+      const labels = { app: app.name, provider: app.provider };
       const kind = result.ok ? 'ok' : result.kind;
-      pushes.inc({ provider, result: kind, reason: result.ok ? '' : result.reason.slice(0, 64) });
-      if (result.ok) latency.observe({ provider }, (now - queuedAt) / 1000);
+      pushes.inc({ ...labels, result: kind, reason: result.ok ? '' : result.reason.slice(0, 64) });
+      if (result.ok) latency.observe(labels, (now - queuedAt) / 1000);
     },
     reconnected() {
       reconnects.inc();

@@ -1,12 +1,13 @@
 // GET /healthz and GET /metrics on the relay's HTTP server, for admins and their monitoring.
 import type { FastifyInstance } from 'fastify';
 import type { Connection } from '../component/connection.js';
+import type { Apps } from '../relay/apps.js';
 import type { Store } from '../store/types.js';
 import type { Metrics } from './metrics.js';
 
 export function opsRoutes(
   app: FastifyInstance,
-  o: { store: Store; component?: Connection; metrics: Metrics },
+  o: { store: Store; component?: Connection; metrics: Metrics; apps: Apps },
 ): void {
   app.get('/healthz', async (_req, reply) => {
     const store = await o.store.ping().then(
@@ -20,6 +21,14 @@ export function opsRoutes(
       status: ok ? 'ok' : 'unhealthy',
       xmpp,
       store,
+      apps: o.apps.list.map((a) => ({
+        name: a.name,
+        provider: a.provider,
+        ...(a.isDefault && { default: true }),
+        ...(a.environments.length > 0 && { environments: a.environments }),
+        ...(a.voip && { voip: true }),
+        ...(a.stateless && { stateless: true }),
+      })),
       ...(queue && {
         queue: { depth: queue.depth, oldest_age_s: Math.round(queue.oldestAgeMs / 1000) },
       }),

@@ -6,7 +6,6 @@ import { ConfigError } from '../lib/errors.js';
 import type { Logger } from '../lib/log.js';
 import { createDeliveryWorker } from '../relay/delivery.js';
 import { createHttpApi } from '../relay/http/server.js';
-import type { Provider, ProviderName } from '../relay/provider.js';
 import { createRelay, type Relay } from '../relay/relay.js';
 import type { RelayService } from '../relay/service.js';
 import { openStore } from '../store/open.js';
@@ -14,7 +13,7 @@ import type { Store } from '../store/types.js';
 import type { Config } from './config.js';
 import { createMetrics } from './metrics.js';
 import { opsRoutes } from './ops-routes.js';
-import { createProviders } from './providers.js';
+import { createSenders } from './providers.js';
 
 export interface Running {
   store: Store;
@@ -30,8 +29,6 @@ export interface Running {
 export interface StartOptions {
   /** `start`: component + relay (the default); `relay`: the relay and its HTTP API alone. */
   mode?: 'start' | 'relay';
-  /** Replaces the providers built from `[apns]` and `[fcm]`. */
-  providers?: Map<ProviderName, Provider>;
   /** Observes every publish's outcome. */
   onPublish?: (outcome: PublishOutcome) => void;
 }
@@ -54,9 +51,9 @@ export async function start(
   if (mode === 'start' && !config.component) {
     throw new ConfigError(['component: required by `start` (run `relay` for the relay alone)']);
   }
-  const providers = opts.providers ?? createProviders(config, log);
-  if (providers.size === 0) {
-    log.warn('neither [apns] nor [fcm] is configured: nothing can be delivered');
+  const { apps, senders, connections } = createSenders(config, log);
+  if (senders.size === 0) {
+    log.warn('no app is configured ([apns], [fcm] or [[apps]]): nothing can be delivered');
   }
   const store = await openStore({
     ...config.store,
@@ -70,8 +67,9 @@ export async function start(
   });
   const delivery = createDeliveryWorker({
     store,
-    providers,
-    onResult: (provider, result, job) => metrics.push(provider, result, job.createdAt),
+    apps,
+    senders,
+    onResult: (app, result, job) => metrics.push(app, result, job.createdAt),
     log: log.child({ part: 'delivery' }),
     maxAttempts: config.push.max_attempts,
     retryInitialMs: config.push.retry_initial_ms,
@@ -79,7 +77,7 @@ export async function start(
   });
   const relay = createRelay({
     store,
-    providers: [...providers.keys()],
+    apps,
     tokenTtlMs: config.relay.token_ttl_days * 86_400_000,
     ratePerMinute: config.push.rate_per_minute,
     limits: {
@@ -138,7 +136,7 @@ export async function start(
   component?.on('online', () => {
     if (component?.reconnects) metrics.reconnected();
   });
-  opsRoutes(http, { store, component, metrics });
+  opsRoutes(http, { store, component, metrics, apps });
 
   await http.listen(splitHostPort(config.http.listen));
   log.info({ listen: config.http.listen }, 'relay HTTP API listening');
@@ -154,7 +152,7 @@ export async function start(
       await component?.stop();
       await http.close();
       await delivery.stop();
-      await Promise.all([...providers.values()].map((p) => p.close()));
+      await Promise.all(connections.map((p) => p.close()));
       await store.close();
     },
   };

@@ -6,6 +6,7 @@ import Database from 'better-sqlite3';
 import { createRegistrar, type Registrar } from '../component/registrar.js';
 import { createLogger } from '../lib/log.js';
 import { createRelay } from '../relay/relay.js';
+import { testApps } from '../relay/test-kit.js';
 import { openSqliteStore, sqliteStoreOver } from '../store/sqlite/index.js';
 import { migrate } from '../store/sqlite/schema.js';
 import type { Store } from '../store/types.js';
@@ -37,7 +38,7 @@ function registrarFor(store: Store): Registrar {
   const log = createLogger('silent');
   const relay = createRelay({
     store,
-    providers: ['apns'],
+    apps: testApps(),
     tokenTtlMs: 30 * 86_400_000,
     ratePerMinute: 120,
     limits: { perTokenPerMinute: 60, perAccountPerMinute: 300, missesPerMinute: 30 },
@@ -89,7 +90,7 @@ export async function createRegistrations(o: {
       deviceToken: deviceToken(i),
     });
     if ('refused' in c) throw new Error(`registration ${i} refused: ${c.refused}`);
-    if (i < o.keep) credentials[i] = c;
+    if (i < o.keep) credentials[i] = { node: c.node, secret: c.secret ?? '' };
   };
   const tooLong = () => {
     if (Date.now() > deadline)

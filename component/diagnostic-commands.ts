@@ -1,5 +1,5 @@
 // Ad-hoc commands that tell users and admins what is going on, in plain words.
-import type { ProviderName } from '../lib/providers.js';
+import { type Apps, describeApp } from '../relay/apps.js';
 import type { Targets } from '../relay/targets.js';
 import type { Store } from '../store/types.js';
 import type { Command } from './adhoc.js';
@@ -145,7 +145,7 @@ export function diagnosticCommands(o: DiagnosticOptions): Command[] {
 export async function statusLines(
   connection: Connection,
   store: Store,
-  providers: readonly ProviderName[],
+  apps: Apps,
   started: number,
 ): Promise<string[]> {
   const queue = await store.queue.stats(Date.now()).catch(() => undefined);
@@ -155,6 +155,8 @@ export async function statusLines(
     queue
       ? `Store: reachable. Delivery queue: ${queue.depth} push(es), oldest ${Math.round(queue.oldestAgeMs / 1000)} s old.`
       : 'Store: NOT reachable — publishes are answered with wait errors until it is back.',
-    `Delivers through: ${providers.length > 0 ? providers.join(', ') : 'nothing ([apns] and [fcm] are not configured)'}.`,
+    apps.list.length > 0
+      ? `Delivers for: ${apps.list.map(describeApp).join('; ')}.`
+      : 'Delivers for: nothing (no app is configured: [apns], [fcm] or [[apps]]).',
   ];
 }

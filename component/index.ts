@@ -70,7 +70,7 @@ export function createPushComponent(o: PushComponentOptions): Connection {
   const adhoc = adhocRoute([
     ...registerCommands({
       registrar,
-      providers: service.providers,
+      apps: service.apps,
       relays: o.relayNames,
       jid: o.jid,
       onRegistered: (from) => void collector.collect(from),
@@ -81,7 +81,7 @@ export function createPushComponent(o: PushComponentOptions): Connection {
       targets: o.targets,
       registrar,
       admins: o.admins,
-      status: () => statusLines(connection, o.store, service.providers, started),
+      status: () => statusLines(connection, o.store, service.apps, started),
     }),
   ]);
   const publish = publishRoute({

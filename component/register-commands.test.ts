@@ -38,7 +38,7 @@ describe('ad-hoc registration (p2-compatible)', () => {
     route = adhocRoute(
       registerCommands({
         registrar,
-        providers: ['apns', 'fcm'],
+        apps: kit.service.apps,
         relays: ['local', 'other'],
         jid: 'push.localhost',
       }),

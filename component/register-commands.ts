@@ -1,8 +1,11 @@
 // Registration commands compatible with the p2 app server used by Conversations:
-// register-push-{apns,fcm} / unregister-push-{apns,fcm} (XEP-0050 + XEP-0004).
+// register-push-{apns,fcm} / unregister-push-{apns,fcm} (XEP-0050 + XEP-0004), with optional
+// `app` and `environment` fields where this relay serves several apps.
 import { xml } from '@xmpp/component';
 import { DEVICE_TOKEN_FORMAT, PROVIDER_NAMES, type ProviderName } from '../lib/providers.js';
+import type { Apps } from '../relay/apps.js';
 import { TOKEN_FORMAT } from '../relay/token-push.js';
+import type { DeviceRoute } from '../store/types.js';
 import type { Command } from './adhoc.js';
 import { buildForm, type FieldSpec, type FormValues, single } from './forms.js';
 import { bareJid, parseJid } from './jid.js';
@@ -13,7 +16,7 @@ import { StanzaError } from './stanza-error.js';
 
 const DEVICE_ID = /^[\x21-\x7e]{1,128}$/;
 
-function badPayload(text: string): StanzaError {
+export function badPayload(text: string): StanzaError {
   return new StanzaError('bad-request', text, xml('bad-payload', { xmlns: NS_COMMANDS }));
 }
 
@@ -42,13 +45,14 @@ function parseCommon(from: string, form: FormValues): Parsed | StanzaError {
 
 type Kind = ProviderName | 'relay';
 type Target =
-  | { provider: ProviderName; deviceToken: string }
+  | { provider: ProviderName; deviceToken: string; route: DeviceRoute & { app: string } }
   | { provider: 'relay'; relay: string; token: string };
 
 /** The fields that say where pushes go, per kind of registration. */
-function targetFields(kind: Kind, relays: readonly string[]): FieldSpec[] {
+function targetFields(kind: Kind, relays: readonly string[], apps: Apps): FieldSpec[] {
   if (kind !== 'relay') {
-    return [
+    const mine = apps.list.filter((a) => a.provider === kind);
+    const fields: FieldSpec[] = [
       {
         var: 'token',
         type: 'text-single',
@@ -56,6 +60,15 @@ function targetFields(kind: Kind, relays: readonly string[]): FieldSpec[] {
         required: true,
       },
     ];
+    if (mine.length > 1) {
+      const options = mine.map((a) => a.name);
+      fields.push({ var: 'app', type: 'list-single', label: 'App', options });
+    }
+    if (mine.some((a) => a.environments.length > 1)) {
+      const options = ['production', 'sandbox'];
+      fields.push({ var: 'environment', type: 'list-single', label: 'APNs environment', options });
+    }
+    return fields;
   }
   return [
     {
@@ -69,10 +82,25 @@ function targetFields(kind: Kind, relays: readonly string[]): FieldSpec[] {
   ];
 }
 
+/** The app of a new device from the optional `app` and `environment` fields. */
+export function parseRoute(
+  apps: Apps,
+  provider: ProviderName,
+  form: FormValues,
+): (DeviceRoute & { app: string }) | StanzaError {
+  const environment = single(form, 'environment');
+  if (environment !== undefined && environment !== 'production' && environment !== 'sandbox') {
+    return badPayload('environment must be production or sandbox');
+  }
+  const route = apps.resolve({ provider, app: single(form, 'app'), environment });
+  return 'problem' in route ? badPayload(route.problem) : route;
+}
+
 function parseTarget(
   kind: Kind,
   form: FormValues,
   relays: readonly string[],
+  apps: Apps,
 ): Target | StanzaError {
   const token = single(form, 'token');
   if (!token) return badPayload('missing field token');
@@ -80,7 +108,9 @@ function parseTarget(
     if (!DEVICE_TOKEN_FORMAT[kind].test(token)) {
       return badPayload(`token is not a valid ${PROVIDER_NAMES[kind]} device token`);
     }
-    return { provider: kind, deviceToken: token };
+    const route = parseRoute(apps, kind, form);
+    if (route instanceof StanzaError) return route;
+    return { provider: kind, deviceToken: token, route };
   }
   const relay = single(form, 'relay') ?? 'local';
   if (!relays.includes(relay))
@@ -94,7 +124,7 @@ const TITLES: Record<Kind, string> = { ...PROVIDER_NAMES, relay: 'a relay token'
 
 export function registerCommands(o: {
   registrar: Registrar;
-  providers: readonly ProviderName[];
+  apps: Apps;
   /** Relay names a registration may name (`local` and the configured `[[relays]]`). */
   relays: readonly string[];
   /** The component's JID, returned as the push service to enable. */
@@ -102,21 +132,24 @@ export function registerCommands(o: {
   /** Called with the requester's full JID after a registration. */
   onRegistered?: (from: string) => void;
 }): Command[] {
-  const kinds: Kind[] = [...o.providers, 'relay'];
+  const providers = (['apns', 'fcm'] as const).filter((p) =>
+    o.apps.list.some((a) => a.provider === p),
+  );
+  const kinds: Kind[] = [...providers, 'relay'];
   return kinds.flatMap((kind): Command[] => [
     {
       node: `register-push-${kind}`,
       name: `Register a device for push through ${TITLES[kind]}`,
       instructions: 'Returns the node and secret to enable push (XEP-0357) on your server.',
       fields: [
-        ...targetFields(kind, o.relays),
+        ...targetFields(kind, o.relays, o.apps),
         { var: 'device-id', type: 'text-single', label: 'Device identifier', required: true },
         { var: 'muc', type: 'jid-single', label: 'Room (optional)' },
       ],
       async run(from, form) {
         const common = parseCommon(from, form);
         if (common instanceof StanzaError) return common;
-        const target = parseTarget(kind, form, o.relays);
+        const target = parseTarget(kind, form, o.relays, o.apps);
         if (target instanceof StanzaError) return target;
         const registered = await o.registrar.register({ ...common, ...target });
         if ('refused' in registered) {
@@ -129,7 +162,7 @@ export function registerCommands(o: {
         return buildForm('result', [
           { var: 'jid', type: 'jid-single', value: o.jid },
           { var: 'node', type: 'text-single', value: node },
-          { var: 'secret', type: 'text-private', value: secret },
+          { var: 'secret', type: 'text-private', value: secret ?? '' },
         ]);
       },
     },

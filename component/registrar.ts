@@ -4,8 +4,9 @@ import type { Logger } from '../lib/log.js';
 import type { ProviderName } from '../lib/providers.js';
 import { hashSecret, newSecret } from '../lib/secrets.js';
 import type { RelayService } from '../relay/service.js';
+import { voipDeviceId } from '../relay/service.js';
 import type { Refusal, TokenPush } from '../relay/token-push.js';
-import type { Registration, Store, Target } from '../store/types.js';
+import type { DeviceRoute, Registration, Store, Target } from '../store/types.js';
 
 interface Common {
   /** Bare JID of the requesting user. */
@@ -14,16 +15,26 @@ interface Common {
   muc?: string;
 }
 
-/** A device of this relay's APNs/FCM, or a whitelist token held by a relay (`local` or remote). */
+/** A device of one of this relay's apps, or a whitelist token held by a relay (`local` or remote). */
 export type RegisterInput = Common &
   (
-    | { provider: ProviderName; deviceToken: string }
+    | {
+        provider: ProviderName;
+        deviceToken: string;
+        /** The app (absent: the provider's default app). */
+        route?: DeviceRoute & { app: string };
+        /** A PushKit token of the same device, for calls (VoIP pushes). */
+        voipToken?: string;
+      }
     | { provider: 'relay'; relay: string; token: string }
-  );
+  ) & {
+    /** `false`: the node is the credential and no secret is given (Tigase clients enable without one). */
+    secret?: boolean;
+  };
 
 export interface Registrar {
-  /** A new node and secret; a refusal when a token of this relay cannot be used. */
-  register(input: RegisterInput): Promise<{ node: string; secret: string } | Refusal>;
+  /** A new node and secret (none when asked so); a refusal when a token of this relay cannot be used. */
+  register(input: RegisterInput): Promise<{ node: string; secret?: string } | Refusal>;
   /** Removes the device's registrations (and the device); false when there were none. */
   unregister(input: Common & { provider: Registration['provider'] }): Promise<boolean>;
 }
@@ -42,7 +53,17 @@ export function createRegistrar(o: {
 }): Registrar {
   async function targetOf(input: RegisterInput): Promise<Target | Refusal> {
     if (input.provider !== 'relay') {
-      const device = await o.service.addXmppDevice(input);
+      const { jid, provider, deviceId, deviceToken, route, voipToken } = input;
+      const device = await o.service.addXmppDevice({
+        jid,
+        provider,
+        deviceId,
+        deviceToken,
+        ...route,
+      });
+      const voip = { jid, provider, deviceId: voipDeviceId(deviceId), ...route, voip: true };
+      if (voipToken) await o.service.addXmppDevice({ ...voip, deviceToken: voipToken });
+      else await o.service.removeXmppDevice(jid, provider, voip.deviceId);
       return { kind: 'device', device: device.id };
     }
     if (input.relay !== 'local') return { kind: 'remote', relay: input.relay, token: input.token };
@@ -55,10 +76,10 @@ export function createRegistrar(o: {
       const target = await targetOf(input);
       if ('refused' in target) return target;
       const node = randomBytes(16).toString('base64url');
-      const secret = newSecret(20);
+      const secret = input.secret === false ? undefined : newSecret(20);
       const { replaced } = await o.store.registrations.put({
         node,
-        secretHash: hashSecret(secret),
+        secretHash: secret === undefined ? '' : hashSecret(secret),
         jid: input.jid,
         muc: input.muc,
         provider: input.provider,
@@ -75,7 +96,7 @@ export function createRegistrar(o: {
         },
         'registered',
       );
-      return { node, secret };
+      return { node, ...(secret !== undefined && { secret }) };
     },
     async unregister(input) {
       const removed = await o.store.registrations.remove(input);

@@ -3,6 +3,7 @@ import { createRequire } from 'node:module';
 import type { Element } from '@xmpp/component';
 import { createLogger } from '../lib/log.js';
 import { createRelay, type Relay, type RelayOptions } from '../relay/relay.js';
+import { testApps } from '../relay/test-kit.js';
 import { openSqliteStore } from '../store/sqlite/index.js';
 import type { Store } from '../store/types.js';
 import { type IqRoute, runRoute } from './iq-router.js';
@@ -32,7 +33,7 @@ export function relayOver(
 ): Relay & { store: Store } {
   const relay = createRelay({
     store,
-    providers: ['apns', 'fcm'],
+    apps: testApps(),
     tokenTtlMs: 86_400_000,
     ratePerMinute: 60_000,
     limits: o.limits ?? {
@@ -55,7 +56,7 @@ export function registrarOf(kit: ReturnType<typeof memoryKit>) {
     async register(input: RegisterInput) {
       const r = await registrar.register(input);
       if ('refused' in r) throw new Error(`registration refused: ${r.refused}`);
-      return r;
+      return { node: r.node, secret: r.secret ?? '' };
     },
   };
 }

@@ -11,7 +11,7 @@ export interface ApnsOptions {
   key: string;
   keyId: string;
   teamId: string;
-  /** The app's bundle id (apns-topic). */
+  /** The default apns-topic (an app's bundle id); a message may name another. */
   topic: string;
   environment: 'production' | 'sandbox';
   /** Overrides the APNs host, e.g. https://127.0.0.1:8443 (staging, tests). */
@@ -149,10 +149,11 @@ export function createApnsProvider(options: ApnsOptions): Provider {
   function build(message: PushMessage): apn.Notification {
     const n = message.notification;
     const note = new apn.Notification();
-    note.topic = topic;
-    note.pushType = n.priority === 'high' ? 'alert' : 'background';
-    note.priority = n.priority === 'high' ? 10 : 5;
-    note.expiry = Math.floor(Date.now() / 1000) + expirySeconds;
+    note.topic = message.topic ?? topic;
+    // A call is worth nothing late: a VoIP push goes at once or never (expiration 0).
+    note.pushType = message.voip ? 'voip' : n.priority === 'high' ? 'alert' : 'background';
+    note.priority = message.voip || n.priority === 'high' ? 10 : 5;
+    note.expiry = message.voip ? 0 : Math.floor(Date.now() / 1000) + expirySeconds;
     if (message.collapseId !== undefined) note.collapseId = message.collapseId;
     note.rawPayload = buildApnsPayload(n);
     return note;

@@ -1,9 +1,12 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { createLogger } from '../lib/log.js';
 import { openSqliteStore } from '../store/sqlite/index.js';
-import type { Store } from '../store/types.js';
+import type { Environment, Store } from '../store/types.js';
+import { appSender } from './app-senders.js';
+import { createApps } from './apps.js';
 import { createDeliveryWorker, type DeliveryWorker } from './delivery.js';
 import type { Provider, PushMessage, SendResult } from './provider.js';
+import { sendersOver, testApp, testApps } from './test-kit.js';
 
 const log = createLogger('silent');
 
@@ -49,9 +52,11 @@ describe('delivery worker', () => {
   async function setup(results: SendResult[], maxAttempts = 3) {
     store = openSqliteStore(':memory:');
     const provider = scripted(results);
+    const apps = testApps();
     worker = createDeliveryWorker({
       store,
-      providers: new Map([['apns', provider]]),
+      apps,
+      senders: sendersOver(apps, provider),
       log,
       maxAttempts,
       retryInitialMs: 10,
@@ -118,5 +123,77 @@ describe('delivery worker', () => {
     // It carries what the earlier push carried (priority high) with the later data.
     expect(provider.sent[1]?.notification).toEqual({ priority: 'high', data: 'later' });
     await until(async () => (await depth()) === 0);
+  });
+
+  it("sends each device's push through its own app: connection, environment, topic, VoIP", async () => {
+    store = openSqliteStore(':memory:');
+    const [prodA, prodB, sandB, fcm] = [scripted([]), scripted([]), scripted([]), scripted([])];
+    const a = testApp('alpha', 'apns');
+    const b = testApp('beta', 'apns', {
+      isDefault: false,
+      environments: ['production', 'sandbox'],
+      voip: true,
+    });
+    const f = testApp('gamma', 'fcm');
+    const apps = createApps([a, b, f]);
+    const conn = (...l: Array<[Environment, Provider]>) => new Map(l);
+    worker = createDeliveryWorker({
+      store,
+      apps,
+      senders: new Map([
+        ['alpha', appSender(a, { connections: conn(['production', prodA]), topic: 'org.a' })],
+        [
+          'beta',
+          appSender(b, {
+            connections: conn(['production', prodB], ['sandbox', sandB]),
+            topic: 'org.b',
+            voipTopic: 'org.b.voip',
+          }),
+        ],
+        ['gamma', appSender(f, { connections: conn(['production', fcm]) })],
+      ]),
+      log,
+      maxAttempts: 1,
+      retryInitialMs: 10,
+      retryMaxMs: 20,
+      pollMs: 10,
+    });
+    const owner = await store.accounts.create({ username: 'romeo' }, 0);
+    if (owner === 'conflict') throw new Error('conflict');
+    const add = (deviceId: string, deviceToken: string, more: object) =>
+      store.devices.upsert(
+        { owner: owner.id, provider: 'apns', deviceId, deviceToken, ...more },
+        0,
+      );
+    const devices = [
+      await add('legacy', 't0', {}),
+      await add('one', 't1', { app: 'alpha' }),
+      await add('two', 't2', { app: 'beta', environment: 'production' }),
+      await add('three', 't3', { app: 'beta', environment: 'sandbox' }),
+      await add('three#voip', 't4', { app: 'beta', environment: 'sandbox', voip: true }),
+      await store.devices.upsert(
+        { owner: owner.id, provider: 'fcm', deviceId: 'four', deviceToken: 't5', app: 'gamma' },
+        0,
+      ),
+    ];
+    for (const d of devices) {
+      await store.queue.enqueue(d.id, { payload: '{}', priority: 'high' }, 0, Date.now());
+    }
+    worker.start();
+    await until(async () => (await depth()) === 0);
+    const sent = (p: { sent: PushMessage[] }) =>
+      p.sent.map((m) => [m.deviceToken, m.topic, m.voip]);
+    // The device from before apps goes through the default APNs app.
+    expect(sent(prodA)).toEqual([
+      ['t0', 'org.a', undefined],
+      ['t1', 'org.a', undefined],
+    ]);
+    expect(sent(prodB)).toEqual([['t2', 'org.b', undefined]]);
+    expect(sent(sandB)).toEqual([
+      ['t3', 'org.b', undefined],
+      ['t4', 'org.b.voip', true],
+    ]);
+    expect(sent(fcm)).toEqual([['t5', undefined, undefined]]);
+    expect(sandB.sent[1]?.collapseId).toBeUndefined();
   });
 });

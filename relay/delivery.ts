@@ -1,12 +1,16 @@
 import { backoffMs } from '../lib/backoff.js';
 import type { Logger } from '../lib/log.js';
 import type { Job, Store } from '../store/types.js';
+import type { AppSender } from './app-senders.js';
+import type { AppInfo, Apps } from './apps.js';
 import type { Notification } from './notification.js';
-import type { Provider, ProviderName, SendResult } from './provider.js';
+import type { SendResult } from './provider.js';
 
 export interface DeliveryOptions {
   store: Store;
-  providers: ReadonlyMap<ProviderName, Provider>;
+  apps: Apps;
+  /** By app name. */
+  senders: ReadonlyMap<string, AppSender>;
   log: Logger;
   /** Jobs sent at once across all providers. */
   concurrency?: number;
@@ -18,7 +22,7 @@ export interface DeliveryOptions {
   pollMs?: number;
   now?: () => number;
   /** Observes each finished attempt (metrics, tests). */
-  onResult?: (provider: ProviderName, result: SendResult, job: Job) => void;
+  onResult?: (app: AppInfo, result: SendResult, job: Job) => void;
 }
 
 export interface DeliveryWorker {
@@ -79,22 +83,19 @@ export function createDeliveryWorker(o: DeliveryOptions): DeliveryWorker {
   async function deliver(job: Job): Promise<void> {
     try {
       const device = await o.store.devices.get(job.deviceId);
-      const provider = device && o.providers.get(device.provider);
-      if (!device?.active || !provider) {
+      const app = device && o.apps.of(device);
+      const sender = app && o.senders.get(app.name);
+      if (!device?.active || !sender) {
         await o.store.queue.complete(job.id);
         return;
       }
       const notification: Notification = { ...JSON.parse(job.payload), priority: job.priority };
-      const result = await provider.send({
-        deviceToken: device.deviceToken,
-        notification,
-        collapseId: 'xmpp-push',
-      });
-      o.onResult?.(provider.name, result, job);
+      const result = await sender.send(device, notification);
+      o.onResult?.(sender.app, result, job);
       const log = {
         job: job.id,
         device: device.id,
-        provider: provider.name,
+        app: sender.app.name,
         attempt: job.attempts,
       };
       const t = now();

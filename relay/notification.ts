@@ -12,6 +12,18 @@ export interface Notification {
   encrypted?: { payload: string; attributes: Record<string, string> };
   /** Free-form data from an HTTP pusher (ChatSecure API `data`, at most 100 characters). */
   data?: string;
+  /** A call (XMPP server said so): rings the device's VoIP token where it has one. */
+  call?: Call;
   /** `high` wakes the user (alert); `low` is a background wake-up. */
   priority: 'high' | 'low';
+}
+
+/** What the user's server said about a call (`tigase:push:jingle:0`). */
+export interface Call {
+  /** Jingle session id. */
+  sid?: string;
+  /** Full JID of the caller. */
+  initiator?: string;
+  /** Media offered (audio, video). */
+  media?: string[];
 }

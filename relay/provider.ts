@@ -9,6 +9,10 @@ export interface PushMessage {
   notification: Notification;
   /** Groups notifications that replace each other on the device (APNs collapse id, FCM collapse key). */
   collapseId?: string;
+  /** APNs: the app's topic (bundle id, or its `.voip` topic); default: the provider's own. */
+  topic?: string;
+  /** APNs: a call, sent as a VoIP (PushKit) push. */
+  voip?: boolean;
 }
 
 /**

@@ -1,8 +1,8 @@
 // The push relay as the rest of the process sees it: the service over the store, pushing with
 // whitelist tokens under one set of limits, and pushing to registrations' targets.
 import type { Logger } from '../lib/log.js';
-import type { ProviderName } from '../lib/providers.js';
 import type { Store } from '../store/types.js';
+import type { Apps } from './apps.js';
 import { createRemoteRelay } from './remote-relay.js';
 import { createRelayService, type RelayService } from './service.js';
 import { createTargets, type Targets } from './targets.js';
@@ -10,7 +10,7 @@ import { createTokenPush, type PushLimits, type TokenPush } from './token-push.j
 
 export interface RelayOptions {
   store: Store;
-  providers: readonly ProviderName[];
+  apps: Apps;
   tokenTtlMs: number;
   /** Pushes per device per minute; more coalesce. */
   ratePerMinute: number;

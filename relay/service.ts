@@ -3,13 +3,15 @@
 import { createHash } from 'node:crypto';
 import type { ProviderName } from '../lib/providers.js';
 import { hashSecret, newSecret } from '../lib/secrets.js';
-import type { Account, Device, Store, TokenRecord } from '../store/types.js';
+import type { Account, Device, DeviceRoute, Store, TokenRecord } from '../store/types.js';
+import type { Apps } from './apps.js';
 import type { Notification } from './notification.js';
 import { hashPassword, verifyPassword } from './passwords.js';
 
 export interface RelayServiceOptions {
   store: Store;
-  providers: readonly ProviderName[];
+  /** The apps this process delivers for. */
+  apps: Apps;
   /** Lifetime of whitelist tokens. */
   tokenTtlMs: number;
   /** At most this many pushes per device per minute; more coalesce into later ones. */
@@ -26,6 +28,8 @@ export type PushOutcome = 'queued' | 'coalesced' | 'gone';
 export type DeviceState = Pick<
   Device,
   | 'provider'
+  | 'app'
+  | 'voip'
   | 'active'
   | 'successCount'
   | 'errorCount'
@@ -37,6 +41,8 @@ export type DeviceState = Pick<
 /** A device's delivery history without its device token. */
 export const stateOf = (d: Device): DeviceState => ({
   provider: d.provider,
+  app: d.app,
+  voip: d.voip,
   active: d.active,
   successCount: d.successCount,
   errorCount: d.errorCount,
@@ -52,6 +58,9 @@ export type LoginResult =
 
 /** Accounts made for XMPP users live in their own namespace: HTTP usernames cannot hold ':'. */
 export const xmppAccountName = (jid: string) => `xmpp:${jid}`;
+
+/** The deviceId of the VoIP (PushKit) token registered along with device `deviceId`. */
+export const voipDeviceId = (deviceId: string) => `${deviceId}#voip`;
 
 export type RelayService = ReturnType<typeof createRelayService>;
 
@@ -92,10 +101,29 @@ export function createRelayService(o: RelayServiceOptions) {
     return { token, record };
   }
 
+  /**
+   * Where a push goes among `devices`: a call rings each device's VoIP token where it has a live
+   * one; anything else never goes to VoIP tokens (a VoIP push must report a call).
+   */
+  async function route(devices: Device[], n: Notification): Promise<Device[]> {
+    const plain = devices.filter((d) => !d.voip);
+    if (!n.call) return plain;
+    return Promise.all(
+      plain.map(async (d) => {
+        const id = voipDeviceId(d.deviceId);
+        const twin =
+          devices.find((x) => x.voip && x.owner === d.owner && x.deviceId === id) ??
+          (await store.devices.find(d.owner, d.provider, id));
+        return twin?.active && o.apps.of(twin) ? twin : d;
+      }),
+    );
+  }
+
   /** Durably queues a push for each device that can take one; `gone` when none can. */
   async function enqueue(devices: Array<Device | undefined>, n: Notification) {
-    const live = devices.filter(
-      (d): d is Device => d?.active === true && o.providers.includes(d.provider),
+    const live = await route(
+      devices.filter((d): d is Device => d?.active === true && o.apps.of(d) !== undefined),
+      n,
     );
     if (live.length === 0) return 'gone';
     const { priority, ...content } = n;
@@ -127,7 +155,7 @@ export function createRelayService(o: RelayServiceOptions) {
       : store.tokens.removeByHash(hashSecret(tokenOrId), owner);
 
   return {
-    providers: o.providers,
+    apps: o.apps,
 
     /** Creates the account, or logs in when it exists (ChatSecure's POST /accounts/). */
     async login(username: string, password: string, email?: string): Promise<LoginResult> {
@@ -157,13 +185,21 @@ export function createRelayService(o: RelayServiceOptions) {
     addDevice(
       account: Account,
       provider: ProviderName,
-      d: { registrationId: string; name?: string; deviceId?: string },
+      d: { registrationId: string; name?: string; deviceId?: string } & DeviceRoute,
     ): Promise<Device> {
       const deviceId =
         d.deviceId ??
         `token:${createHash('sha256').update(d.registrationId).digest('hex').slice(0, 32)}`;
       return store.devices.upsert(
-        { owner: account.id, provider, deviceId, deviceToken: d.registrationId, name: d.name },
+        {
+          owner: account.id,
+          provider,
+          deviceId,
+          deviceToken: d.registrationId,
+          name: d.name,
+          app: d.app,
+          environment: d.environment,
+        },
         now(),
       );
     },
@@ -238,22 +274,17 @@ export function createRelayService(o: RelayServiceOptions) {
     xmppAccount,
 
     /** Adds (or updates) a device of the XMPP user `jid`, for their XEP-0357 registrations. */
-    async addXmppDevice(d: {
-      jid: string;
-      provider: ProviderName;
-      deviceId: string;
-      deviceToken: string;
-    }): Promise<Device> {
+    async addXmppDevice(
+      d: {
+        jid: string;
+        provider: ProviderName;
+        deviceId: string;
+        deviceToken: string;
+      } & DeviceRoute,
+    ): Promise<Device> {
       const account = await ownAccount(xmppAccountName(d.jid));
-      return store.devices.upsert(
-        {
-          owner: account.id,
-          provider: d.provider,
-          deviceId: d.deviceId,
-          deviceToken: d.deviceToken,
-        },
-        now(),
-      );
+      const { jid: _, ...device } = d;
+      return store.devices.upsert({ owner: account.id, ...device }, now());
     },
 
     async removeXmppDevice(
@@ -263,9 +294,9 @@ export function createRelayService(o: RelayServiceOptions) {
     ): Promise<boolean> {
       const account = await xmppAccount(jid);
       if (!account) return false;
-      const device = (await store.devices.listByOwner(account.id, provider)).find(
-        (x) => x.deviceId === deviceId,
-      );
+      const device = await store.devices.find(account.id, provider, deviceId);
+      const voip = await store.devices.find(account.id, provider, voipDeviceId(deviceId));
+      if (voip) await store.devices.remove(voip.id);
       return device !== undefined && (await store.devices.remove(device.id)) !== undefined;
     },
 

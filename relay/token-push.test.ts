@@ -5,6 +5,7 @@ import { createLogger } from '../lib/log.js';
 import { openSqliteStore } from '../store/sqlite/index.js';
 import type { Store } from '../store/types.js';
 import { createRelay, type Relay } from './relay.js';
+import { testApps } from './test-kit.js';
 
 let store: Store;
 let relay: Relay;
@@ -14,7 +15,7 @@ beforeEach(async () => {
   store = openSqliteStore(':memory:');
   relay = createRelay({
     store,
-    providers: ['apns'],
+    apps: testApps(),
     tokenTtlMs: 86_400_000,
     ratePerMinute: 60,
     limits: { perTokenPerMinute: 100, perAccountPerMinute: 100, missesPerMinute: 100 },

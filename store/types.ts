@@ -68,6 +68,7 @@ export type Target =
 /** A XEP-0357 registration made over ad-hoc commands: node + secret → one target. */
 export interface Registration {
   node: string;
+  /** '' when the node itself is the credential (Tigase registrations: the enable has no secret). */
   secretHash: string;
   /** Bare JID of the user who registered. */
   jid: string;
@@ -123,7 +124,20 @@ export const targetRelay = (t: Target): string => (t.kind === 'remote' ? t.relay
 
 // ---- devices ---------------------------------------------------------------------------------
 
-export interface DeviceInput {
+/** Which of an APNs app's two services a device's build talks to. */
+export type Environment = 'production' | 'sandbox';
+
+/** How a device is reached: the app it belongs to and, for APNs, the environment and kind. */
+export interface DeviceRoute {
+  /** The `[[apps]]` name; absent on devices stored before apps existed (the provider's default app). */
+  app?: string;
+  /** For an APNs app serving both environments: the one this device's build uses. */
+  environment?: Environment;
+  /** A PushKit (VoIP) token: its pushes are calls, sent with the app's VoIP topic. */
+  voip?: boolean;
+}
+
+export interface DeviceInput extends DeviceRoute {
   /** Account id. */
   owner: string;
   provider: ProviderName;
@@ -134,7 +148,7 @@ export interface DeviceInput {
   name?: string;
 }
 
-export interface Device {
+export interface Device extends DeviceRoute {
   id: string;
   owner: string;
   provider: ProviderName;
@@ -151,9 +165,14 @@ export interface Device {
 }
 
 export interface DeviceStore {
-  /** Adds the device, or updates token and name of the same owner/provider/deviceId and reactivates it. */
+  /**
+   * Adds the device, or updates token, name and route of the same owner/provider/deviceId and
+   * reactivates it.
+   */
   upsert(device: DeviceInput, now: number): Promise<Device>;
   get(id: string): Promise<Device | undefined>;
+  /** The owner's device with this provider and deviceId. */
+  find(owner: string, provider: ProviderName, deviceId: string): Promise<Device | undefined>;
   listByOwner(owner: string, provider?: ProviderName): Promise<Device[]>;
   /** Changes name, token or active flag of an owner's device; undefined when not theirs. */
   update(

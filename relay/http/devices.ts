@@ -23,6 +23,9 @@ const fields = (provider: ProviderName) =>
       .nullable()
       .optional(),
     active: z.boolean().optional(),
+    /** Which of this relay's apps the device belongs to (default: the provider's default app). */
+    app: z.string().max(64).optional(),
+    environment: z.enum(['production', 'sandbox']).optional(),
   });
 
 type Params = { kind: string; id: string };
@@ -37,7 +40,7 @@ export function deviceRoutes(app: FastifyInstance, api: Api): void {
     }
     const account = await api.authenticate(req, reply);
     if (!account) return undefined;
-    if (!api.service.providers.includes(provider)) {
+    if (!api.service.apps.list.some((a) => a.provider === provider)) {
       fail(
         reply,
         404,
@@ -60,10 +63,21 @@ export function deviceRoutes(app: FastifyInstance, api: Api): void {
     const parsed = fields(c.provider).safeParse(req.body);
     if (!parsed.success) return invalid(reply, parsed.error);
     const b = parsed.data;
+    const route = api.service.apps.resolve({
+      provider: c.provider,
+      app: b.app,
+      environment: b.environment,
+    });
+    if ('problem' in route) {
+      return reply
+        .code(400)
+        .send({ [b.environment && b.app ? 'environment' : 'app']: [route.problem] });
+    }
     let device = await api.service.addDevice(c.account, c.provider, {
       registrationId: b.registration_id,
       name: b.name ?? undefined,
       deviceId: b.device_id ?? undefined,
+      ...route,
     });
     if (b.active === false) {
       device = (await api.service.updateDevice(c.account, device.id, { active: false })) ?? device;

@@ -44,6 +44,27 @@ export function devicesContract(k: Kit): void {
     expect(new Set([d.id, ...other.map((x) => x.id)]).size).toBe(4);
   });
 
+  it('keeps the route (app, environment, voip) and replaces it on upsert; find looks up by key', async () => {
+    const s = k.store();
+    const a = await account(s);
+    const input = { owner: a.id, provider: 'apns' as const, deviceId: 'phone', deviceToken: 't1' };
+    const route = { app: 'siskin', environment: 'sandbox' as const, voip: true };
+    const d = await s.devices.upsert({ ...input, ...route }, 1000);
+    expect(d).toMatchObject(route);
+    expect(await s.devices.find(a.id, 'apns', 'phone')).toEqual(d);
+    expect(await s.devices.find(a.id, 'fcm', 'phone')).toBeUndefined();
+    expect(await s.devices.find(a.id, 'apns', 'tablet')).toBeUndefined();
+    // A registration that names no environment and no VoIP makes the device an ordinary one.
+    const plain = await s.devices.upsert({ ...input, app: 'beagle' }, 2000);
+    expect(plain.id).toBe(d.id);
+    expect(plain.app).toBe('beagle');
+    expect(plain).not.toHaveProperty('environment');
+    expect(plain).not.toHaveProperty('voip');
+    expect(await s.devices.get(d.id)).toEqual(plain);
+    const legacy = await s.devices.upsert(input, 3000);
+    expect(legacy).not.toHaveProperty('app');
+  });
+
   it('upsert for an account that does not exist rejects', async () => {
     const s = k.store();
     const d = { owner: '999999', provider: 'fcm' as const, deviceId: 'x', deviceToken: 't' };

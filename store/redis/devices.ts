@@ -1,9 +1,10 @@
 // Redis devices: upsert by owner/provider/deviceId, owner-checked updates, delivery stats.
 import type { ProviderName } from '../../lib/providers.js';
-import type { Device, DeviceStore } from '../types.js';
+import type { Device, DeviceStore, Environment } from '../types.js';
 import { byId, type Ctx, fromPairs, type Hash, optNumber } from './ctx.js';
 
-// ARGV: owner, provider, deviceId, deviceToken, now, then optionally 'name', name.
+// ARGV: owner, provider, deviceId, deviceToken, now, then field/value pairs: the route fields
+// (app, environment, voip; '' clears one) and optionally name.
 // `owner:provider:deviceId` is unambiguous: the first two parts hold no colon.
 const UPSERT = `
 local owner, provider, device_id = ARGV[2], ARGV[3], ARGV[4]
@@ -20,7 +21,9 @@ if not id then
 end
 local d = P .. 'device:' .. id
 redis.call('HSET', d, 'deviceToken', ARGV[5], 'active', 1)
-if ARGV[7] then redis.call('HSET', d, ARGV[7], ARGV[8]) end
+for i = 7, #ARGV, 2 do
+  if ARGV[i + 1] == '' then redis.call('HDEL', d, ARGV[i]) else redis.call('HSET', d, ARGV[i], ARGV[i + 1]) end
+end
 return {id, redis.call('HGETALL', d)}
 `;
 
@@ -65,6 +68,9 @@ function toDevice(id: string, h: Hash): Device | undefined {
     lastError: h.lastError,
     successCount: Number(h.successCount ?? 0),
     errorCount: Number(h.errorCount ?? 0),
+    ...(h.app !== undefined && { app: h.app }),
+    ...(h.environment !== undefined && { environment: h.environment as Environment }),
+    ...(h.voip === '1' && { voip: true }),
   };
 }
 
@@ -77,12 +83,24 @@ export function redisDevices(c: Ctx): DeviceStore {
   return {
     async upsert(d, now) {
       const name = d.name === undefined ? [] : ['name', d.name];
-      const args = [d.owner, d.provider, d.deviceId, d.deviceToken, now, ...name];
+      const route = [
+        'app',
+        d.app ?? '',
+        'environment',
+        d.environment ?? '',
+        'voip',
+        d.voip ? 1 : '',
+      ];
+      const args = [d.owner, d.provider, d.deviceId, d.deviceToken, now, ...route, ...name];
       const [id, flat] = (await upsert(...args)) as [string, string[]];
       return toDevice(id, fromPairs(flat)) as Device;
     },
     async get(id) {
       return toDevice(id, await c.redis.hgetall(c.key('device', id)));
+    },
+    async find(owner, provider, deviceId) {
+      const id = await c.redis.hget(c.key('devices:by-key'), `${owner}:${provider}:${deviceId}`);
+      return id === null ? undefined : this.get(id);
     },
     async listByOwner(owner, provider) {
       const ids = byId(await c.redis.smembers(c.key('account', owner, 'devices')));

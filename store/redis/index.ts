@@ -22,6 +22,7 @@ import { redisTokens } from './tokens.js';
  *   P accounts:by-name            hash    username → account id
  *   P apikey:<hash>               hash    account, createdAt
  *   P device:<id>                 hash    owner, provider, deviceId, deviceToken, name, active,
+ *                                         app, environment, voip ('1'; the three are optional),
  *                                         stats, lastDueAt, waiting (its unclaimed job)
  *   P device:<id>:{tokens,jobs}   set     its device-scoped token ids, job ids
  *   P device:<id>:regs            set     nodes of the registrations targeting it

@@ -1,7 +1,7 @@
-// SQLite devices: upsert by owner/provider/deviceId, owner-checked updates, delivery stats.
+// SQLite devices: upsert and lookup by owner/provider/deviceId, owner-checked updates, delivery stats.
 import type { Database } from 'better-sqlite3';
 import type { ProviderName } from '../../lib/providers.js';
-import type { Device, DeviceStore } from '../types.js';
+import type { Device, DeviceStore, Environment } from '../types.js';
 
 interface Row {
   id: number;
@@ -17,6 +17,9 @@ interface Row {
   last_error: string | null;
   success_count: number;
   error_count: number;
+  app: string | null;
+  environment: Environment | null;
+  voip: number;
 }
 
 function toDevice(r: Row): Device {
@@ -34,6 +37,9 @@ function toDevice(r: Row): Device {
     lastError: r.last_error ?? undefined,
     successCount: r.success_count,
     errorCount: r.error_count,
+    ...(r.app !== null && { app: r.app }),
+    ...(r.environment !== null && { environment: r.environment }),
+    ...(r.voip === 1 && { voip: true }),
   };
 }
 
@@ -42,13 +48,18 @@ const one = (row: unknown) => (row ? toDevice(row as Row) : undefined);
 export function sqliteDevices(db: Database): DeviceStore {
   // A missing name keeps the one the device has.
   const upsert = db.prepare(
-    `INSERT INTO devices (owner, provider, device_id, device_token, name, created_at)
-     VALUES (@owner, @provider, @deviceId, @deviceToken, @name, @now)
+    `INSERT INTO devices (owner, provider, device_id, device_token, name, created_at, app,
+       environment, voip)
+     VALUES (@owner, @provider, @deviceId, @deviceToken, @name, @now, @app, @environment, @voip)
      ON CONFLICT (owner, provider, device_id) DO UPDATE
-       SET device_token = excluded.device_token, name = coalesce(excluded.name, name), active = 1
+       SET device_token = excluded.device_token, name = coalesce(excluded.name, name), active = 1,
+         app = excluded.app, environment = excluded.environment, voip = excluded.voip
      RETURNING *`,
   );
   const byId = db.prepare('SELECT * FROM devices WHERE id = ?');
+  const byKey = db.prepare(
+    'SELECT * FROM devices WHERE owner = ? AND provider = ? AND device_id = ?',
+  );
   const byOwner = db.prepare(
     'SELECT * FROM devices WHERE owner = @owner AND (@provider IS NULL OR provider = @provider) ORDER BY id',
   );
@@ -70,10 +81,18 @@ export function sqliteDevices(db: Database): DeviceStore {
 
   return {
     async upsert(d, now) {
-      return toDevice(upsert.get({ ...d, name: d.name ?? null, now }) as Row);
+      const route = {
+        app: d.app ?? null,
+        environment: d.environment ?? null,
+        voip: d.voip ? 1 : 0,
+      };
+      return toDevice(upsert.get({ ...d, ...route, name: d.name ?? null, now }) as Row);
     },
     async get(id) {
       return one(byId.get(id));
+    },
+    async find(owner, provider, deviceId) {
+      return one(byKey.get(owner, provider, deviceId));
     },
     async listByOwner(owner, provider) {
       return (byOwner.all({ owner, provider: provider ?? null }) as Row[]).map(toDevice);

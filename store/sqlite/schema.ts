@@ -75,6 +75,10 @@ const migrations: Migration[] = [
    CREATE INDEX jobs_due ON jobs(due_at);
    CREATE INDEX jobs_created ON jobs(created_at);`,
   toTargets,
+  // 3: a device belongs to an app and, for APNs, an environment; VoIP tokens are devices too.
+  `ALTER TABLE devices ADD COLUMN app TEXT;
+   ALTER TABLE devices ADD COLUMN environment TEXT CHECK (environment IN ('production', 'sandbox'));
+   ALTER TABLE devices ADD COLUMN voip INTEGER NOT NULL DEFAULT 0;`,
 ];
 
 /**

@@ -1,0 +1,60 @@
+// Sending for an app: the device's environment picks the provider connection, the app gives
+// the topic (and its VoIP topic for PushKit tokens).
+import type { Device, Environment } from '../store/types.js';
+import type { AppInfo } from './apps.js';
+import type { Notification } from './notification.js';
+import type { Provider, SendResult } from './provider.js';
+
+export interface AppSender {
+  readonly app: AppInfo;
+  send(device: Device, notification: Notification): Promise<SendResult>;
+}
+
+/** Groups the pushes that replace each other on a device (not calls: each one rings). */
+const COLLAPSE_ID = 'xmpp-push';
+
+export function appSender(
+  app: AppInfo,
+  o: {
+    /** The connection per environment (APNs), or the one connection under `production` (FCM). */
+    connections: ReadonlyMap<Environment, Provider>;
+    topic?: string;
+    voipTopic?: string;
+  },
+): AppSender {
+  return {
+    app,
+    send(device, notification) {
+      const environment = device.environment ?? app.environments[0] ?? 'production';
+      const provider = o.connections.get(environment);
+      if (!provider) {
+        return Promise.resolve({
+          ok: false,
+          kind: 'rejected',
+          reason: `app ${app.name} has no ${environment} connection`,
+        });
+      }
+      if (device.voip) {
+        if (!o.voipTopic) {
+          return Promise.resolve({
+            ok: false,
+            kind: 'rejected',
+            reason: `app ${app.name} has no voip_topic`,
+          });
+        }
+        return provider.send({
+          deviceToken: device.deviceToken,
+          notification,
+          topic: o.voipTopic,
+          voip: true,
+        });
+      }
+      return provider.send({
+        deviceToken: device.deviceToken,
+        notification,
+        collapseId: COLLAPSE_ID,
+        ...(o.topic !== undefined && { topic: o.topic }),
+      });
+    },
+  };
+}
