@@ -174,11 +174,16 @@ function toTokenInfo(w: Wire): TokenInfo {
   return {
     id: Number(w.id),
     name: String(w.name ?? ''),
-    apnsDevice: (w.apns_device as number | null | undefined) ?? null,
-    gcmDevice: (w.gcm_device as number | null | undefined) ?? null,
+    apnsDevice: deviceRef(w.apns_device),
+    gcmDevice: deviceRef(w.gcm_device),
     dateCreated: String(w.date_created),
     dateExpires: (w.date_expires as string | null | undefined) ?? null,
   };
+}
+
+/** A token's device: a string id from the relay (a number from older relays), or none. */
+function deviceRef(v: unknown): number | null {
+  return v === undefined || v === null ? null : Number(v);
 }
 
 function wholeNumber(n: number, what: string): number {

@@ -1,28 +1,17 @@
 // The relay's HTTP API as a ChatSecure client uses it, over real HTTP, delivering to fake APNs.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { until } from './stack.js';
+import { apiCaller, until } from './stack.js';
 import { type RelayWorld, startWorld } from './world.js';
 
 describe('relay HTTP API (ChatSecure-compatible)', () => {
   let w: RelayWorld;
 
-  async function call(method: string, path: string, body?: unknown, key?: string, raw?: string) {
-    const headers: Record<string, string> = {};
-    if (body !== undefined || raw !== undefined) headers['content-type'] = 'application/json';
-    if (key) headers.authorization = `Token ${key}`;
-    const res = await fetch(`${w.stack.httpUrl}${path}`, {
-      method,
-      headers,
-      body: raw ?? (body === undefined ? undefined : JSON.stringify(body)),
-    });
-    const text = await res.text();
-    return { status: res.status, body: text ? JSON.parse(text) : undefined, headers: res.headers };
-  }
+  const call = apiCaller(() => w.stack.httpUrl);
 
   async function account(username: string) {
     const r = await call('POST', '/api/v1/accounts/', { username, password: 'correct horse' });
     expect(r.status).toBe(201);
-    return r.body as { id: number; token: string };
+    return r.body as { id: string; token: string };
   }
 
   beforeAll(async () => {
@@ -60,7 +49,7 @@ describe('relay HTTP API (ChatSecure-compatible)', () => {
       active: true,
       registration_id: deviceToken,
     });
-    expect(typeof device.body.id).toBe('number');
+    expect(typeof device.body.id).toBe('string');
 
     const token = await call(
       'POST',
@@ -72,7 +61,6 @@ describe('relay HTTP API (ChatSecure-compatible)', () => {
     expect(token.body).toMatchObject({
       name: 'bob',
       apns_device: device.body.id,
-      gcm_device: null,
     });
     expect(token.body.token).toMatch(/^[0-9a-f]{40}$/);
     expect(Date.parse(token.body.date_expires) - Date.now()).toBeGreaterThan(29 * 86_400_000);

@@ -161,3 +161,29 @@ export async function until(check: () => Promise<boolean>, timeoutMs = 10_000): 
     await new Promise((r) => setTimeout(r, 20));
   }
 }
+
+/**
+ * Calls the HTTP API of the process at `baseUrl()` as a JSON client does: `Content-Type:
+ * application/json` whenever `body` or `raw` (sent as is) is given — with `raw` `''`, the
+ * header and no body — and `Authorization: Token <key>` with `key`.
+ */
+export function apiCaller(baseUrl: () => string) {
+  return async function call(
+    method: string,
+    path: string,
+    body?: unknown,
+    key?: string,
+    raw?: string,
+  ) {
+    const headers: Record<string, string> = {};
+    if (body !== undefined || raw !== undefined) headers['content-type'] = 'application/json';
+    if (key) headers.authorization = `Token ${key}`;
+    const res = await fetch(`${baseUrl()}${path}`, {
+      method,
+      headers,
+      body: raw || (body === undefined ? undefined : JSON.stringify(body)),
+    });
+    const text = await res.text();
+    return { status: res.status, body: text ? JSON.parse(text) : undefined, headers: res.headers };
+  };
+}

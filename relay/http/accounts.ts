@@ -23,18 +23,21 @@ export function accountRoutes(app: FastifyInstance, api: Api): void {
       return fail(reply, 401, 'Wrong password for this username.');
     }
     const { account, apiKey, created } = result;
+    // ChatSecurePushiOS (Deserializer.account) reads this as [String: String]: strings only.
     return reply.code(created ? 201 : 200).send({
-      id: Number(account.id),
+      id: account.id,
       username: account.username,
       email: account.email ?? '',
       token: apiKey,
     });
   });
 
+  // ChatSecurePushiOS (AccountEndpoint.deleteRequest) names the account by username, as the
+  // original did; the id from the reply above is taken too.
   app.delete<{ Params: { id: string } }>('/api/v1/accounts/:id/', async (req, reply) => {
     const account = await api.authenticate(req, reply);
     if (!account) return reply;
-    if (req.params.id !== account.id)
+    if (req.params.id !== account.id && req.params.id !== account.username)
       return fail(reply, 403, 'You can only delete your own account.');
     await api.service.deleteAccount(account);
     return reply.code(204).send();

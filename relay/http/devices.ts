@@ -12,9 +12,15 @@ const fields = (provider: ProviderName) =>
   z.object({
     registration_id: z
       .string()
-      .regex(
-        DEVICE_TOKEN_FORMAT[provider],
-        `not a valid ${provider === 'apns' ? 'APNs' : 'FCM'} token`,
+      // The original's APNSRegistrationIdStringField: `data.replace(" ", "")` (spaces only).
+      .transform((s) => (provider === 'apns' ? s.replaceAll(' ', '') : s))
+      .pipe(
+        z
+          .string()
+          .regex(
+            DEVICE_TOKEN_FORMAT[provider],
+            `not a valid ${provider === 'apns' ? 'APNs' : 'FCM'} token`,
+          ),
       ),
     name: z.string().max(255).nullable().optional(),
     device_id: z

@@ -1,7 +1,7 @@
 // DRF-style JSON errors and the ChatSecure-compatible shapes of the relay API.
 import type { FastifyReply } from 'fastify';
 import type { z } from 'zod';
-import { isoTime } from '../../lib/time.js';
+import { drfTime, isoTime } from '../../lib/time.js';
 import type { Device, TokenRecord } from '../../store/types.js';
 
 export function fail(reply: FastifyReply, status: number, detail: string, retryAfterMs?: number) {
@@ -21,31 +21,38 @@ export function invalid(reply: FastifyReply, error: z.ZodError) {
   return reply.code(400).send(body);
 }
 
-const iso = (ms: number | undefined) => isoTime(ms) ?? null;
-
+/**
+ * A device as django-push-notifications showed it. ChatSecurePushiOS (Deserializer.device) reads
+ * `id` only as a string (the original's ids were UUIDs) and rejects the device unless
+ * `date_created` parses as `yyyy-MM-dd'T'HH:mm:ss.SSSSSS'Z`.
+ */
 export function deviceJson(d: Device) {
   return {
-    id: Number(d.id),
+    id: d.id,
     name: d.name ?? null,
     active: d.active,
     registration_id: d.deviceToken,
     device_id: d.deviceId.startsWith('token:') ? null : d.deviceId,
-    date_created: iso(d.createdAt),
+    date_created: drfTime(d.createdAt),
   };
 }
 
 /**
  * A token as the ChatSecure API shows it. `device` is the one the token was asked for (when it is
- * made) or is tied to; an account-wide token listed later shows none.
+ * made) or is tied to; an account-wide token listed later names none. As the original server
+ * (NonNullSerializer), members without a value are left out rather than written as null; the
+ * device is its id as a string, the only type ChatSecurePushiOS (Deserializer.token) reads.
+ * `date_expires` keeps its millisecond form: the original wrote it through a ReadOnlyField, not
+ * DATETIME_FORMAT, and the client reads it as optional.
  */
 export function tokenJson(t: TokenRecord, device: Device | undefined, token?: string) {
   return {
     id: Number(t.id),
     name: t.name,
     ...(token === undefined ? {} : { token }),
-    apns_device: device?.provider === 'apns' ? Number(device.id) : null,
-    gcm_device: device?.provider === 'fcm' ? Number(device.id) : null,
-    date_created: iso(t.createdAt),
-    date_expires: iso(t.expiresAt),
+    ...(device?.provider === 'apns' ? { apns_device: device.id } : {}),
+    ...(device?.provider === 'fcm' ? { gcm_device: device.id } : {}),
+    date_created: drfTime(t.createdAt),
+    ...(t.expiresAt === undefined ? {} : { date_expires: isoTime(t.expiresAt) }),
   };
 }

@@ -43,6 +43,13 @@ export function createHttpApi(o: HttpApiOptions): FastifyInstance {
     // No Fastify logger: our own request log hides whitelist tokens in URLs.
     logger: false,
   });
+  // An empty body is no body, whatever its Content-Type says, as DRF read it; Fastify's own JSON
+  // parser answers such a request 400 (FST_ERR_CTP_EMPTY_JSON_BODY) before any route sees it.
+  const parseJson = app.getDefaultJsonParser('error', 'error');
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) =>
+    body === '' ? done(null, undefined) : parseJson(req, String(body), done),
+  );
   const limiter = (name: string, points: number) =>
     o.store.limiter({ name, points, durationS: 60 });
   const limiters = {

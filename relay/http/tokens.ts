@@ -5,14 +5,22 @@ import type { Device } from '../../store/types.js';
 import type { Api } from './api.js';
 import { fail, invalid, tokenJson } from './replies.js';
 
-const id = z.number().int().positive();
+// A device's primary key, as DRF's PrimaryKeyRelatedField took it: a number, or a string of
+// digits (ChatSecurePushiOS, TokenEndpoint.postRequest, sends the id as a string); null is none.
+const PK = 'Incorrect type. Expected pk value (a device id, as a number or a string of digits).';
+const id = z
+  .union([z.int(PK).nonnegative(PK), z.string().regex(/^[0-9]{1,15}$/, PK)], { error: PK })
+  .transform((v) => String(Number(v)))
+  .nullable()
+  .optional();
+
 const body = z
   .object({
-    apns_device: id.optional(),
-    gcm_device: id.optional(),
+    apns_device: id,
+    gcm_device: id,
     name: z.string().max(255).optional(),
   })
-  .refine((b) => (b.apns_device === undefined) !== (b.gcm_device === undefined), {
+  .refine((b) => (b.apns_device == null) !== (b.gcm_device == null), {
     message: 'give exactly one of apns_device and gcm_device',
   });
 
@@ -23,15 +31,12 @@ export function tokenRoutes(app: FastifyInstance, api: Api): void {
     const parsed = body.safeParse(req.body);
     if (!parsed.success) return invalid(reply, parsed.error);
     const b = parsed.data;
-    const provider = b.apns_device !== undefined ? 'apns' : 'fcm';
-    const device = await api.service.getDevice(
-      account,
-      provider,
-      String(b.apns_device ?? b.gcm_device),
-    );
+    const provider = b.apns_device != null ? 'apns' : 'fcm';
+    const pk = String(b.apns_device ?? b.gcm_device);
+    const device = await api.service.getDevice(account, provider, pk);
     if (!device) {
       const field = provider === 'apns' ? 'apns_device' : 'gcm_device';
-      return reply.code(400).send({ [field]: ['no such device in this account'] });
+      return reply.code(400).send({ [field]: [`Invalid pk "${pk}" - object does not exist.`] });
     }
     const { token, record } = await api.service.createToken(account, b.name ?? '');
     return reply.code(201).send(tokenJson(record, device, token));
