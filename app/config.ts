@@ -311,6 +311,17 @@ function resolveApps(
     if (a.sandbox_endpoint && a.environment !== 'both') {
       problems.push(`apps.${a.name}: sandbox_endpoint needs environment = "both"`);
     }
+    // Tigase clients send one provider value for every build: it cannot choose an environment.
+    if (a.environment === 'both' && a.tigase_providers.length > 0) {
+      problems.push(
+        `apps.${a.name}: tigase_providers needs one environment (make one app per environment)`,
+      );
+    }
+  }
+  for (const a of all) {
+    if (a.stateless && a.push_module === undefined) {
+      problems.push(`apps.${a.name}: stateless = true needs push_module`);
+    }
   }
   for (const provider of ['apns', 'fcm'] as const) {
     const mine = all.filter((a) => a.provider === provider);

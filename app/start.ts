@@ -127,6 +127,8 @@ export async function start(
       tokenPush: relay.tokenPush,
       targets: relay.targets,
       relayNames: relay.names,
+      remotes: new Map(config.relays.map((r) => [r.name, r.url])),
+      perToken: relay.limits.perToken,
       log,
       onPublish: (outcome) => {
         metrics.publish(outcome);

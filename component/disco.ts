@@ -15,12 +15,19 @@ export interface DiscoOptions {
   routes: IqRoute[];
   /** Ad-hoc commands visible to the requester. */
   commands: (from: string) => CommandInfo[];
+  /** Features beyond the routes' own. */
+  features?: readonly string[];
 }
 
 /** https://xmpp.org/extensions/xep-0030.html#info and #items */
 export function discoRoutes(o: DiscoOptions): IqRoute[] {
   const features = [
-    ...new Set([NS_DISCO_INFO, NS_DISCO_ITEMS, ...o.routes.flatMap((r) => r.features)]),
+    ...new Set([
+      NS_DISCO_INFO,
+      NS_DISCO_ITEMS,
+      ...o.routes.flatMap((r) => r.features),
+      ...(o.features ?? []),
+    ]),
   ].sort();
 
   const info = async ({ element, from }: { element: Element; from: string }) => {

@@ -2,7 +2,7 @@ import type { Logger } from '../lib/log.js';
 import type { RelayService } from '../relay/service.js';
 import type { Targets } from '../relay/targets.js';
 import type { TokenPush } from '../relay/token-push.js';
-import type { Store } from '../store/types.js';
+import type { Limiter, Store } from '../store/types.js';
 import { adhocRoute } from './adhoc.js';
 import { type Connection, createConnection } from './connection.js';
 import { diagnosticCommands, statusLines } from './diagnostic-commands.js';
@@ -12,6 +12,7 @@ import { type PublishOutcome, publishRoute } from './publish.js';
 import { registerCommands } from './register-commands.js';
 import { createRegistrar } from './registrar.js';
 import { relayProtocolRoutes } from './relay-protocol.js';
+import { tigaseCommands } from './tigase-commands.js';
 import { createTokenCollector } from './token-collector.js';
 import { tokenCommand } from './token-command.js';
 
@@ -32,6 +33,10 @@ export interface PushComponentOptions {
   targets: Targets;
   /** Relay names a registration may name: `local` and the `[[relays]]`. */
   relayNames: readonly string[];
+  /** The `[[relays]]`: name → base URL. */
+  remotes: ReadonlyMap<string, string>;
+  /** The per-token push limit, shared with the HTTP API. */
+  perToken: Limiter;
   log: Logger;
   /** Bare JIDs that may run the admin commands. */
   admins: readonly string[];
@@ -75,6 +80,13 @@ export function createPushComponent(o: PushComponentOptions): Connection {
       jid: o.jid,
       onRegistered: (from) => void collector.collect(from),
     }),
+    ...(service.apps.list.some((a) => a.tigaseProviders.length > 0)
+      ? tigaseCommands({
+          registrar,
+          apps: service.apps,
+          onRegistered: (from) => void collector.collect(from),
+        })
+      : []),
     tokenCommand(service),
     ...diagnosticCommands({
       store: o.store,
@@ -87,6 +99,10 @@ export function createPushComponent(o: PushComponentOptions): Connection {
   const publish = publishRoute({
     store: o.store,
     targets: o.targets,
+    service,
+    tokenPush: o.tokenPush,
+    perToken: o.perToken,
+    remotes: o.remotes,
     push: o.push,
     log,
     onOutcome: o.onPublish,
@@ -100,7 +116,16 @@ export function createPushComponent(o: PushComponentOptions): Connection {
   const routes = [publish, adhoc.route, ...relayProtocol];
   registerRoutes(
     connection.xmpp,
-    [...routes, ...discoRoutes({ jid: o.jid, routes, commands: adhoc.visible })],
+    [
+      ...routes,
+      ...discoRoutes({
+        jid: o.jid,
+        routes,
+        commands: adhoc.visible,
+        // Siskin looks for the provider it registers with among the app server's features.
+        features: service.apps.list.flatMap((a) => a.tigaseProviders),
+      }),
+    ],
     { log, maxStanzaBytes: o.maxStanzaBytes },
   );
   return connection;

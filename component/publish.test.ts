@@ -45,6 +45,9 @@ describe('XEP-0357 publish', () => {
     publishRoute({
       store,
       targets: kit.targets,
+      service: kit.service,
+      tokenPush: kit.tokenPush,
+      perToken: kit.limits.perToken,
       push: { includeSender: include, includeBody: include, priority: 'high' },
       log,
     });
@@ -74,7 +77,11 @@ describe('XEP-0357 publish', () => {
     const enc = `<encrypted xmlns='tigase:push:encrypt:0' iv='abc'>Zm9vYmFy</encrypted>`;
     await call(route(), SERVER, publish(node, secret, '', enc));
     expect(await queued()).toEqual([
-      { priority: 'high', encrypted: { payload: 'Zm9vYmFy', attributes: { iv: 'abc' } } },
+      {
+        priority: 'high',
+        account: 'romeo@localhost',
+        encrypted: { payload: 'Zm9vYmFy', attributes: { iv: 'abc' } },
+      },
     ]);
   });
 

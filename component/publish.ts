@@ -1,13 +1,16 @@
 // XEP-0357: Push Notifications — the App Server side of a publish (§5 "Recommended Push
 // Notification Format", §6 "Publishing Notifications"). https://xmpp.org/extensions/xep-0357.html
+// A publish names a registration (node + secret; Tigase registrations: the node alone), or
+// carries a whitelist token (ChatSecure), or a device token as node (Monal, stateless apps).
 import type { Element } from '@xmpp/component';
 import type { Logger } from '../lib/log.js';
 import { secretMatches } from '../lib/secrets.js';
-import type { Notification } from '../relay/notification.js';
-import type { PushOutcome } from '../relay/service.js';
+import type { Call, Notification } from '../relay/notification.js';
+import type { PushOutcome, RelayService } from '../relay/service.js';
 import { RelayNotConfiguredError, type Targets } from '../relay/targets.js';
-import { type Registration, type Store, targetRelay } from '../store/types.js';
-import { formType, readForm, single } from './forms.js';
+import type { TokenPush } from '../relay/token-push.js';
+import { type Limiter, type Registration, type Store, targetRelay } from '../store/types.js';
+import { type FormValues, formType, readForm, single } from './forms.js';
 import type { IqRequest, IqRoute, Reply } from './iq-router.js';
 import { parseJid } from './jid.js';
 import {
@@ -16,9 +19,12 @@ import {
   NS_PUBSUB,
   NS_PUSH,
   NS_PUSH_ENCRYPTED,
+  NS_PUSH_JINGLE,
   NS_PUSH_SUMMARY,
 } from './ns.js';
 import { StanzaError } from './stanza-error.js';
+import { statelessPublisher } from './stateless-publish.js';
+import { tokenPublisher } from './token-publish.js';
 
 export type PublishOutcome =
   | 'queued'
@@ -28,19 +34,26 @@ export type PublishOutcome =
   | 'bad-secret'
   | 'wrong-publisher'
   | 'gone'
+  | 'limited'
   | 'failed';
 
 export interface PublishOptions {
   store: Store;
   targets: Targets;
   push: { includeSender: boolean; includeBody: boolean; priority: 'high' | 'low' };
+  service: RelayService;
+  tokenPush: TokenPush;
+  /** The per-token push limit (stateless devices share it, keyed apart). */
+  perToken: Limiter;
+  /** Configured `[[relays]]`: name → base URL, for publishes that name one as endpoint. */
+  remotes?: ReadonlyMap<string, string>;
   log: Logger;
   onOutcome?: (outcome: PublishOutcome) => void;
 }
 
 interface PublishRequest {
   node: string;
-  secret?: string;
+  options?: FormValues;
   notification: Element;
 }
 
@@ -57,7 +70,7 @@ function parse(pubsub: Element): PublishRequest | StanzaError {
       'publish-options FORM_TYPE must be pubsub#publish-options',
     );
   }
-  return { node, secret: options && single(options, 'secret'), notification };
+  return { node, options, notification };
 }
 
 /** The summary (§5) reduced to what the operator allows to leave for Apple or Google. */
@@ -85,7 +98,30 @@ function toNotification(el: Element, o: PublishOptions['push']): Notification {
       ),
     };
   }
+  const call = callOf(el);
+  if (call) n.call = call;
   return n;
+}
+
+/**
+ * A call, as the user's server says it: a `<jingle xmlns='tigase:push:jingle:0'>` element
+ * (Tigase server), or an encrypted payload of type `voip` (Tigase server and Prosody's
+ * mod_cloud_notify_encrypted, for a Jingle Message Initiation).
+ */
+function callOf(el: Element): Call | undefined {
+  const jingle = el.getChild('jingle', NS_PUSH_JINGLE);
+  if (jingle) {
+    const media = jingle
+      .getChildren('media')
+      .map((m) => m.getText().slice(0, 32))
+      .slice(0, 4);
+    const sid = jingle.attrs.sid;
+    return {
+      ...(typeof sid === 'string' && sid && { sid: sid.slice(0, 256) }),
+      ...(media.length > 0 && { media }),
+    };
+  }
+  return el.getChild('encrypted', NS_PUSH_ENCRYPTED)?.attrs.type === 'voip' ? {} : undefined;
 }
 
 /** The publisher must be the server of the registered user (or room): a bare domain JID. */
@@ -101,12 +137,26 @@ function publisherAllowed(from: string, reg: Registration): boolean {
 }
 
 export function publishRoute(o: PublishOptions): IqRoute {
+  const withToken = tokenPublisher({ ...o, remotes: o.remotes ?? new Map() });
+  const stateless = statelessPublisher({ ...o, apps: o.service.apps });
   async function handle({ from, element }: IqRequest): Promise<[PublishOutcome, Reply]> {
     const req = parse(element);
     if (req instanceof StanzaError) return ['malformed', req];
     const reg = await o.store.registrations.get(req.node);
-    if (!reg) return ['unknown-node', new StanzaError('item-not-found', 'unknown push node')];
-    if (req.secret === undefined || !secretMatches(req.secret, reg.secretHash)) {
+    const option = (name: string) => (req.options ? single(req.options, name) : undefined);
+    if (!reg) {
+      const notification = toNotification(req.notification, o.push);
+      const token = option('token');
+      if (token !== undefined) return withToken(token, option('endpoint'), from, notification);
+      const pushModule = option('pushModule');
+      if (pushModule !== undefined) return stateless(req.node, pushModule, notification);
+      return ['unknown-node', new StanzaError('item-not-found', 'unknown push node')];
+    }
+    // A registration without a secret (Tigase clients) has a node of 128 random bits instead.
+    const secret = option('secret');
+    const secretOk =
+      reg.secretHash === '' || (secret !== undefined && secretMatches(secret, reg.secretHash));
+    if (!secretOk) {
       return ['bad-secret', new StanzaError('not-authorized', 'wrong or missing secret')];
     }
     if (!publisherAllowed(from, reg)) {
@@ -116,6 +166,8 @@ export function publishRoute(o: PublishOptions): IqRoute {
       ];
     }
     const notification = toNotification(req.notification, o.push);
+    // The client needs to know which of its accounts can decrypt (Siskin reads `account`).
+    if (notification.encrypted) notification.account = reg.jid;
     let outcome: PushOutcome;
     try {
       outcome = await o.targets.push(reg.target, notification);

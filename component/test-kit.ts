@@ -21,7 +21,7 @@ export function parse(xml: string): Element {
 
 /** The relay over an in-memory store, as the process wires it. */
 export function memoryKit(
-  o: Partial<Pick<RelayOptions, 'limits' | 'remotes'>> = {},
+  o: Partial<Pick<RelayOptions, 'limits' | 'remotes' | 'apps'>> = {},
 ): Relay & { store: Store } {
   return relayOver(openSqliteStore(':memory:'), o);
 }
@@ -29,11 +29,11 @@ export function memoryKit(
 /** The relay over `store`, as the process wires it, with generous limits unless given. */
 export function relayOver(
   store: Store,
-  o: Partial<Pick<RelayOptions, 'limits' | 'remotes'>> = {},
+  o: Partial<Pick<RelayOptions, 'limits' | 'remotes' | 'apps'>> = {},
 ): Relay & { store: Store } {
   const relay = createRelay({
     store,
-    apps: testApps(),
+    apps: o.apps ?? testApps(),
     tokenTtlMs: 86_400_000,
     ratePerMinute: 60_000,
     limits: o.limits ?? {
@@ -77,10 +77,15 @@ export function publishXml(node: string, secret: string, inner = ''): string {
 }
 
 /** The publish route over a kit, sending no content (the defaults of [push]). */
-export function publishOver(kit: Pick<Relay, 'targets'> & { store: Store }) {
+export function publishOver(
+  kit: Pick<Relay, 'targets' | 'service' | 'tokenPush' | 'limits'> & { store: Store },
+) {
   return publishRoute({
     store: kit.store,
     targets: kit.targets,
+    service: kit.service,
+    tokenPush: kit.tokenPush,
+    perToken: kit.limits.perToken,
     push: { includeSender: false, includeBody: false, priority: 'high' },
     log,
   });

@@ -73,7 +73,13 @@ describe('APNs provider against the fake APNs', () => {
 
   it('includes sender, body, encrypted and data only when present', async () => {
     const encrypted = { payload: 'c2VjcmV0', attributes: { iv: 'aXY=' } };
-    const n = { lastSender: 'juliet@example.com', lastBody: 'Hi', encrypted, data: 'x' };
+    const n = {
+      lastSender: 'juliet@example.com',
+      lastBody: 'Hi',
+      encrypted,
+      account: 'romeo@example.com',
+      data: 'x',
+    };
     expect(await provider({ expirySeconds: 60 }).send(msg(n))).toEqual({ ok: true });
     const [req] = await fake.waitFor(1);
     expect(req?.headers['apns-collapse-id']).toBeUndefined();
@@ -83,9 +89,28 @@ describe('APNs provider against the fake APNs', () => {
         sound: 'default',
         'mutable-content': 1,
       },
-      encrypted,
+      account: 'romeo@example.com',
+      encrypted: 'c2VjcmV0',
+      iv: 'aXY=',
       data: 'x',
     });
+  });
+
+  it('sends a call to a PushKit token as a VoIP push: its topic, no alert, no expiry', async () => {
+    const n = { priority: 'high' as const, call: { sid: 'c1', media: ['audio'] } };
+    const p = provider();
+    const voip = `${TOPIC}.voip`;
+    expect(await p.send({ deviceToken: 'a1', notification: n, topic: voip, voip: true })).toEqual({
+      ok: true,
+    });
+    const [req] = await fake.waitFor(1);
+    expect(req?.headers).toMatchObject({
+      'apns-topic': voip,
+      'apns-push-type': 'voip',
+      'apns-priority': '10',
+      'apns-expiration': '0',
+    });
+    expect(req?.payload).toEqual({ aps: {}, sid: 'c1', media: ['audio'] });
   });
 
   it('sends low priority as a background push', async () => {

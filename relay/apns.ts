@@ -49,10 +49,16 @@ function createSemaphore(limit: number): { acquire(): Promise<void>; release(): 
   };
 }
 
-/** The JSON payload (aps dictionary plus the relay's custom keys). */
-export function buildApnsPayload(n: Notification): Record<string, unknown> {
+/**
+ * The JSON payload (aps dictionary plus the relay's custom keys). An encrypted payload goes as
+ * the Tigase push component sends it and Siskin reads it: `encrypted` (the text), `iv` and
+ * `account` at the top level. A VoIP push (a call) has no alert: the app reports the call.
+ */
+export function buildApnsPayload(n: Notification, voip = false): Record<string, unknown> {
   const aps: Record<string, unknown> = {};
-  if (n.priority === 'high') {
+  if (voip) {
+    // PushKit hands the whole payload to the app; aps stays empty.
+  } else if (n.priority === 'high') {
     const alert: Record<string, string> = { title: n.lastSender ?? GENERIC_TITLE };
     if (n.lastBody !== undefined) alert.body = n.lastBody;
     aps.alert = alert;
@@ -63,8 +69,15 @@ export function buildApnsPayload(n: Notification): Record<string, unknown> {
   }
   const payload: Record<string, unknown> = { aps };
   if (n.messageCount !== undefined) payload['message-count'] = n.messageCount;
+  if (n.account !== undefined) payload.account = n.account;
   if (n.encrypted !== undefined) {
-    payload.encrypted = { payload: n.encrypted.payload, attributes: n.encrypted.attributes };
+    payload.encrypted = n.encrypted.payload;
+    const { iv } = n.encrypted.attributes;
+    if (iv !== undefined) payload.iv = iv;
+  }
+  if (n.call !== undefined) {
+    if (n.call.sid !== undefined) payload.sid = n.call.sid;
+    if (n.call.media !== undefined) payload.media = n.call.media;
   }
   if (n.data !== undefined) payload.data = n.data;
   return payload;
@@ -155,7 +168,7 @@ export function createApnsProvider(options: ApnsOptions): Provider {
     note.priority = message.voip || n.priority === 'high' ? 10 : 5;
     note.expiry = message.voip ? 0 : Math.floor(Date.now() / 1000) + expirySeconds;
     if (message.collapseId !== undefined) note.collapseId = message.collapseId;
-    note.rawPayload = buildApnsPayload(n);
+    note.rawPayload = buildApnsPayload(n, message.voip);
     return note;
   }
 

@@ -84,6 +84,7 @@ test('reuses the access token and sends content only when present', async () => 
     sender: 'juliet@example.org',
     body: 'Wherefore art thou?',
     encrypted: 'c2VjcmV0',
+    iv: 'aXY=',
     data: 'opaque',
   });
   expect(sentA?.message.android).toEqual({ priority: 'normal', ttl: '60s' });

@@ -108,11 +108,16 @@ export function createFcmProvider(options: FcmOptions): Provider {
 /** The FCM v1 message: data only (values are strings), content fields only when present. */
 export function buildMessage(message: PushMessage, ttlMs: number): Message {
   const n = message.notification;
-  const data: Record<string, string> = { type: 'push' };
+  const data: Record<string, string> = { type: n.call ? 'call' : 'push' };
   if (n.messageCount !== undefined) data['message-count'] = String(n.messageCount);
   if (n.lastSender !== undefined) data.sender = n.lastSender;
   if (n.lastBody !== undefined) data.body = n.lastBody;
-  if (n.encrypted !== undefined) data.encrypted = n.encrypted.payload;
+  if (n.account !== undefined) data.account = n.account;
+  if (n.encrypted !== undefined) {
+    data.encrypted = n.encrypted.payload;
+    if (n.encrypted.attributes.iv !== undefined) data.iv = n.encrypted.attributes.iv;
+  }
+  if (n.call?.sid !== undefined) data.sid = n.call.sid;
   if (n.data !== undefined) data.data = n.data;
   return {
     token: message.deviceToken,

@@ -8,6 +8,8 @@ export interface Notification {
   messageCount?: number;
   lastSender?: string;
   lastBody?: string;
+  /** Bare JID of the user, sent only with an encrypted payload: it says whose key opens it. */
+  account?: string;
   /** Opaque encrypted payload (base64 text) and its attributes, passed through unchanged. */
   encrypted?: { payload: string; attributes: Record<string, string> };
   /** Free-form data from an HTTP pusher (ChatSecure API `data`, at most 100 characters). */

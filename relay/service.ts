@@ -59,6 +59,13 @@ export type LoginResult =
 /** Accounts made for XMPP users live in their own namespace: HTTP usernames cannot hold ':'. */
 export const xmppAccountName = (jid: string) => `xmpp:${jid}`;
 
+/** A deviceId for a device known by its token alone (its token's hash: the id shows no token). */
+export const tokenDeviceId = (deviceToken: string) =>
+  `token:${createHash('sha256').update(deviceToken).digest('hex').slice(0, 32)}`;
+
+/** The account holding the devices of a stateless app (HTTP usernames cannot hold ':'). */
+const statelessAccountName = (app: string) => `stateless:${app}`;
+
 /** The deviceId of the VoIP (PushKit) token registered along with device `deviceId`. */
 export const voipDeviceId = (deviceId: string) => `${deviceId}#voip`;
 
@@ -187,9 +194,7 @@ export function createRelayService(o: RelayServiceOptions) {
       provider: ProviderName,
       d: { registrationId: string; name?: string; deviceId?: string } & DeviceRoute,
     ): Promise<Device> {
-      const deviceId =
-        d.deviceId ??
-        `token:${createHash('sha256').update(d.registrationId).digest('hex').slice(0, 32)}`;
+      const deviceId = d.deviceId ?? tokenDeviceId(d.registrationId);
       return store.devices.upsert(
         {
           owner: account.id,
@@ -252,6 +257,27 @@ export function createRelayService(o: RelayServiceOptions) {
     /** Durably queues a push to the devices a token reaches. */
     async pushWithToken(record: TokenRecord, n: Notification): Promise<PushOutcome> {
       return enqueue(await devicesOf(record), n);
+    },
+
+    /**
+     * Durably queues a push to a device known only by its token (stateless apps). A token that
+     * the provider said is dead stays dead: `gone`.
+     */
+    async pushStateless(
+      route: DeviceRoute & { app: string; provider: ProviderName },
+      deviceToken: string,
+      n: Notification,
+    ): Promise<PushOutcome> {
+      const account = await ownAccount(statelessAccountName(route.app));
+      const deviceId = tokenDeviceId(deviceToken);
+      const { provider, ...rest } = route;
+      let device = await store.devices.find(account.id, provider, deviceId);
+      if (device && !device.active) return 'gone';
+      if (device?.app !== route.app || device.environment !== route.environment) {
+        const input = { owner: account.id, provider, deviceId, deviceToken, ...rest };
+        device = await store.devices.upsert(input, now());
+      }
+      return enqueue([device], n);
     },
 
     /** Durably queues a push to one device. */

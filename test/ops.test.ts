@@ -69,11 +69,11 @@ describe('health, metrics and diagnostics', () => {
   it('serves Prometheus metrics of publishes, pushes and the queue', async () => {
     const { status, text } = await get('/metrics');
     expect(status).toBe(200);
-    expect(text).toMatch(/xpr_pushes_total\{provider="apns",result="ok",reason=""\} 1/);
+    expect(text).toMatch(/xpr_pushes_total\{app="apns",provider="apns",result="ok",reason=""\} 1/);
     expect(text).toMatch(
-      /xpr_pushes_total\{provider="apns",result="dead",reason="Unregistered"\} 1/,
+      /xpr_pushes_total\{app="apns",provider="apns",result="dead",reason="Unregistered"\} 1/,
     );
-    expect(text).toMatch(/xpr_publish_to_provider_seconds_count\{provider="apns"\} 1/);
+    expect(text).toMatch(/xpr_publish_to_provider_seconds_count\{app="apns",provider="apns"\} 1/);
     expect(text).toMatch(/xpr_queue_depth 0/);
     expect(text).toMatch(/xpr_xmpp_connected 1/);
   });
@@ -103,7 +103,7 @@ describe('health, metrics and diagnostics', () => {
 
     const status = summary(await admin.executeCommand('push.localhost', 'admin-status'));
     expect(status).toMatch(/XMPP link: connected/);
-    expect(status).toMatch(/Delivers through: apns, fcm/);
+    expect(status).toMatch(/Delivers for: apns \(APNs, sandbox, default\); fcm \(FCM, default\)\./);
     const listed = summary(
       await admin.executeCommand('push.localhost', 'admin-list-registrations', {
         jid: 'romeo@localhost',
@@ -127,7 +127,15 @@ describe('health, metrics and diagnostics', () => {
   it('reports health: 200 while all is up, 503 once the XMPP link is down', async () => {
     const up = await get('/healthz');
     expect(up.status).toBe(200);
-    expect(JSON.parse(up.text)).toMatchObject({ status: 'ok', xmpp: 'up', store: 'up' });
+    expect(JSON.parse(up.text)).toMatchObject({
+      status: 'ok',
+      xmpp: 'up',
+      store: 'up',
+      apps: [
+        { name: 'apns', provider: 'apns', default: true, environments: ['sandbox'] },
+        { name: 'fcm', provider: 'fcm', default: true },
+      ],
+    });
     await Promise.all([romeo.stop(), admin.stop()]);
     await w.server.stop();
     await until(async () => (await get('/healthz')).status === 503);

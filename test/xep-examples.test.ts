@@ -196,9 +196,13 @@ async function replayObserved(ex: Example, request: Element, answer: Element): P
 async function replayPublish(ex: Example, request: Element, answer: Element): Promise<void> {
   const stanza = realRequest(request, true);
   const element = stanza.getChildElements()[0] ?? fail(ex, 'a publish without payload');
+  const { relay } = w.stack.running;
   const route = publishRoute({
     store: w.stack.running.store,
-    targets: w.stack.running.relay.targets,
+    targets: relay.targets,
+    service: relay.service,
+    tokenPush: relay.tokenPush,
+    perToken: relay.limits.perToken,
     push: { includeSender: false, includeBody: false, priority: 'high' },
     log: pino({ level: 'silent' }),
   });
