@@ -39,7 +39,10 @@ export interface WorldOptions {
   users?: string[];
   /** Starts the XMPP server (default: a Prosody); `false`: none, our process runs as `relay`. */
   server?: (() => Promise<XmppServer>) | false;
-  stack?: Pick<StackOptions, 'admins' | 'extraToml'>;
+  stack?: Pick<StackOptions, 'admins' | 'extraToml'> & {
+    /** More config that names the fakes (`[[apps]]` with their addresses). */
+    withFakes?: (fakes: { apns: FakeApns; fcm: FakeFcm }) => string;
+  };
 }
 
 export function startWorld(o: WorldOptions & { server: false }): Promise<RelayWorld>;
@@ -54,8 +57,10 @@ export async function startWorld(o: WorldOptions): Promise<RelayWorld | World> {
     startServer ? startServer() : undefined,
   ]);
   await server?.registerMany((o.users ?? []).map((u) => [u, PASSWORD] as const));
+  const { withFakes, ...stack } = o.stack ?? {};
   const options: StackOptions = {
-    ...o.stack,
+    ...stack,
+    extraToml: `${stack.extraToml ?? ''}${withFakes?.({ apns, fcm }) ?? ''}`,
     ...(server && { componentPort: server.componentPort, componentSecret: server.componentSecret }),
     apns,
     fcm,
