@@ -127,7 +127,7 @@ export async function start(
       tokenPush: relay.tokenPush,
       targets: relay.targets,
       relayNames: relay.names,
-      remotes: new Map(config.relays.map((r) => [r.name, r.url])),
+      remotes: relay.remoteUrls,
       perToken: relay.limits.perToken,
       log,
       onPublish: (outcome) => {

@@ -20,6 +20,12 @@ const DEAD_REASONS: Record<string, string> = {
 };
 
 function deviceSentence(d: DeviceState): string {
+  // A device of a named app says so: an operator with several apps needs to know which one.
+  const app = d.app === undefined ? '' : `app '${d.app}'${d.voip ? ' (calls)' : ''}: `;
+  return app + deviceState(d);
+}
+
+function deviceState(d: DeviceState): string {
   const who = PROVIDER_NAMES[d.provider];
   const counts = `${d.successCount} delivered, ${d.errorCount} failed`;
   if (!d.active) {

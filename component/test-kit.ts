@@ -78,7 +78,9 @@ export function publishXml(node: string, secret: string, inner = ''): string {
 
 /** The publish route over a kit, sending no content (the defaults of [push]). */
 export function publishOver(
-  kit: Pick<Relay, 'targets' | 'service' | 'tokenPush' | 'limits'> & { store: Store },
+  kit: Pick<Relay, 'targets' | 'service' | 'tokenPush' | 'limits' | 'remoteUrls'> & {
+    store: Store;
+  },
 ) {
   return publishRoute({
     store: kit.store,
@@ -86,6 +88,7 @@ export function publishOver(
     service: kit.service,
     tokenPush: kit.tokenPush,
     perToken: kit.limits.perToken,
+    remotes: kit.remoteUrls,
     push: { includeSender: false, includeBody: false, priority: 'high' },
     log,
   });

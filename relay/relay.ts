@@ -29,6 +29,8 @@ export interface Relay {
   limits: PushLimits;
   /** Relay names a registration may name: `local` and the configured remote relays. */
   names: readonly string[];
+  /** The configured remote relays: name → base URL. */
+  remoteUrls: ReadonlyMap<string, string>;
 }
 
 export function createRelay(o: RelayOptions): Relay {
@@ -46,5 +48,6 @@ export function createRelay(o: RelayOptions): Relay {
     targets: createTargets({ service, remotes }),
     limits,
     names: ['local', ...remotes.keys()],
+    remoteUrls: new Map(o.remotes.map((r) => [r.name, r.url])),
   };
 }
