@@ -41,6 +41,8 @@ const RECORDED_HEADERS = [
 
 export interface RecordedApnsRequest {
   deviceToken: string;
+  /** The key id (`kid`) of the provider token that signed the request. */
+  keyId: string;
   headers: Partial<Record<(typeof RECORDED_HEADERS)[number], string>>;
   payload: unknown;
   /** The status the fake answered with (200 unless a response was injected). */
@@ -110,7 +112,9 @@ function checkJwt(authorization: string | undefined, trust: Trust): string | und
   return undefined;
 }
 
-type Checked = { error: FakeApnsResponse } | { deviceToken: string; payload: unknown };
+type Checked =
+  | { error: FakeApnsResponse }
+  | { deviceToken: string; payload: unknown; keyId: string };
 
 /** Validates one request the way APNs does. */
 function checkRequest(headers: http2.IncomingHttpHeaders, raw: Buffer, trust: Trust): Checked {
@@ -123,7 +127,7 @@ function checkRequest(headers: http2.IncomingHttpHeaders, raw: Buffer, trust: Tr
   if (raw.length === 0) return { error: { status: 400, reason: 'PayloadEmpty' } };
   if (raw.length > MAX_PAYLOAD_BYTES) return { error: { status: 413, reason: 'PayloadTooLarge' } };
   try {
-    return { deviceToken: match[1], payload: JSON.parse(raw.toString('utf8')) };
+    return { deviceToken: match[1], payload: JSON.parse(raw.toString('utf8')), keyId: trust.keyId };
   } catch {
     return { error: { status: 400, reason: 'BadPayload' } };
   }
@@ -179,12 +183,12 @@ export async function startFakeApns(opts: FakeApnsOptions = {}): Promise<FakeApn
         (headers['apns-id'] as string | undefined) ?? crypto.randomUUID().toUpperCase();
       const checked = checkRequest(headers, Buffer.concat(chunks), trust);
       if ('error' in checked) return reply(stream, checked.error, apnsId);
-      const { deviceToken, payload } = checked;
+      const { deviceToken, payload, keyId } = checked;
       const res = queued.get(deviceToken)?.shift() ?? fixed.get(deviceToken) ?? { status: 200 };
       const recorded = Object.fromEntries(
         RECORDED_HEADERS.flatMap((n) => (typeof headers[n] === 'string' ? [[n, headers[n]]] : [])),
       );
-      const record = { deviceToken, headers: recorded, payload, status: res.status };
+      const record = { deviceToken, keyId, headers: recorded, payload, status: res.status };
       requests.push(record);
       events.emit('request', record);
       reply(stream, res, apnsId);

@@ -75,9 +75,7 @@ export function deviceRoutes(app: FastifyInstance, api: Api): void {
       environment: b.environment,
     });
     if ('problem' in route) {
-      return reply
-        .code(400)
-        .send({ [b.environment && b.app ? 'environment' : 'app']: [route.problem] });
+      return reply.code(400).send({ [route.field]: [route.problem] });
     }
     let device = await api.service.addDevice(c.account, c.provider, {
       registrationId: b.registration_id,
