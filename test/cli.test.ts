@@ -70,15 +70,21 @@ describe('xmpp-push-relay CLI', () => {
     expect(r.stderr).not.toContain('hunter2');
   });
 
-  it('check-config names an unreadable key file', async () => {
+  it('check-config names every unreadable key file, of every app', async () => {
     const path = join(dir, 'nokey.toml');
+    const ids = 'key_id = "ABC123DEFG"\nteam_id = "TEAM123456"\ntopic = "org.example.app"\n';
     writeFileSync(
       path,
-      '[component]\njid = "push.localhost"\nsecret = "s"\n[apns]\nkey_file = "missing.p8"\nkey_id = "K"\nteam_id = "T"\ntopic = "t"\n',
+      `[component]\njid = "push.localhost"\nsecret = "s"\n[apns]\nkey_file = "missing.p8"\n${ids}
+[[apps]]\nname = "beta"\nprovider = "apns"\nkey_file = "beta.p8"\n${ids}
+[[apps]]\nname = "gamma"\nprovider = "fcm"\nservice_account_file = "gamma.json"\n`,
     );
     const r = await cli('check-config', '--config', path);
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/apns\.key_file: cannot read .*missing\.p8 \(ENOENT\)/);
+    expect(r.stderr).toMatch(/3 problem\(s\)/);
+    expect(r.stderr).toMatch(/ apns\.key_file: cannot read .*missing\.p8 \(ENOENT\)/);
+    expect(r.stderr).toMatch(/ apps\.beta\.key_file: cannot read .*beta\.p8 \(ENOENT\)/);
+    expect(r.stderr).toMatch(/ apps\.gamma\.service_account_file: cannot read .*gamma\.json/);
   });
 
   it('start stops with a clear message when the server refuses the component secret', async () => {
