@@ -21,7 +21,7 @@ const DEAD_REASONS: Record<string, string> = {
 
 function deviceSentence(d: DeviceState): string {
   // A device of a named app says so: an operator with several apps needs to know which one.
-  const app = d.app === undefined ? '' : `app '${d.app}'${d.voip ? ' (calls)' : ''}: `;
+  const app = d.app === undefined ? '' : `through app '${d.app}'${d.voip ? ' (calls)' : ''}, `;
   return app + deviceState(d);
 }
 

@@ -118,6 +118,7 @@ export function buildMessage(message: PushMessage, ttlMs: number): Message {
     if (n.encrypted.attributes.iv !== undefined) data.iv = n.encrypted.attributes.iv;
   }
   if (n.call?.sid !== undefined) data.sid = n.call.sid;
+  if (n.call?.media !== undefined) data.media = n.call.media.join(',');
   if (n.data !== undefined) data.data = n.data;
   return {
     token: message.deviceToken,

@@ -103,6 +103,28 @@ ca_file = "${join(dir, 'beta-prod-ca.pem')}"
     expect(w.fcm.sends).toHaveLength(1);
   });
 
+  it('keeps a device in its app: an update naming another app or environment is refused', async () => {
+    const account = await call('POST', '/api/v1/accounts/', {
+      username: 'mover',
+      password: 'correct horse battery',
+    });
+    const key = account.body.token as string;
+    const body = { registration_id: '9'.repeat(64), app: 'beta', environment: 'sandbox' };
+    const device = await call('POST', '/api/v1/device/apns/', body, key);
+    const path = `/api/v1/device/apns/${device.body.id}/`;
+    expect(await call('PATCH', path, { app: 'alpha' }, key)).toMatchObject({
+      status: 400,
+      body: { app: ['cannot be changed; add a new device'] },
+    });
+    expect(await call('PUT', path, { ...body, environment: 'production' }, key)).toMatchObject({
+      status: 400,
+      body: { environment: ['cannot be changed; add a new device'] },
+    });
+    expect(await call('PUT', path, { ...body, name: 'same build' }, key)).toMatchObject({
+      status: 200,
+    });
+  });
+
   it.each([
     [{ app: 'nope' }, 'app', 'unknown APNs app "nope"; this relay knows: apns, alpha, beta'],
     [{ app: 'fcm' }, 'app', 'unknown APNs app "fcm"; this relay knows: apns, alpha, beta'],

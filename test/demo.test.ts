@@ -28,7 +28,7 @@ function runCli(args: string[], timeoutMs: number): Promise<{ code: number | nul
 }
 
 describe('xmpp-push-relay demo --once', () => {
-  it('plays the story, prints both pushes with their latency, and leaves nothing behind', async () => {
+  it('plays the story, prints every push with its latency, and leaves nothing behind', async () => {
     const { code, out } = await runCli(['demo', '--once'], 60_000);
     expect({ code, out }).toMatchObject({ code: 0 });
     for (const step of [
@@ -38,6 +38,10 @@ describe('xmpp-push-relay demo --once', () => {
       '✓ juliet sent romeo a message',
       '✓ mercutio went offline',
       '✓ juliet sent mercutio a message',
+      '✓ Siskin found push.localhost: disco#items on localhost',
+      '✓ benvolio enabled push on Prosody (XEP-0357) with that node alone',
+      '✓ benvolio went offline',
+      '✓ juliet sent benvolio a message',
     ]) {
       expect(out).toContain(step);
     }
@@ -45,6 +49,20 @@ describe('xmpp-push-relay demo --once', () => {
     expect(out).toMatch(/FCM push → device \S{8}… {2}priority high/);
     expect(out).toMatch(/✓ The APNs sink received the push \d+ ms after/);
     expect(out).toMatch(/✓ The FCM sink received the push \d+ ms after/);
+    // Siskin IM: register-device answered a node and no secret; the push used the Siskin app.
+    const title = "APNs, Siskin IM's way (Tigase family): benvolio's iPhone registers";
+    expect(out).toContain(title);
+    const siskin = out.slice(out.indexOf(title));
+    expect(siskin).toMatch(
+      /registered with the ad-hoc command register-device\n.*tigase:messenger:apns:1/,
+    );
+    expect(siskin).toMatch(/APNs push → device [0-9a-f]{8}… {2}topic org\.example\.siskin {2}/);
+    expect(siskin).toMatch(
+      /✓ The APNs sink received the push \d+ ms after juliet sent her message\n {2}with topic org\.example\.siskin: the config's Siskin IM app/,
+    );
+    expect(out).toMatch(
+      /Done: APNs push in \d+ ms, FCM push in \d+ ms, Siskin IM's APNs push in \d+ ms\./,
+    );
     expect(out).toContain('✓ Stopped everything the demo started');
 
     const folders = [

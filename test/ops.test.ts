@@ -59,10 +59,10 @@ describe('health, metrics and diagnostics', () => {
       return text.includes('not working');
     });
     expect(text).toMatch(
-      /APNs device 'good-phone': working: last push delivered .* ago \(1 delivered, 0 failed\)/,
+      /APNs device 'good-phone': through app 'apns', working: last push delivered .* ago \(1 delivered, 0 failed\)/,
     );
     expect(text).toMatch(
-      /APNs device 'old-phone': not working: APNs rejected the device token .*the app was removed/,
+      /APNs device 'old-phone': through app 'apns', not working: APNs rejected the device token .*the app was removed/,
     );
   });
 

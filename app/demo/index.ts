@@ -28,7 +28,8 @@ function printHowToTry(demo: Demo, out: Say): void {
   out(`  push component  ${COMPONENT_JID}`);
   out(`  relay HTTP API  ${demo.httpUrl}  (try: curl ${demo.httpUrl}/api/v1/pubsub/)`);
   out(`  relay log       ${demo.logFile}`);
-  out('As juliet, message romeo or mercutio while they are offline: the sinks print each push.');
+  out('As juliet, message romeo, mercutio or benvolio while they are offline:');
+  out('the sinks print each push.');
   out('Ctrl-C to stop.');
 }
 
@@ -65,7 +66,10 @@ export async function runDemo(opts: DemoOptions = {}, out: Say = say): Promise<n
   try {
     demo = await setUp(cleanup, out, abort.signal);
     const latency = await playStory(demo, cleanup, out, abort.signal);
-    out(`Done: APNs push in ${latency.apns} ms, FCM push in ${latency.fcm} ms.`);
+    out(
+      `Done: APNs push in ${latency.apns} ms, FCM push in ${latency.fcm} ms, ` +
+        `Siskin IM's APNs push in ${latency.siskin} ms.`,
+    );
     if (!opts.once) {
       printHowToTry(demo, out);
       await stopped;

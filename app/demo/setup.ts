@@ -17,7 +17,10 @@ import { within } from './within.js';
 
 export const COMPONENT_JID = 'push.localhost';
 export const APNS_TOPIC = 'org.example.pushdemo';
-export const USERS = ['romeo', 'juliet', 'mercutio'] as const;
+/** The second app, Siskin IM's, and the `provider` its register-device sends. */
+export const SISKIN_TOPIC = 'org.example.siskin';
+export const SISKIN_PROVIDER = 'tigase:messenger:apns:1';
+export const USERS = ['romeo', 'juliet', 'mercutio', 'benvolio'] as const;
 export type User = (typeof USERS)[number];
 
 export interface Demo {
@@ -41,6 +44,12 @@ function writeConfig(dir: string, o: { componentPort: number; secret: string; si
   });
   writeFileSync(join(dir, 'apns-ca.pem'), apns.ca);
   writeFileSync(join(dir, 'fcm-ca.pem'), fcm.ca);
+  const apnsCredentials = `key_file = "AuthKey.p8"
+key_id = "${key.keyId}"
+team_id = "${key.teamId}"
+environment = "sandbox"
+endpoint = "${apns.url}"
+ca_file = "apns-ca.pem"`;
   const path = join(dir, 'config.toml');
   writeFileSync(
     path,
@@ -63,18 +72,22 @@ retry_initial_ms = 100
 retry_max_ms = 2000
 
 [apns]
-key_file = "AuthKey.p8"
-key_id = "${key.keyId}"
-team_id = "${key.teamId}"
+${apnsCredentials}
 topic = "${APNS_TOPIC}"
-environment = "sandbox"
-endpoint = "${apns.url}"
-ca_file = "apns-ca.pem"
 
 [fcm]
 service_account_file = "service-account.json"
 endpoint = "${fcm.url}"
 ca_file = "fcm-ca.pem"
+
+# Siskin IM's app: the same sink and test key, its own bundle id
+[[apps]]
+name = "siskin"
+provider = "apns"
+${apnsCredentials}
+topic = "${SISKIN_TOPIC}"
+voip_topic = "${SISKIN_TOPIC}.voip"
+tigase_providers = ["${SISKIN_PROVIDER}"]
 
 [log]
 level = "info"

@@ -1,34 +1,33 @@
-// The demo's story: a phone registers for push, its user goes offline, a message becomes a push.
+// The demo's story: phones of two client families register for push, their users go offline,
+// a message becomes a push.
 import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
-import {
-  connectClient,
-  type Element,
-  NS_DATA,
-  type TestClient,
-} from '../../harness/servers/xmpp-client.js';
+import { connectClient, type TestClient } from '../../harness/servers/xmpp-client.js';
 import type { Cleanup } from './cleanup.js';
-import { type Say, short } from './say.js';
-import { COMPONENT_JID, type Demo, type User } from './setup.js';
+import type { Say } from './say.js';
+import { APNS_TOPIC, type Demo, SISKIN_TOPIC, type User } from './setup.js';
+import { type Enable, registerP2, registerSiskin } from './ways-in.js';
 
 const PUSH_TIMEOUT_MS = 15_000;
 
 interface Chapter {
   user: User;
-  provider: 'apns' | 'fcm';
   phone: string;
+  /** The client family and its way of registering, as the chapter's title names it. */
+  family: string;
+  provider: 'apns' | 'fcm';
+  /** The APNs topic the push must go out with, and the config's app it belongs to. */
+  topic?: string;
+  app?: string;
   token: string;
   message: string;
+  register(client: TestClient): Promise<Enable>;
 }
 
 export interface Latencies {
   apns: number;
   fcm: number;
-}
-
-function formFields(command: Element): Record<string, string | undefined> {
-  const fields = command.getChild('x', NS_DATA)?.getChildren('field') ?? [];
-  return Object.fromEntries(fields.map((f) => [f.attrs.var, f.getChildText('value') ?? undefined]));
+  siskin: number;
 }
 
 /** Made-up device tokens shaped like real ones (APNs: 32 bytes hex; FCM: id:APA91b…). */
@@ -59,72 +58,87 @@ export async function playStory(
 
   const juliet = await connect('juliet');
 
+  /** Waits for the chapter's push at its sink; returns the topic it went out with, if APNs. */
+  async function pushArrived(o: Chapter): Promise<string | undefined> {
+    if (o.provider === 'fcm') {
+      await demo.sinks.fcm.waitFor((s) => s.deviceToken === o.token, PUSH_TIMEOUT_MS);
+      return undefined;
+    }
+    const [push] = await demo.sinks.apns.waitFor((r) => r.deviceToken === o.token, PUSH_TIMEOUT_MS);
+    const topic = push?.headers['apns-topic'];
+    if (topic !== o.topic) {
+      throw new Error(`the APNs push went out with topic ${topic}, not ${o.topic}`);
+    }
+    return topic;
+  }
+
   async function chapter(o: Chapter): Promise<number> {
     const name = o.provider === 'apns' ? 'APNs' : 'FCM';
     say();
-    say(`${name}: ${o.user}'s ${o.phone} registers for push, then ${o.user} goes offline`);
+    say(`${name}, ${o.family}: ${o.user}'s ${o.phone} registers, then goes offline`);
     const client = await connect(o.user);
     say(`✓ ${o.user} logged in to Prosody`);
 
     signal.throwIfAborted();
-    const node = `register-push-${o.provider}`;
-    const command = await client.executeCommand(COMPONENT_JID, node, {
-      token: o.token,
-      'device-id': `${o.user}-${o.phone.toLowerCase().replace(/\W+/g, '-')}`,
-    });
-    const fields = formFields(command);
-    if (command.attrs.status !== 'completed' || !fields.node || !fields.secret) {
-      throw new Error(`${node} did not complete (status ${command.attrs.status})`);
-    }
-    say(`✓ ${o.user}'s ${o.phone} registered with the ad-hoc command ${node}`);
-    say(`  (made-up ${name} device token ${short(o.token)}); ${COMPONENT_JID} answered with`);
-    say(`  node ${short(fields.node)} and a secret`);
+    const enable = await o.register(client);
 
     signal.throwIfAborted();
-    await client.enablePush({
-      jid: fields.jid ?? COMPONENT_JID,
-      node: fields.node,
-      secret: fields.secret,
-    });
-    say(`✓ ${o.user} enabled push on Prosody (XEP-0357) with that node and secret`);
+    await client.enablePush(enable);
+    if (enable.secret === undefined) {
+      say(`✓ ${o.user} enabled push on Prosody (XEP-0357) with that node alone`);
+      say('  (no secret, no publish-options)');
+    } else {
+      say(`✓ ${o.user} enabled push on Prosody (XEP-0357) with that node and secret`);
+    }
     await client.stop();
     say(`✓ ${o.user} went offline`);
 
     signal.throwIfAborted();
     const sent = performance.now();
     await juliet.sendMessage(`${o.user}@localhost`, o.message);
-    say(
-      `✓ juliet sent ${o.user} a message; ${o.user} is offline, so Prosody asks ${COMPONENT_JID}`,
-    );
+    say(`✓ juliet sent ${o.user} a message; ${o.user} is offline, so Prosody asks ${enable.jid}`);
     say('  for a push (XEP-0357 publish)');
-    if (o.provider === 'apns') {
-      await demo.sinks.apns.waitFor((r) => r.deviceToken === o.token, PUSH_TIMEOUT_MS);
-    } else {
-      await demo.sinks.fcm.waitFor((s) => s.deviceToken === o.token, PUSH_TIMEOUT_MS);
-    }
+    const topic = await pushArrived(o);
     const ms = Math.round(performance.now() - sent);
     demo.sinks.flush();
     say(`✓ The ${name} sink received the push ${ms} ms after juliet sent her message`);
+    if (topic) say(`  with topic ${topic}: ${o.app}`);
     return ms;
   }
 
+  const p2 = "Conversations' p2 commands";
+  const romeo = { user: 'romeo', phone: 'iPhone', token: fakeToken('apns') } as const;
   const apns = await chapter({
-    user: 'romeo',
+    ...romeo,
+    family: p2,
     provider: 'apns',
-    phone: 'iPhone',
-    token: fakeToken('apns'),
+    topic: APNS_TOPIC,
+    app: "the app of the config's [apns] section",
     message: 'Wherefore art thou, Romeo?',
+    register: (c) => registerP2(c, say, { ...romeo, provider: 'apns' }),
   });
+  const mercutio = { user: 'mercutio', phone: 'Android phone', token: fakeToken('fcm') } as const;
   const fcm = await chapter({
-    user: 'mercutio',
+    ...mercutio,
+    family: p2,
     provider: 'fcm',
-    phone: 'Android phone',
-    token: fakeToken('fcm'),
     message: 'Mercutio, have you seen Romeo?',
+    register: (c) => registerP2(c, say, { ...mercutio, provider: 'fcm' }),
+  });
+  const benvolio = { user: 'benvolio', phone: 'iPhone', token: fakeToken('apns') } as const;
+  const voipToken = fakeToken('apns');
+  const siskin = await chapter({
+    ...benvolio,
+    family: "Siskin IM's way (Tigase family)",
+    provider: 'apns',
+    topic: SISKIN_TOPIC,
+    app: 'the config\'s Siskin IM app ([[apps]] name = "siskin")',
+    message: 'Benvolio, where is Romeo?',
+    register: (c) => registerSiskin(c, say, { ...benvolio, voipToken }),
   });
   await juliet.stop();
   say();
   say('The pushes carry no sender and no text: the message itself stays on the XMPP server');
   say('([push] include_sender and include_body are off by default).');
-  return { apns, fcm };
+  return { apns, fcm, siskin };
 }

@@ -109,6 +109,15 @@ export function deviceRoutes(app: FastifyInstance, api: Api): void {
       if (b.device_id && b.device_id !== current.deviceId) {
         return reply.code(400).send({ device_id: ['cannot be changed; add a new device'] });
       }
+      // The app and environment are the device's build: a device that changes them is another.
+      const app = api.service.apps.of(current);
+      if (b.app !== undefined && b.app !== app?.name) {
+        return reply.code(400).send({ app: ['cannot be changed; add a new device'] });
+      }
+      const environment = current.environment ?? app?.environments[0];
+      if (b.environment !== undefined && b.environment !== environment) {
+        return reply.code(400).send({ environment: ['cannot be changed; add a new device'] });
+      }
       const device = await api.service.updateDevice(c.account, req.params.id, {
         deviceToken: b.registration_id,
         name: b.name === null ? '' : b.name,

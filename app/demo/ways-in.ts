@@ -1,0 +1,111 @@
+// How each client family of the demo registers its phone, with the stanzas its clients send:
+// Conversations' p2 ad-hoc commands, and Siskin IM's (Tigase family) discovery and
+// register-device. Each ends with what the client then enables push with (XEP-0357 §5).
+import {
+  NS_COMMANDS,
+  NS_DATA,
+  NS_DISCO_INFO,
+  NS_DISCO_ITEMS,
+  NS_PUSH,
+} from '../../component/ns.js';
+import { type Element, type TestClient, xml } from '../../harness/servers/xmpp-client.js';
+import { type Say, short } from './say.js';
+import { COMPONENT_JID, SISKIN_PROVIDER, type User } from './setup.js';
+
+/** The `<enable/>` a client sends after registering: no secret means no publish-options. */
+export interface Enable {
+  jid: string;
+  node: string;
+  secret?: string;
+}
+
+interface Phone {
+  user: User;
+  phone: string;
+  token: string;
+}
+
+function formFields(command: Element): Record<string, string | undefined> {
+  const fields = command.getChild('x', NS_DATA)?.getChildren('field') ?? [];
+  return Object.fromEntries(fields.map((f) => [f.attrs.var, f.getChildText('value') ?? undefined]));
+}
+
+/** Conversations' way in: `register-push-<provider>` answers a node and a secret. */
+export async function registerP2(
+  client: TestClient,
+  say: Say,
+  o: Phone & { provider: 'apns' | 'fcm' },
+): Promise<Enable> {
+  const node = `register-push-${o.provider}`;
+  const command = await client.executeCommand(COMPONENT_JID, node, {
+    token: o.token,
+    'device-id': `${o.user}-${o.phone.toLowerCase().replace(/\W+/g, '-')}`,
+  });
+  const fields = formFields(command);
+  if (command.attrs.status !== 'completed' || !fields.node || !fields.secret) {
+    throw new Error(`${node} did not complete (status ${command.attrs.status})`);
+  }
+  say(`✓ ${o.user}'s ${o.phone} registered with the ad-hoc command ${node}`);
+  const name = o.provider === 'apns' ? 'APNs' : 'FCM';
+  say(`  (made-up ${name} device token ${short(o.token)}); ${COMPONENT_JID} answered with`);
+  say(`  node ${short(fields.node)} and a secret`);
+  return { jid: fields.jid ?? COMPONENT_JID, node: fields.node, secret: fields.secret };
+}
+
+/** Siskin's discovery: disco#items on its own server, disco#info on each item. */
+async function findPushService(client: TestClient): Promise<string> {
+  const features = [NS_PUSH, SISKIN_PROVIDER];
+  const items = await client.iq(
+    xml('iq', { type: 'get', to: 'localhost' }, xml('query', { xmlns: NS_DISCO_ITEMS })),
+  );
+  const jids = (items.getChild('query')?.getChildren('item') ?? []).map((i) => i.attrs.jid);
+  for (const jid of jids) {
+    const info = await client.iq(
+      xml('iq', { type: 'get', to: jid }, xml('query', { xmlns: NS_DISCO_INFO })),
+    );
+    const query = info.getChild('query');
+    const push = query
+      ?.getChildren('identity')
+      .some((i) => i.attrs.category === 'pubsub' && i.attrs.type === 'push');
+    const has = new Set(query?.getChildren('feature').map((f) => f.attrs.var));
+    if (push && features.every((f) => has.has(f))) return jid;
+  }
+  throw new Error(`Siskin found no push service with ${features.join(' and ')} on localhost`);
+}
+
+/** Siskin IM's way in: `register-device`, a submitted form without FORM_TYPE, answers a node. */
+export async function registerSiskin(
+  client: TestClient,
+  say: Say,
+  o: Phone & { voipToken: string },
+): Promise<Enable> {
+  const service = await findPushService(client);
+  say(`✓ Siskin found ${service}: disco#items on localhost, then disco#info showed a`);
+  say(`  pubsub/push identity with the features ${NS_PUSH} and ${SISKIN_PROVIDER}`);
+
+  const fields = {
+    provider: SISKIN_PROVIDER,
+    'device-token': o.token,
+    'device-second-token': o.voipToken,
+  };
+  const form = xml('x', { xmlns: NS_DATA, type: 'submit' });
+  for (const [name, value] of Object.entries(fields)) {
+    form.append(xml('field', { var: name, type: 'text-single' }, xml('value', {}, value)));
+  }
+  const request = xml(
+    'command',
+    { xmlns: NS_COMMANDS, node: 'register-device', action: 'execute' },
+    form,
+  );
+  const answer = await client.iq(xml('iq', { type: 'set', to: service }, request));
+  const command = answer.getChild('command', NS_COMMANDS);
+  const node = command && formFields(command).node;
+  if (command?.attrs.status !== 'completed' || !node) {
+    throw new Error(`register-device did not complete (status ${command?.attrs.status})`);
+  }
+  say(`✓ ${o.user}'s ${o.phone} registered with the ad-hoc command register-device`);
+  say(`  (provider ${SISKIN_PROVIDER}, made-up APNs device token ${short(o.token)},`);
+  say(`  PushKit token ${short(o.voipToken)}); ${service} answered with node ${short(node)}`);
+  say('  and no secret: the node itself is the credential');
+  return { jid: service, node };
+}
