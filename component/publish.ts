@@ -22,20 +22,12 @@ import {
   NS_PUSH_JINGLE,
   NS_PUSH_SUMMARY,
 } from './ns.js';
+import type { PublishOutcome } from './publish-outcome.js';
 import { StanzaError } from './stanza-error.js';
 import { statelessPublisher } from './stateless-publish.js';
 import { tokenPublisher } from './token-publish.js';
 
-export type PublishOutcome =
-  | 'queued'
-  | 'coalesced'
-  | 'malformed'
-  | 'unknown-node'
-  | 'bad-secret'
-  | 'wrong-publisher'
-  | 'gone'
-  | 'limited'
-  | 'failed';
+export type { PublishOutcome };
 
 export interface PublishOptions {
   store: Store;

@@ -8,7 +8,7 @@ import type { Notification } from '../relay/notification.js';
 import { type RelayService, tokenDeviceId } from '../relay/service.js';
 import type { Limiter } from '../store/types.js';
 import type { Reply } from './iq-router.js';
-import type { PublishOutcome } from './publish.js';
+import type { PublishOutcome } from './publish-outcome.js';
 import { StanzaError } from './stanza-error.js';
 
 /** Monal names the sandbox build of a module with this suffix (`monalProdiOS-sandbox`). */

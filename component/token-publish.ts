@@ -6,7 +6,7 @@ import type { Targets } from '../relay/targets.js';
 import type { TokenPush } from '../relay/token-push.js';
 import { apiRoot } from '../relay-client/request.js';
 import type { Reply } from './iq-router.js';
-import type { PublishOutcome } from './publish.js';
+import type { PublishOutcome } from './publish-outcome.js';
 import { refusalError } from './relay-protocol.js';
 import { StanzaError } from './stanza-error.js';
 
