@@ -106,7 +106,9 @@ describe('metrics in the docs', () => {
   });
 
   it('lists every publish outcome in docs/operations.md', () => {
-    const union = /export type PublishOutcome =([^;]+);/.exec(read('component/publish-outcome.ts'))?.[1];
+    const union = /export type PublishOutcome =([^;]+);/.exec(
+      read('component/publish-outcome.ts'),
+    )?.[1];
     const outcomes = [...(union ?? '').matchAll(/'([a-z-]+)'/g)].map((m) => m[1]);
     expect(outcomes.length).toBeGreaterThan(0);
     const md = read(OPERATIONS);
