@@ -96,6 +96,15 @@ const schema = z
           .min(1024)
           .default(65536)
           .describe('Publishes and commands larger than this are refused.'),
+        max_in_flight: z
+          .number()
+          .int()
+          .min(10)
+          .max(100_000)
+          .default(2000)
+          .describe(
+            'Publishes and commands being handled at once; past it the XMPP socket is not read until half are answered.',
+          ),
       })
       .strict()
       .optional()

@@ -114,6 +114,7 @@ export async function start(
       reconnectInitialMs: c.reconnect_initial_ms,
       reconnectMaxMs: c.reconnect_max_ms,
       maxStanzaBytes: c.max_stanza_bytes,
+      maxInFlight: c.max_in_flight,
       admins: c.admins,
       relayJids: new Map(config.relays.flatMap((r) => (r.jid ? [[r.jid, r.name] as const] : []))),
       api: config.http.public_url,

@@ -23,6 +23,8 @@ export interface PushComponentOptions {
   reconnectInitialMs: number;
   reconnectMaxMs: number;
   maxStanzaBytes: number;
+  /** IQs in flight at most before the component stops reading its socket. */
+  maxInFlight: number;
   push: { includeSender: boolean; includeBody: boolean; priority: 'high' | 'low' };
   store: Store;
   /** The relay in this process. */
@@ -126,7 +128,7 @@ export function createPushComponent(o: PushComponentOptions): Connection {
         features: service.apps.list.flatMap((a) => a.tigaseProviders),
       }),
     ],
-    { log, maxStanzaBytes: o.maxStanzaBytes },
+    { log, maxStanzaBytes: o.maxStanzaBytes, maxInFlight: o.maxInFlight },
   );
   return connection;
 }

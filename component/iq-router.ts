@@ -1,5 +1,6 @@
 import type { Component, Element, IqContext } from '@xmpp/component';
 import type { Logger } from '../lib/log.js';
+import { backpressureGate } from './backpressure.js';
 import { StanzaError } from './stanza-error.js';
 
 /** A validated IQ request as handlers see it. */
@@ -28,15 +29,21 @@ export interface RouterOptions {
   maxStanzaBytes: number;
 }
 
+export interface LinkOptions extends RouterOptions {
+  /** IQs in flight at most; past it the socket is not read until half are answered. */
+  maxInFlight: number;
+}
+
 /**
  * Registers routes with the library's IQ callee — the only place IQs are answered, so every
  * request gets exactly one reply. A throw becomes `internal-server-error` (type wait: our trouble
  * must never make a server disable a user's push); an oversize stanza becomes `policy-violation`.
  */
-export function registerRoutes(xmpp: Component, routes: IqRoute[], o: RouterOptions): void {
+export function registerRoutes(xmpp: Component, routes: IqRoute[], o: LinkOptions): void {
+  const gate = backpressureGate(xmpp, o.maxInFlight);
   for (const route of routes) {
     xmpp.iqCallee[route.type](route.ns, route.name, async (ctx: IqContext) => {
-      const reply = await runRoute(route, ctx.stanza, ctx.element, o);
+      const reply = await gate.run(() => runRoute(route, ctx.stanza, ctx.element, o));
       if (reply instanceof StanzaError) return reply.toElement();
       // The callee answers a falsy reply with service-unavailable; `true` is an empty result.
       return reply ?? true;

@@ -28,7 +28,7 @@ declare module '@xmpp/component' {
   export interface Component extends Connection {
     entity: Component;
     /** connection-tcp's socket. */
-    socket: (SocketBase & Pick<Socket, 'setNoDelay'>) | null;
+    socket: (SocketBase & Pick<Socket, 'setNoDelay' | 'pause' | 'resume'>) | null;
     reconnect: Reconnect<Component>;
     middleware: Middleware<Component>;
     iqCaller: IQCaller<Component>;
