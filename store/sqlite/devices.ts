@@ -2,6 +2,7 @@
 import type { Database } from 'better-sqlite3';
 import type { ProviderName } from '../../lib/providers.js';
 import type { Device, DeviceStore, Environment } from '../types.js';
+import type { Write } from './group-commit.js';
 
 interface Row {
   id: number;
@@ -45,7 +46,7 @@ function toDevice(r: Row): Device {
 
 const one = (row: unknown) => (row ? toDevice(row as Row) : undefined);
 
-export function sqliteDevices(db: Database): DeviceStore {
+export function sqliteDevices(db: Database, write: Write): DeviceStore {
   // A missing name keeps the one the device has.
   const upsert = db.prepare(
     `INSERT INTO devices (owner, provider, device_id, device_token, name, created_at, app,
@@ -113,10 +114,10 @@ export function sqliteDevices(db: Database): DeviceStore {
       return one(remove.get(id));
     },
     async recordSuccess(id, now) {
-      success.run(now, id);
+      await write(() => success.run(now, id));
     },
     async recordError(id, reason, now, dead) {
-      failure.run({ id, reason, now, dead: dead ? 1 : 0 });
+      await write(() => failure.run({ id, reason, now, dead: dead ? 1 : 0 }));
     },
   };
 }

@@ -6,6 +6,7 @@ import type { Store } from '../types.js';
 import { sqliteAccounts } from './accounts.js';
 import { sqliteCollected } from './collected.js';
 import { sqliteDevices } from './devices.js';
+import { groupCommit } from './group-commit.js';
 import { memoryLimiters } from './limiter.js';
 import { sqliteQueue } from './queue.js';
 import { sqliteRegistrations } from './registrations.js';
@@ -36,13 +37,14 @@ export function openSqliteStore(dir: string): Store {
 
 /** The store over an open, migrated connection (the benchmark batches commits on its own). */
 export function sqliteStoreOver(db: Database.Database): Store {
+  const write = groupCommit(db);
   return {
     accounts: sqliteAccounts(db),
     registrations: sqliteRegistrations(db),
     collected: sqliteCollected(db),
-    devices: sqliteDevices(db),
+    devices: sqliteDevices(db, write),
     tokens: sqliteTokens(db),
-    queue: sqliteQueue(db),
+    queue: sqliteQueue(db, write),
     limiter: memoryLimiters(),
     async ping() {
       db.prepare('SELECT 1').get();

@@ -3,6 +3,7 @@
 import type { Database } from 'better-sqlite3';
 import { mergePushes } from '../merge.js';
 import type { Job, QueuedPush, QueueStore } from '../types.js';
+import type { Write } from './group-commit.js';
 
 interface Row {
   id: number;
@@ -26,7 +27,7 @@ const toJob = (r: Row): Job => ({
 // A job is unleased while leased_until = 0 (at most one per device, see the jobs_waiting index):
 // waiting untried, or parked after a failed attempt (parked = 1). A claimed job holds
 // leased_until and is claimable again once that has passed.
-export function sqliteQueue(db: Database): QueueStore {
+export function sqliteQueue(db: Database, write: Write): QueueStore {
   const unleased = db.prepare('SELECT * FROM jobs WHERE device_id = ? AND leased_until = 0');
   const setPush = db.prepare(
     'UPDATE jobs SET payload = @payload, priority = @priority WHERE id = @id',
@@ -67,26 +68,7 @@ export function sqliteQueue(db: Database): QueueStore {
     setLastDue.run(due, deviceId);
     return 'queued' as const;
   };
-  // Group commit: the enqueues of one tick share one transaction, and each caller hears back
-  // only after that commit (one commit costs as much as many rows).
-  type Pending = {
-    args: Parameters<typeof enqueueOne>;
-    resolve: (outcome: 'queued' | 'coalesced') => void;
-    reject: (err: unknown) => void;
-  };
-  let batch: Pending[] = [];
-  const enqueueMany = db.transaction((items: Pending[]) => items.map((p) => enqueueOne(...p.args)));
-  const flush = () => {
-    const items = batch;
-    batch = [];
-    try {
-      const outcomes = enqueueMany.immediate(items);
-      for (const [i, p] of items.entries()) p.resolve(outcomes[i] as 'queued' | 'coalesced');
-    } catch (err) {
-      for (const p of items) p.reject(err);
-    }
-  };
-  const retry = db.transaction((id: string, dueAt: number) => {
+  const retry = (id: string, dueAt: number) => {
     const job = byId.get(id) as Row | undefined;
     if (!job) return;
     const other = unleased.get(job.device_id) as Row | undefined;
@@ -98,23 +80,20 @@ export function sqliteQueue(db: Database): QueueStore {
     const [older, newer] = other.id > job.id ? [job, other] : [other, job];
     setPush.run({ id: other.id, ...mergePushes(older, newer) });
     remove.run(id);
-  });
+  };
 
   return {
-    async enqueue(deviceId, push, minIntervalMs, now) {
-      return new Promise((resolve, reject) => {
-        batch.push({ args: [deviceId, push, minIntervalMs, now], resolve, reject });
-        if (batch.length === 1) setImmediate(flush);
-      });
+    enqueue(deviceId, push, minIntervalMs, now) {
+      return write(() => enqueueOne(deviceId, push, minIntervalMs, now));
     },
     async claim(limit, now, leaseUntil) {
       return (claim.all({ limit, now, leaseUntil }) as Row[]).map(toJob);
     },
     async complete(id) {
-      remove.run(id);
+      await write(() => remove.run(id));
     },
-    async retry(id, dueAt) {
-      retry.immediate(id, dueAt);
+    retry(id, dueAt) {
+      return write(() => retry(id, dueAt));
     },
     async stats(now) {
       const row = stats.get() as { depth: number; oldest: number | null };
