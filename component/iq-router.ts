@@ -51,6 +51,26 @@ export function registerRoutes(xmpp: Component, routes: IqRoute[], o: LinkOption
   }
 }
 
+/**
+ * Whether `el` written out takes more than `max` bytes (markup, attributes and text; escapes
+ * not counted), found by walking it instead of serializing every stanza; stops once over.
+ */
+export function exceedsBytes(el: Element, max: number): boolean {
+  let budget = max;
+  const walk = (e: Element): boolean => {
+    budget -= 2 * e.name.length + 5;
+    for (const [k, v] of Object.entries(e.attrs)) {
+      if (v !== undefined && v !== null) budget -= k.length + Buffer.byteLength(String(v)) + 4;
+    }
+    for (const child of e.children) {
+      budget -= typeof child === 'string' ? Buffer.byteLength(child) : 0;
+      if (budget < 0 || (typeof child !== 'string' && walk(child))) return true;
+    }
+    return budget < 0;
+  };
+  return walk(el);
+}
+
 /** Runs one route for an IQ `stanza` whose payload is `element`; never throws. */
 export async function runRoute(
   route: IqRoute,
@@ -60,7 +80,7 @@ export async function runRoute(
 ): Promise<Reply> {
   const from = stanza.attrs.from;
   if (!from) return new StanzaError('bad-request', 'missing from');
-  if (Buffer.byteLength(stanza.toString()) > o.maxStanzaBytes) {
+  if (exceedsBytes(stanza, o.maxStanzaBytes)) {
     return new StanzaError('policy-violation', 'stanza too large');
   }
   try {

@@ -41,10 +41,17 @@ export function sqliteQueue(db: Database, write: Write): QueueStore {
   const insert = db.prepare(
     'INSERT INTO jobs (device_id, payload, priority, due_at, created_at) VALUES (?, ?, ?, ?, ?)',
   );
+  // Leases that ran out (their worker died) first, then waiting jobs by due time; each part
+  // reads its own partial index, never the jobs leased now.
   const claim = db.prepare(
     `UPDATE jobs SET leased_until = @leaseUntil, attempts = attempts + 1, parked = 0
-     WHERE id IN (SELECT id FROM jobs WHERE due_at <= @now AND leased_until <= @now
-                  ORDER BY due_at, id LIMIT @limit)
+     WHERE id IN (
+       SELECT id FROM (SELECT id FROM jobs WHERE leased_until > 0 AND leased_until <= @now
+                       LIMIT @limit)
+       UNION ALL
+       SELECT id FROM (SELECT id FROM jobs WHERE leased_until = 0 AND due_at <= @now
+                       ORDER BY due_at, id LIMIT @limit)
+       LIMIT @limit)
      RETURNING *`,
   );
   const byId = db.prepare('SELECT * FROM jobs WHERE id = ?');

@@ -79,6 +79,10 @@ const migrations: Migration[] = [
   `ALTER TABLE devices ADD COLUMN app TEXT;
    ALTER TABLE devices ADD COLUMN environment TEXT CHECK (environment IN ('production', 'sandbox'));
    ALTER TABLE devices ADD COLUMN voip INTEGER NOT NULL DEFAULT 0;`,
+  // 4: claim reads only claimable jobs: waiting ones by due time, and leases that ran out.
+  `CREATE INDEX jobs_waiting_due ON jobs(due_at, id) WHERE leased_until = 0;
+   CREATE INDEX jobs_lease_end ON jobs(leased_until) WHERE leased_until > 0;
+   DROP INDEX jobs_due;`,
 ];
 
 /**
