@@ -99,9 +99,12 @@ export function createDeliveryWorker(o: DeliveryOptions): DeliveryWorker {
         attempt: job.attempts,
       };
       const t = now();
+      // The device's record and the job's end go in one tick: one commit with group commit.
       if (result.ok) {
-        await o.store.devices.recordSuccess(device.id, t);
-        await o.store.queue.complete(job.id);
+        await Promise.all([
+          o.store.devices.recordSuccess(device.id, t),
+          o.store.queue.complete(job.id),
+        ]);
         o.log.debug(log, 'push delivered');
         return;
       }
