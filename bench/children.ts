@@ -1,6 +1,6 @@
 // Child processes, temp dirs and their cleanup (also on Ctrl-C), and /proc readings.
 import { type ChildProcess, fork, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -139,6 +139,41 @@ export function readMemory(pid: number): ProcMemory | undefined {
   } catch {
     return undefined;
   }
+}
+
+/**
+ * Samples VmRSS of `pid` every `everyMs` (VmHWM covers the process's whole life, this covers a
+ * phase); the returned function stops sampling and gives the peak in MiB (NaN if none was read).
+ */
+export function rssSampler(pid: number, everyMs = 50): () => number {
+  let peak = Number.NaN;
+  const sample = () => {
+    const rss = readMemory(pid)?.rssMb;
+    if (rss !== undefined && !(rss <= peak)) peak = rss;
+  };
+  sample();
+  const timer = setInterval(sample, everyMs);
+  return () => {
+    clearInterval(timer);
+    sample();
+    return peak;
+  };
+}
+
+/** The pid of a direct child of this process whose command name (comm) is `comm`. */
+export function childPidByName(comm: string): number | undefined {
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      if (name === comm && ppid === process.pid) return Number(entry);
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return undefined;
 }
 
 const TICKS_PER_S = 100; // USER_HZ on Linux

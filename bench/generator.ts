@@ -23,15 +23,23 @@ export interface PhaseOptions {
   window?: number;
   /** Give up when no answer came for this long (after the planned sends). */
   drainMs: number;
+  /**
+   * Open loop only: stop sending when the planned time (targets ÷ rate) is over, even if TCP held
+   * some publishes back; the rest stay unsent. Default: send them all, late.
+   */
+  stopAtPlannedEnd?: boolean;
   onProgress?: (answered: number) => void;
 }
 
 export interface PhaseResult {
   sent: number;
+  /** Targets never written (stopAtPlannedEnd, or the stream ended). */
+  unsent: number;
   results: number;
   errors: number;
   /** Error conditions seen (first child of <error/>), counted. */
   errorKinds: Record<string, number>;
+  /** Sent but not answered. */
   unanswered: number;
   /** First send to last answer. */
   elapsedMs: number;
@@ -41,6 +49,10 @@ export interface PhaseResult {
   sendTimes: Float64Array;
   /** Per publish: IQ answer latency in ms (NaN when unanswered). */
   replyMs: Float64Array;
+  /** Per publish: 1 when answered with a result. */
+  resultOk: Uint8Array;
+  /** Times a write had to wait for the socket to drain (TCP pushing back). */
+  drainWaits: number;
 }
 
 const NS_STREAM = 'http://etherx.jabber.org/streams';
@@ -150,13 +162,28 @@ function ltxReader(onAnswer: (a: Answer) => void, onEnd: (why: string) => void):
 
 export interface LoadServer {
   port: number;
-  /** Resolves once a component has completed the handshake. */
-  waitComponent(timeoutMs: number): Promise<void>;
+  /** Resolves once `count` components (default 1) have completed the handshake. */
+  waitComponent(timeoutMs: number, count?: number): Promise<void>;
+  /** Components connected now. */
+  readonly connections: number;
   run(o: PhaseOptions): Promise<PhaseResult>;
   /** Bytes written by the generator so far. */
   readonly bytesOut: number;
-  /** Closes the component's stream and the listener. */
+  /** Closes the components' streams and the listener. */
   close(): Promise<void>;
+}
+
+/**
+ * Publishes per socket.write(): what the generator itself holds is bounded by this plus the
+ * socket's high-water mark, since it waits for 'drain' whenever write() returns false.
+ */
+const MAX_PER_WRITE = 256;
+
+interface Link {
+  socket: net.Socket;
+  online: boolean;
+  /** write() returned false: wait for 'drain' before writing again. */
+  blocked: boolean;
 }
 
 export async function startLoadServer(o: {
@@ -165,30 +192,42 @@ export async function startLoadServer(o: {
   /** `from` of the publishes (the user's server). */
   serverDomain: string;
   parser: ParserKind;
+  /**
+   * Component connections accepted at once (XEP-0114 lets several share one domain, and the
+   * server spreads stanzas over them); more get a conflict stream error. Default 1.
+   */
+  maxComponents?: number;
 }): Promise<LoadServer> {
-  let socket: net.Socket | undefined;
-  let online = false;
+  const maxComponents = o.maxComponents ?? 1;
+  const links: Link[] = [];
   let ended: string | undefined;
   let onAnswer: (a: Answer) => void = () => undefined;
-  const onlineWaiters: Array<() => void> = [];
+  let onDrain: () => void = () => undefined;
+  const onlineWaiters = new Set<() => void>();
   let bytesOut = 0;
   let seqBase = 0;
+  const online = () => links.filter((l) => l.online);
 
   const server = net.createServer((s) => {
-    if (socket) {
+    if (links.length >= maxComponents) {
       s.end(
         `<stream:error><conflict xmlns='urn:ietf:params:xml:ns:xmpp-streams'/></stream:error></stream:stream>`,
       );
       return;
     }
-    socket = s;
+    const link: Link = { socket: s, online: false, blocked: false };
+    links.push(link);
     s.setNoDelay(true);
     s.setEncoding('utf8');
     s.on('error', () => undefined);
+    s.on('drain', () => {
+      link.blocked = false;
+      onDrain();
+    });
     s.on('close', () => {
-      socket = undefined;
-      online = false;
-      ended ??= 'connection closed';
+      links.splice(links.indexOf(link), 1);
+      if (link.online) ended ??= 'connection closed';
+      link.online = false;
     });
     const streamId = randomBytes(8).toString('hex');
     let head = '';
@@ -226,8 +265,8 @@ export async function startLoadServer(o: {
         o.parser === 'ltx'
           ? ltxReader((a) => onAnswer(a), end)
           : scanReader((a) => onAnswer(a), end);
-      online = true;
-      for (const w of onlineWaiters.splice(0)) w();
+      link.online = true;
+      for (const w of onlineWaiters) w();
       if (rest) reader.write(rest);
     });
   });
@@ -238,38 +277,56 @@ export async function startLoadServer(o: {
   const { port } = server.address() as net.AddressInfo;
 
   async function run(p: PhaseOptions): Promise<PhaseResult> {
-    const sock = socket;
-    if (!sock || !online) throw new Error('no component is connected');
+    const socks = online();
+    if (socks.length === 0) throw new Error('no component is connected');
     const n = p.targets.length;
     const base = seqBase;
     seqBase += n;
     const sendTimes = new Float64Array(n).fill(Number.NaN);
     const replyMs = new Float64Array(n).fill(Number.NaN);
+    const resultOk = new Uint8Array(n);
     const errorKinds: Record<string, number> = {};
     let sent = 0;
     let answered = 0;
     let results = 0;
     let errors = 0;
     let lastAnswer = 0;
+    let drainWaits = 0;
+    let sending = true;
     let finish: () => void = () => undefined;
     const done = new Promise<void>((resolve) => {
       finish = resolve;
     });
     let progressAt = 0;
 
+    // Publish i goes to connection i mod k: the publishes alternate over the components.
     const write = (count: number) => {
-      if (count <= 0) return;
-      const parts: string[] = [];
       const end = Math.min(n, sent + count);
-      for (let i = sent; i < end; i++) {
-        parts.push(publishStanza(iqId(base + i), p.targets[i] as Target, o.serverDomain, o.domain));
+      while (sent < end && !socks.some((l) => l.blocked)) {
+        const upTo = Math.min(end, sent + MAX_PER_WRITE);
+        const parts: string[][] = socks.map(() => []);
+        for (let i = sent; i < upTo; i++) {
+          const stanza = publishStanza(
+            iqId(base + i),
+            p.targets[i] as Target,
+            o.serverDomain,
+            o.domain,
+          );
+          parts[i % socks.length]?.push(stanza);
+        }
+        const t = nowMs();
+        for (let i = sent; i < upTo; i++) sendTimes[i] = t;
+        sent = upTo;
+        socks.forEach((l, k) => {
+          const data = (parts[k] as string[]).join('');
+          if (!data) return;
+          bytesOut += data.length;
+          if (!l.socket.write(data)) {
+            l.blocked = true;
+            drainWaits++;
+          }
+        });
       }
-      const data = parts.join('');
-      const t = nowMs();
-      for (let i = sent; i < end; i++) sendTimes[i] = t;
-      sent = end;
-      bytesOut += data.length;
-      sock.write(data);
     };
 
     onAnswer = (a) => {
@@ -279,14 +336,16 @@ export async function startLoadServer(o: {
       replyMs[i] = t - (sendTimes[i] as number);
       lastAnswer = t;
       answered++;
-      if (a.type === 'result') results++;
-      else {
+      if (a.type === 'result') {
+        results++;
+        resultOk[i] = 1;
+      } else {
         errors++;
         const k = a.condition ?? a.type;
         errorKinds[k] = (errorKinds[k] ?? 0) + 1;
       }
       if (p.rate === undefined) window();
-      if (answered === n) finish();
+      if (answered === n || (!sending && answered === sent)) finish();
       else if (p.onProgress && t - progressAt > 100) {
         progressAt = t;
         p.onProgress(answered);
@@ -306,14 +365,22 @@ export async function startLoadServer(o: {
     };
 
     const t0 = nowMs();
+    const plannedMs = p.rate === undefined ? 0 : (n / p.rate) * 1000;
     let tick: NodeJS.Timeout | undefined;
     if (p.rate === undefined) {
+      onDrain = window;
       write(w);
     } else {
       const rate = p.rate;
       const pace = () => {
         tick = undefined;
-        const due = Math.min(n, Math.floor(((nowMs() - t0) * rate) / 1000) + 1);
+        const t = nowMs();
+        if (p.stopAtPlannedEnd && t - t0 >= plannedMs) {
+          sending = false;
+          if (answered === sent) finish();
+          return;
+        }
+        const due = Math.min(n, Math.floor(((t - t0) * rate) / 1000) + 1);
         write(due - sent);
         if (sent < n && !ended) tick = setTimeout(pace, 1);
       };
@@ -321,7 +388,6 @@ export async function startLoadServer(o: {
     }
     // Bounded: the phase ends when the stream ends, when nothing was answered for drainMs after
     // the sends that were due, and at the latest after the planned time + drainMs + 10 ms each.
-    const plannedMs = p.rate === undefined ? 0 : (n / p.rate) * 1000;
     const guard = setTimeout(() => finish(), plannedMs + p.drainMs + n * 10);
     const endWatch = setInterval(() => {
       const t = nowMs();
@@ -334,19 +400,23 @@ export async function startLoadServer(o: {
     clearTimeout(tick);
     if (topUp) clearImmediate(topUp);
     onAnswer = () => undefined;
+    onDrain = () => undefined;
     p.onProgress?.(answered);
     const firstSendMs = sendTimes[0] ?? t0;
     return {
       sent,
+      unsent: n - sent,
       results,
       errors,
       errorKinds,
-      unanswered: n - answered,
+      unanswered: sent - answered,
       elapsedMs: (answered > 0 ? lastAnswer : nowMs()) - firstSendMs,
       firstSendMs,
       lastSendMs: sent > 0 ? (sendTimes[sent - 1] as number) : firstSendMs,
       sendTimes,
       replyMs,
+      resultOk,
+      drainWaits,
     };
   }
 
@@ -355,26 +425,32 @@ export async function startLoadServer(o: {
     get bytesOut() {
       return bytesOut;
     },
-    waitComponent(timeoutMs) {
-      if (online) return Promise.resolve();
+    get connections() {
+      return online().length;
+    },
+    waitComponent(timeoutMs, count = 1) {
+      if (online().length >= count) return Promise.resolve();
       return new Promise<void>((resolve, reject) => {
-        const timer = setTimeout(
-          () => reject(new Error(`no component connected within ${timeoutMs} ms`)),
-          timeoutMs,
-        );
-        onlineWaiters.push(() => {
+        const check = () => {
+          if (online().length < count) return;
           clearTimeout(timer);
+          onlineWaiters.delete(check);
           resolve();
-        });
+        };
+        const timer = setTimeout(() => {
+          onlineWaiters.delete(check);
+          reject(new Error(`${count} component(s) did not connect within ${timeoutMs} ms`));
+        }, timeoutMs);
+        onlineWaiters.add(check);
       });
     },
     run,
     close() {
       return new Promise<void>((resolve) => {
-        if (socket && !socket.destroyed) {
+        for (const { socket } of links) {
+          if (socket.destroyed) continue;
           socket.end('</stream:stream>');
-          const s = socket;
-          setTimeout(() => s.destroy(), 500).unref();
+          setTimeout(() => socket.destroy(), 500).unref();
         }
         server.close(() => resolve());
         setTimeout(resolve, 1000).unref();

@@ -2,6 +2,7 @@
 // on the same library and stream code as ours (@xmpp/component 0.13.1). Run against the same
 // generator, it gives this machine's ceiling for the XMPP side.
 //   node dist/bench/noop-component.js <port> <domain> <secret>
+//   parent → child: { type: 'count' }; child → parent: { type: 'online' }, { type: 'count', answered }
 import { component } from '@xmpp/component';
 
 const NS_PUBSUB = 'http://jabber.org/protocol/pubsub';
@@ -14,7 +15,14 @@ async function main(): Promise<void> {
   xmpp.on('error', (err: Error) => console.error(`noop component: ${err.message}`));
   // `true` is an empty result; returning undefined would make the library answer
   // service-unavailable.
-  xmpp.iqCallee.set(NS_PUBSUB, 'pubsub', () => true);
+  let answered = 0;
+  xmpp.iqCallee.set(NS_PUBSUB, 'pubsub', () => {
+    answered++;
+    return true;
+  });
+  process.on('message', (m: { type?: string }) => {
+    if (m?.type === 'count' && process.connected) process.send?.({ type: 'count', answered });
+  });
   let stopping = false;
   const stop = async () => {
     if (stopping) return;

@@ -1,16 +1,24 @@
 // The second mode: a real Prosody 0.12 with mod_cloud_notify between the users and our process.
 // N users register a device over ad-hoc, enable XEP-0357 and go offline; a sender sends M offline
-// messages spread over them; every message should become exactly one push.
+// messages spread over them; every message should become exactly one push. Then the same users
+// get bursts (prosody-burst.ts): the no-op component's answer rate against ours, through Prosody.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { ApnsTestKey } from '../harness/fakes/apns-server.js';
 import { freePort } from '../harness/servers/ports.js';
 import { startProsody } from '../harness/servers/prosody.js';
 import { connectClient, NS_DATA, type TestClient, xml } from '../harness/servers/xmpp-client.js';
-import { onCleanup, readMemory, tempDir } from './children.js';
+import { type Child, forkChild, onCleanup, readMemory, tempDir } from './children.js';
 import { nowMs } from './clock.js';
 import type { FakeApnsChild } from './fake-apns.js';
-import { COMPONENT_DOMAIN, startOurProcess, writeOurConfig } from './our-process.js';
+import {
+  COMPONENT_DOMAIN,
+  scrapePublishes,
+  startOurProcess,
+  writeOurConfig,
+} from './our-process.js';
+import { type BurstRun, noopCounter, runBurst } from './prosody-burst.js';
 import { Progress, percentile } from './report.js';
 
 /** Device tokens of Prosody users start here (the generator's registrations use 0…). */
@@ -31,6 +39,8 @@ export interface ProsodyResult {
   elapsedMs: number;
   setupMs: number;
   rssMb: number;
+  /** The bursts: the no-op component, then ours, each to its own half of the users. */
+  burst?: { noop: BurstRun; ours: BurstRun; ratio: number };
 }
 
 export function prosodyAvailable(): boolean {
@@ -52,6 +62,8 @@ export async function runProsodyMode(o: {
   fake: FakeApnsChild;
   key: ApnsTestKey;
   ratePerMinute: number;
+  /** Offline messages of each burst (0: no bursts). */
+  burstMessages: number;
   /** Bounds the whole mode. */
   deadlineMs: number;
 }): Promise<ProsodyResult> {
@@ -71,16 +83,17 @@ export async function runProsodyMode(o: {
   reg.done(`${made} accounts`);
 
   const dir = tempDir('xpr-bench-prosody-');
+  const httpPort = await freePort();
   const config = writeOurConfig({
     dir,
-    httpPort: await freePort(),
+    httpPort,
     storeDir: join(dir, 'store'),
     componentPort: prosody.componentPort,
     secret,
     apns: { url: o.fake.url, ca: o.fake.ca, key: o.key },
     ratePerMinute: o.ratePerMinute,
   });
-  const ours = startOurProcess(config);
+  let ours = startOurProcess(config);
   // Prosody shows the component as connected once the handshake is done: wait for disco.
   const clients: TestClient[] = [];
   onCleanup('stop XMPP clients', () => Promise.all(clients.map((c) => c.stop())));
@@ -89,22 +102,25 @@ export async function runProsodyMode(o: {
     clients.push(c);
     return c;
   };
-  const sender = await connect('sender');
-  for (let i = 0; ; i++) {
-    if (ours.exitReason()) throw new Error(`${ours.exitReason()}\n${ours.output()}`);
-    try {
-      const query = xml('query', { xmlns: 'http://jabber.org/protocol/disco#info' });
-      await sender.iq(xml('iq', { type: 'get', to: COMPONENT_DOMAIN }, query), 1000);
-      break;
-    } catch (err) {
-      if (i > 100 || Date.now() > deadline) {
-        throw new Error(
-          `our process did not come online through Prosody: ${(err as Error).message}`,
-        );
+  let sender = await connect('sender');
+  const online = async (p: Child) => {
+    for (let i = 0; ; i++) {
+      if (p.exitReason()) throw new Error(`${p.exitReason()}\n${p.output()}`);
+      try {
+        const query = xml('query', { xmlns: 'http://jabber.org/protocol/disco#info' });
+        await sender.iq(xml('iq', { type: 'get', to: COMPONENT_DOMAIN }, query), 1000);
+        return;
+      } catch (err) {
+        if (i > 100 || Date.now() > deadline) {
+          throw new Error(
+            `our process did not come online through Prosody: ${(err as Error).message}`,
+          );
+        }
+        await new Promise((r) => setTimeout(r, 100));
       }
-      await new Promise((r) => setTimeout(r, 100));
     }
-  }
+  };
+  await online(ours);
 
   const enable = new Progress('Prosody: register + enable push', o.users);
   let enabled = 0;
@@ -195,6 +211,70 @@ export async function runProsodyMode(o: {
   progress.done(
     `${pushed} pushes for ${sent} messages (${o.fake.total - pushesBefore} at the fake)`,
   );
+
+  // The bursts. Each run has its own half of the users, so that neither meets the offline
+  // messages the other left in Prosody's storage, and a freshly started Prosody: mod_cloud_notify
+  // keeps two hooks for every publish answered with a result (it unhooks only after an error), so
+  // a Prosody that has sent more publishes runs slower.
+  let burst: ProsodyResult['burst'];
+  if (o.burstMessages > 0) {
+    await ours.stop();
+    const half = Math.max(1, Math.floor(o.users / 2));
+    const range = (a: number, b: number) => Array.from({ length: b - a }, (_, i) => a + i);
+    const freshProsody = async () => {
+      await sender.stop();
+      clients.splice(clients.indexOf(sender), 1);
+      await prosody.restart();
+      sender = await connect('sender');
+      return { sender, messages: o.burstMessages, deadlineMs: left() };
+    };
+    let common = await freshProsody();
+    const noop = forkChild(
+      'no-op component (Prosody)',
+      fileURLToPath(new URL('./noop-component.js', import.meta.url)),
+      [String(prosody.componentPort), COMPONENT_DOMAIN, secret],
+    );
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(
+        () => reject(new Error('the no-op did not connect in 10 s')),
+        10_000,
+      );
+      noop.proc.on('message', (m: { type?: string }) => {
+        if (m?.type !== 'online') return;
+        clearTimeout(timer);
+        resolve();
+      });
+      void noop.exited.then(() => reject(new Error(`${noop.exitReason()}\n${noop.output()}`)));
+    });
+    const noopRun = await runBurst({
+      ...common,
+      label: 'Prosody burst: no-op component',
+      users: range(0, half),
+      count: noopCounter(noop),
+      pids: { component: noop.pid, prosody: prosody.pid ?? -1, generator: process.pid },
+    });
+    await noop.stop();
+    common = await freshProsody();
+    ours = startOurProcess(config);
+    await online(ours);
+    const total = async () => {
+      const p = await scrapePublishes(httpPort);
+      return p ? Object.values(p).reduce((a, b) => a + b, 0) : Number.NaN;
+    };
+    const before = (await scrapePublishes(httpPort)) ?? {};
+    const ourRun = await runBurst({
+      ...common,
+      label: 'Prosody burst: our process',
+      users: o.users > 1 ? range(half, o.users) : [0],
+      count: total,
+      pids: { component: ours.pid, prosody: prosody.pid ?? -1, generator: process.pid },
+    });
+    const after = (await scrapePublishes(httpPort)) ?? {};
+    ourRun.outcomes = Object.fromEntries(
+      Object.entries(after).map(([k, v]) => [k, v - (before[k] ?? 0)]),
+    );
+    burst = { noop: noopRun, ours: ourRun, ratio: ourRun.publishesPerS / noopRun.publishesPerS };
+  }
   await sender.stop();
   await ours.stop();
   await prosody.stop();
@@ -210,5 +290,6 @@ export async function runProsodyMode(o: {
     elapsedMs,
     setupMs,
     rssMb,
+    burst,
   };
 }

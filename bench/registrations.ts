@@ -1,5 +1,5 @@
-// Pre-creates XEP-0357 registrations in a SQLite store folder through the real registration code
-// path: component/registrar.ts → relay/service.ts → store/sqlite/*.
+// Pre-creates XEP-0357 registrations in a SQLite store folder, or in Redis, through the real
+// registration code path: component/registrar.ts → relay/service.ts → store/{sqlite,redis}/*.
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -7,6 +7,7 @@ import { createRegistrar, type Registrar } from '../component/registrar.js';
 import { createLogger } from '../lib/log.js';
 import { createRelay } from '../relay/relay.js';
 import { testApps } from '../relay/test-kit.js';
+import { openRedisStore } from '../store/redis/index.js';
 import { openSqliteStore, sqliteStoreOver } from '../store/sqlite/index.js';
 import { migrate } from '../store/sqlite/schema.js';
 import type { Store } from '../store/types.js';
@@ -49,6 +50,64 @@ function registrarFor(store: Store): Registrar {
   return createRegistrar({ store, ...relay, log });
 }
 
+/** Registration `i`: user u<i>@localhost, device d<i>, token deviceToken(i). */
+async function registerOne(r: Registrar, i: number): Promise<Credentials> {
+  const c = await r.register({
+    jid: userJid(i),
+    deviceId: `d${i}`,
+    provider: 'apns',
+    deviceToken: deviceToken(i),
+  });
+  if ('refused' in c) throw new Error(`registration ${i} refused: ${c.refused}`);
+  return { node: c.node, secret: c.secret ?? '' };
+}
+
+/**
+ * Creates registrations `first`…`first + total - 1` in Redis through the same registration code
+ * (openRedisStore, as the running process opens it), `parallel` at a time; returns the
+ * credentials of all of them, in order.
+ */
+export async function createRedisRegistrations(o: {
+  url: string;
+  first: number;
+  total: number;
+  parallel?: number;
+  deadlineMs: number;
+  onProgress?: (done: number) => void;
+}): Promise<{ credentials: Credentials[]; perS: number }> {
+  const credentials: Credentials[] = new Array(o.total);
+  const deadline = Date.now() + o.deadlineMs;
+  const store = await openRedisStore(o.url);
+  const t0 = performance.now();
+  let next = 0;
+  let failed = false;
+  try {
+    const r = registrarFor(store);
+    const workers = await Promise.allSettled(
+      Array.from({ length: o.parallel ?? 32 }, async () => {
+        try {
+          for (let k = next++; k < o.total && !failed; k = next++) {
+            credentials[k] = await registerOne(r, o.first + k);
+            if (k % 1000 === 999) {
+              if (Date.now() > deadline) {
+                throw new Error(`creating Redis registrations took over ${o.deadlineMs} ms`);
+              }
+              o.onProgress?.(k + 1);
+            }
+          }
+        } catch (err) {
+          failed = true;
+          throw err;
+        }
+      }),
+    );
+    for (const w of workers) if (w.status === 'rejected') throw w.reason;
+  } finally {
+    await store.close();
+  }
+  return { credentials, perS: o.total / ((performance.now() - t0) / 1000) };
+}
+
 /**
  * openSqliteStore() exposes neither its connection nor a transaction, so batching needs its own
  * connection: the same pragmas and migrations, the same store over it (sqliteStoreOver), with
@@ -83,14 +142,8 @@ export async function createRegistrations(o: {
   const apiCount = Math.min(o.apiCount, o.total);
   const deadline = Date.now() + o.deadlineMs;
   const register = async (r: Registrar, i: number) => {
-    const c = await r.register({
-      jid: userJid(i),
-      deviceId: `d${i}`,
-      provider: 'apns',
-      deviceToken: deviceToken(i),
-    });
-    if ('refused' in c) throw new Error(`registration ${i} refused: ${c.refused}`);
-    if (i < o.keep) credentials[i] = { node: c.node, secret: c.secret ?? '' };
+    const c = await registerOne(r, i);
+    if (i < o.keep) credentials[i] = c;
   };
   const tooLong = () => {
     if (Date.now() > deadline)

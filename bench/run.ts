@@ -7,40 +7,47 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { testApnsKey } from '../harness/fakes/apns-server.js';
 import { freePort } from '../harness/servers/ports.js';
-import { cleanupAll, cpuMeter, forkChild, machineMeter, readMemory, tempDir } from './children.js';
-import { type FakeApnsChild, startFakeApnsChild } from './fake-apns.js';
-import {
-  type LoadServer,
-  type ParserKind,
-  type PhaseResult,
-  startLoadServer,
-  type Target,
-} from './generator.js';
+import { cleanupAll, cpuMeter, forkChild, readMemory, tempDir } from './children.js';
+import { startFakeApnsChild } from './fake-apns.js';
+import { type ParserKind, startLoadServer, type Target } from './generator.js';
 import { COMPONENT_DOMAIN, scrapeMemory, startOurProcess, writeOurConfig } from './our-process.js';
+import { type PhaseStats, runPhase, targetPicker } from './phase.js';
 import { type Profile, summarize } from './profile-summary.js';
 import { type ProsodyResult, prosodyAvailable, runProsodyMode } from './prosody-mode.js';
-import { createRegistrations, type RegistrationReport } from './registrations.js';
-import { type ChartPoint, fmt, latencySvg, Progress, percentile, say, table } from './report.js';
+import { type RedisResult, runRedisMode } from './redis-mode.js';
+import { createRegistrations } from './registrations.js';
+import { type ChartPoint, fmt, latencySvg, Progress, say, table } from './report.js';
 
 const SECRET = 'bench-secret';
 /** `[push] rate_per_minute` for the bench: 60000/6e6 rounds up to 1 ms between pushes per device. */
 const RATE_PER_MINUTE = 6_000_000;
 const ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 
+/** The ramp step whose CPU per publish is reported. */
+const CPU_RATE = 200;
+
 const USAGE = `Usage: npm run bench -- [options]
-  --quick              short run (3,000 publishes, short ramp, 100,000 registrations, 50 users)
+  --quick              short run (3,000 publishes, short ramp, 120,000 registrations, 50 users)
   --json FILE          write the results as JSON (default bench-results/results.json)
   --svg FILE           latency chart (default bench-results/latency.svg)
   --count N            publishes of the fixed-count run (default 20000; quick 3000)
   --window N           publishes outstanding in the fixed-count run (default 1000)
-  --rates LIST         offered loads of the ramp, publishes/s (default 250,500,1000,2000,5000,10000)
+  --rates LIST         offered loads of the ramp, publishes/s (default
+                       200,250,500,1000,2000,5000,10000; quick 200,500,1000,5000)
   --step-s S           seconds per ramp step (default 4; quick 2)
-  --registrations N    registrations stored before start (default 1000000; quick 100000)
+  --cpu-step-s S       seconds of the ${CPU_RATE}/s step (default 10; quick 4)
+  --overload-rate N    offered publishes/s of the overload phase (default 20000)
+  --overload-s S       seconds of the overload phase (default 10; quick 5; 0: none)
+  --registrations N    registrations stored before start (default 1000000; quick 100000, or
+                       as many as the phases need when that is more)
   --users N            Prosody mode users (default 500; quick 50)
   --messages N         Prosody mode offline messages (default 4 per user)
+  --burst N            Prosody mode: offline messages of each burst (default 5000; quick 2000;
+                       0: none)
   --parser ltx|scan    how the generator reads answers: ltx's streaming parser (default) or a
                        regular expression over start tags
   --no-prosody         skip the Prosody mode
+  --no-redis           skip the Redis runs
   --profile            run our process under --cpu-prof (profiles in bench-results/profiles)
   -h, --help`;
 
@@ -52,11 +59,17 @@ interface Options {
   window: number;
   rates: number[];
   stepS: number;
-  registrations: number;
+  cpuStepS: number;
+  overloadRate: number;
+  overloadS: number;
+  /** Explicit --registrations, else undefined (the default depends on what the phases need). */
+  registrations?: number;
   users: number;
   messages: number;
+  burst: number;
   parser: ParserKind;
   prosody: boolean;
+  redis: boolean;
   profile: boolean;
 }
 
@@ -71,11 +84,16 @@ function options(argv: string[]): Options | undefined {
       window: { type: 'string' },
       rates: { type: 'string' },
       'step-s': { type: 'string' },
+      'cpu-step-s': { type: 'string' },
+      'overload-rate': { type: 'string' },
+      'overload-s': { type: 'string' },
       registrations: { type: 'string' },
       users: { type: 'string' },
       messages: { type: 'string' },
+      burst: { type: 'string' },
       parser: { type: 'string' },
       'no-prosody': { type: 'boolean' },
+      'no-redis': { type: 'boolean' },
       profile: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -89,7 +107,7 @@ function options(argv: string[]): Options | undefined {
     }
     return n;
   };
-  const rates = (values.rates ?? (quick ? '500,1000,5000' : '250,500,1000,2000,5000,10000'))
+  const rates = (values.rates ?? (quick ? '200,500,1000,5000' : '200,250,500,1000,2000,5000,10000'))
     .split(',')
     .map((r) => int(r.trim(), 0, 1, 100_000, 'rates'));
   const parser = values.parser ?? 'ltx';
@@ -103,49 +121,21 @@ function options(argv: string[]): Options | undefined {
     window: int(values.window, 1000, 1, 100_000, 'window'),
     rates,
     stepS: int(values['step-s'], quick ? 2 : 4, 1, 60, 'step-s'),
-    registrations: int(
-      values.registrations,
-      quick ? 100_000 : 1_000_000,
-      1,
-      5_000_000,
-      'registrations',
-    ),
+    cpuStepS: int(values['cpu-step-s'], quick ? 4 : 10, 1, 60, 'cpu-step-s'),
+    overloadRate: int(values['overload-rate'], 20_000, 1, 100_000, 'overload-rate'),
+    overloadS: int(values['overload-s'], quick ? 5 : 10, 0, 60, 'overload-s'),
+    registrations:
+      values.registrations === undefined
+        ? undefined
+        : int(values.registrations, 0, 1, 5_000_000, 'registrations'),
     users,
     messages: int(values.messages, users * (quick ? 2 : 4), 1, 100_000, 'messages'),
+    burst: int(values.burst, quick ? 2000 : 5000, 0, 100_000, 'burst'),
     parser,
     prosody: !values['no-prosody'],
+    redis: !values['no-redis'],
     profile: values.profile ?? false,
   };
-}
-
-interface PhaseStats {
-  label: string;
-  /** Offered publishes/s (open loop) or undefined (closed loop). */
-  offered?: number;
-  sent: number;
-  results: number;
-  errors: number;
-  errorKinds: Record<string, number>;
-  unanswered: number;
-  answeredPerS: number;
-  replyP50: number;
-  replyP99: number;
-  /** Pushes that reached the fake APNs for this phase's publishes. */
-  pushes: number;
-  /** Registrations that got more than one push. */
-  duplicates: number;
-  pushesPerS: number;
-  /** Pushes/s after the last publish was answered (delivery alone, draining the backlog). */
-  drainPushesPerS: number;
-  apnsP50: number;
-  apnsP99: number;
-  /** CPU use during the phase, in cores (1.0 = one core busy). */
-  cpu: Record<string, number>;
-  /** The whole machine during the phase (fractions of all cores): idle, waiting on I/O, stolen. */
-  machine: { busy: number; idle: number; iowait: number; steal: number };
-  peakRssMb: number;
-  /** First send to last answer or push, on the shared clock (to cut profiles). */
-  window: { fromMs: number; toMs: number };
 }
 
 /** Stand-ins of the same sizes as real node/secret pairs, for the no-op component. */
@@ -155,112 +145,6 @@ function noopTargets(n: number): Target[] {
     secret: i.toString(16).padStart(40, '0'),
     index: i,
   }));
-}
-
-let nextTarget = 0;
-function takeTargets(reg: RegistrationReport, n: number): Target[] {
-  if (nextTarget + n > reg.credentials.length) {
-    throw new Error(`needs ${nextTarget + n} registrations with known secrets`);
-  }
-  const out = reg.credentials
-    .slice(nextTarget, nextTarget + n)
-    .map((c, i) => ({ ...c, index: nextTarget + i }));
-  nextTarget += n;
-  return out;
-}
-
-async function runPhase(o: {
-  label: string;
-  gen: LoadServer;
-  targets: Target[];
-  rate?: number;
-  window?: number;
-  fake?: FakeApnsChild;
-  pids: Record<string, number>;
-  memPid?: number;
-  drainMs: number;
-  deliveryMs: number;
-}): Promise<PhaseStats> {
-  const n = o.targets.length;
-  const progress = new Progress(o.label, n);
-  const cpu = cpuMeter(o.pids);
-  const box = machineMeter();
-  const wall0 = performance.now();
-  const pushesBefore = o.fake?.total ?? 0;
-  const r: PhaseResult = await o.gen.run({
-    targets: o.targets,
-    rate: o.rate,
-    window: o.window,
-    drainMs: o.drainMs,
-    onProgress: (answered) =>
-      progress.update(answered, o.fake ? `pushed ${o.fake.total - pushesBefore}` : ''),
-  });
-  let delivered = true;
-  if (o.fake) {
-    delivered = await o.fake.waitTotal(pushesBefore + r.results, o.deliveryMs, (t) =>
-      progress.update(r.sent - r.unanswered, `pushed ${t - pushesBefore}`),
-    );
-  }
-  const wallS = (performance.now() - wall0) / 1000;
-  const cpuS = cpu();
-  const machine = box();
-  const apnsMs: number[] = [];
-  let pushes = 0;
-  let duplicates = 0;
-  let lastArrival = Number.NaN;
-  const lastAnswer = r.firstSendMs + r.elapsedMs;
-  let afterAnswers = 0;
-  if (o.fake) {
-    for (let i = 0; i < n; i++) {
-      const a = o.fake.arrivals.get((o.targets[i] as Target).index);
-      if (!a) continue;
-      pushes++;
-      if (a.count > 1) duplicates++;
-      apnsMs.push(a.first - (r.sendTimes[i] as number));
-      if (!(a.first <= lastArrival)) lastArrival = a.first;
-      if (a.first > lastAnswer) afterAnswers++;
-    }
-  }
-  const stats: PhaseStats = {
-    label: o.label,
-    offered: o.rate,
-    sent: r.sent,
-    results: r.results,
-    errors: r.errors,
-    errorKinds: r.errorKinds,
-    unanswered: r.unanswered,
-    answeredPerS: (r.results + r.errors) / (r.elapsedMs / 1000),
-    replyP50: percentile(r.replyMs, 50),
-    replyP99: percentile(r.replyMs, 99),
-    pushes,
-    duplicates,
-    pushesPerS: o.fake ? pushes / ((lastArrival - r.firstSendMs) / 1000) : Number.NaN,
-    drainPushesPerS:
-      afterAnswers >= 500 ? afterAnswers / ((lastArrival - lastAnswer) / 1000) : Number.NaN,
-    apnsP50: percentile(apnsMs, 50),
-    apnsP99: percentile(apnsMs, 99),
-    cpu: Object.fromEntries(Object.entries(cpuS).map(([k, s]) => [k, s / wallS])),
-    machine,
-    peakRssMb: o.memPid ? (readMemory(o.memPid)?.hwmMb ?? Number.NaN) : Number.NaN,
-    window: {
-      fromMs: r.firstSendMs,
-      toMs: Math.max(r.firstSendMs + r.elapsedMs, Number.isNaN(lastArrival) ? 0 : lastArrival),
-    },
-  };
-  const errs = r.errors ? `, ${r.errors} errors ${JSON.stringify(r.errorKinds)}` : '';
-  const lost = r.unanswered ? `, ${r.unanswered} UNANSWERED` : '';
-  const undelivered = delivered ? '' : `, only ${pushes} pushes arrived`;
-  progress.done(
-    `${fmt(stats.answeredPerS)} answered/s` +
-      (o.fake ? `, ${fmt(stats.pushesPerS)} pushes/s, APNs p99 ${fmt(stats.apnsP99)} ms` : '') +
-      (Number.isFinite(stats.drainPushesPerS)
-        ? ` (backlog drained at ${fmt(stats.drainPushesPerS)} pushes/s)`
-        : '') +
-      errs +
-      lost +
-      undelivered,
-  );
-  return stats;
 }
 
 async function main(): Promise<number> {
@@ -291,17 +175,21 @@ async function main(): Promise<number> {
 
   // 1. Registrations, through the registration code path.
   const warmup = o.quick ? 500 : 1000;
-  const needed = warmup + o.count + o.rates.reduce((s, r) => s + r * o.stepS, 0);
-  if (needed > o.registrations) {
+  const stepS = (rate: number) => (rate === CPU_RATE ? o.cpuStepS : o.stepS);
+  const overloadCount = o.overloadRate * o.overloadS;
+  const needed = warmup + o.count + o.rates.reduce((s, r) => s + r * stepS(r), 0) + overloadCount;
+  const registrations =
+    o.registrations ?? Math.max(o.quick ? 100_000 : 1_000_000, Math.ceil(needed / 10_000) * 10_000);
+  if (needed > registrations) {
     throw new Error(`${needed} registrations are needed (one per publish): raise --registrations`);
   }
   const dir = tempDir('xpr-bench-');
   const storeDir = join(dir, 'store');
-  const regProgress = new Progress('store: create registrations', o.registrations);
+  const regProgress = new Progress('store: create registrations', registrations);
   const reg = await createRegistrations({
     dir: storeDir,
-    total: o.registrations,
-    apiCount: Math.min(2000, o.registrations),
+    total: registrations,
+    apiCount: Math.min(2000, registrations),
     keep: needed,
     deadlineMs: o.quick ? 60_000 : 600_000,
     onProgress: (done) => regProgress.update(done),
@@ -389,37 +277,77 @@ async function main(): Promise<number> {
   );
   const pids = { generator: self, ours: ours.pid, fake: fake.child.pid };
   const common = { gen, fake, pids, memPid: ours.pid, drainMs, deliveryMs };
+  const take = targetPicker(reg.credentials);
   await runPhase({
     ...common,
     label: 'ours: warm-up',
-    targets: takeTargets(reg, warmup),
+    targets: take(warmup),
     window: o.window,
   });
   const fixed = await runPhase({
     ...common,
     label: `ours: ${o.count} publishes`,
-    targets: takeTargets(reg, o.count),
+    targets: take(o.count),
     window: o.window,
   });
   const ramp: PhaseStats[] = [];
+  let idleCores = Number.NaN;
   for (const rate of o.rates) {
+    if (rate === CPU_RATE) {
+      // What our process uses doing nothing, for reading the CPU per publish.
+      const idle = cpuMeter({ ours: ours.pid });
+      await new Promise((r) => setTimeout(r, 1000));
+      idleCores = idle().ours ?? Number.NaN;
+    }
     ramp.push(
       await runPhase({
         ...common,
-        label: `ours: ${rate}/s for ${o.stepS} s`,
-        targets: takeTargets(reg, rate * o.stepS),
+        label: `ours: ${rate}/s for ${stepS(rate)} s`,
+        targets: take(rate * stepS(rate)),
         rate,
       }),
     );
   }
   const endMem = readMemory(ours.pid);
   const endNode = await scrapeMemory(httpPort);
+  // Overload: offered open loop for overloadS whatever TCP does (what it holds back stays
+  // unsent), then a bounded wait until every answered publish's push has arrived.
+  let overload: PhaseStats | undefined;
+  if (overloadCount > 0) {
+    overload = await runPhase({
+      ...common,
+      label: `ours: overload ${o.overloadRate}/s for ${o.overloadS} s`,
+      targets: take(overloadCount),
+      rate: o.overloadRate,
+      stopAtPlannedEnd: true,
+      deliveryMs: 60_000,
+    });
+  }
   await ours.stop(profileDir ? 20_000 : 5000);
   await gen.close();
   if (ours.output().trim()) say(`our process said:\n${ours.output().trim().slice(-3000)}`);
-  if (profileDir) profileSummaries(profileDir, ours.pid, [fixed, ...ramp]);
+  if (profileDir) {
+    profileSummaries(profileDir, ours.pid, [fixed, ...ramp, ...(overload ? [overload] : [])]);
+  }
 
-  // 5. Through a real Prosody.
+  // 5. The Redis store: one process, then two sharing it.
+  let redis: RedisResult | undefined;
+  if (o.redis) {
+    redis = await runRedisMode({
+      count: o.count,
+      warmup,
+      window: o.window,
+      parser: o.parser,
+      secret: SECRET,
+      fake,
+      key,
+      ratePerMinute: RATE_PER_MINUTE,
+      drainMs,
+      deliveryMs,
+    });
+  }
+
+  // 6. Through a real Prosody.
   let prosody: ProsodyResult | undefined;
   let prosodySkipped: string | undefined;
   if (!o.prosody) prosodySkipped = '--no-prosody';
@@ -431,16 +359,18 @@ async function main(): Promise<number> {
       fake,
       key,
       ratePerMinute: RATE_PER_MINUTE,
+      burstMessages: o.burst,
       deadlineMs: o.quick ? 60_000 : 300_000,
     });
   }
   if (prosodySkipped) say(`Prosody mode skipped: ${prosodySkipped}`);
   await fake.close();
 
-  // 6. Report.
+  // 7. Report.
   const at1000 = ramp.find((s) => s.offered === 1000);
+  const atCpu = ramp.find((s) => s.offered === CPU_RATE);
   const all = [noopFixed, fixed, ...ramp];
-  const rows = all.map((s) => [
+  const rows = [...all, ...(overload ? [overload] : [])].map((s) => [
     s.label.replace(/^ours: /, ''),
     s.offered ?? `closed, ${o.window} out`,
     s.sent,
@@ -486,6 +416,47 @@ async function main(): Promise<number> {
       rows,
     ),
   );
+  if (redis) {
+    say('');
+    say(
+      table(
+        [
+          'Redis store',
+          'answered/s',
+          'errors',
+          'pushes/s',
+          'IQ p99 ms',
+          'APNs p99 ms',
+          'CPU ours A',
+          'CPU ours B',
+          'CPU redis',
+          'CPU fake',
+          'CPU gen',
+          'idle %',
+          'steal %',
+        ],
+        [redis.one, redis.two].map((s, i) => [
+          `${i + 1} process${i ? 'es' : ''}: ${o.count} publishes`,
+          s.answeredPerS,
+          s.errors + s.unanswered,
+          s.pushesPerS,
+          s.replyP99,
+          s.apnsP99,
+          s.cpu.ours ?? Number.NaN,
+          s.cpu.ours2 ?? Number.NaN,
+          s.cpu.redis ?? Number.NaN,
+          s.cpu.fake ?? Number.NaN,
+          s.cpu.generator ?? Number.NaN,
+          100 * s.machine.idle,
+          100 * s.machine.steal,
+        ]),
+      ),
+    );
+  }
+  const cpuMsPerPublish = atCpu
+    ? ((atCpu.cpuS.ours ?? Number.NaN) * 1000) / (atCpu.results + atCpu.errors)
+    : null;
+  const burst = prosody?.burst;
   const rssBasis =
     reg.total >= 1_000_000
       ? `measured with ${reg.total} registrations stored`
@@ -500,7 +471,12 @@ async function main(): Promise<number> {
       window: o.window,
       rates: o.rates,
       step_s: o.stepS,
+      cpu_step_s: o.cpuStepS,
+      overload_rate: o.overloadRate,
+      overload_s: o.overloadS,
       registrations: reg.total,
+      redis_registrations: redis?.registrations ?? null,
+      prosody_burst_messages: o.burst,
       parser: o.parser,
       rate_per_minute: RATE_PER_MINUTE,
       users: o.users,
@@ -522,6 +498,23 @@ async function main(): Promise<number> {
     },
     prosody_pushes_per_offline_message: prosody?.pushesPerOfflineMessage ?? null,
     prosody_pushes_per_s: prosody?.pushesPerS ?? null,
+    cpu_ms_per_publish_at_200: cpuMsPerPublish,
+    cpu_at_200: atCpu
+      ? {
+          cpu_ms: (atCpu.cpuS.ours ?? Number.NaN) * 1000,
+          publishes_answered: atCpu.results + atCpu.errors,
+          seconds: o.cpuStepS,
+          idle_cores_before: idleCores,
+        }
+      : null,
+    peak_rss_mb_at_overload: overload?.phasePeakRssMb ?? null,
+    overload_pushes_missing: overload?.pushesMissing ?? null,
+    overload_answered_per_s: overload?.answeredPerS ?? null,
+    redis_publishes_per_s: redis?.one.answeredPerS ?? null,
+    redis_scaleout_ratio: redis?.scaleoutRatio ?? null,
+    prosody_noop_publishes_per_s: burst?.noop.publishesPerS ?? null,
+    prosody_our_publishes_per_s: burst?.ours.publishesPerS ?? null,
+    prosody_noop_ratio: burst?.ratio ?? null,
     prosody: prosody ?? { skipped: prosodySkipped },
     registrations: {
       total: reg.total,
@@ -534,6 +527,8 @@ async function main(): Promise<number> {
     fixed,
     noop: noopFixed,
     ramp,
+    overload: overload ?? null,
+    redis: redis ?? { skipped: '--no-redis' },
     targets: {
       publishes_per_s_ge_10000: fixed.answeredPerS >= 10_000,
       pushes_per_s_ge_5000: fixed.pushesPerS >= 5000,
@@ -541,6 +536,14 @@ async function main(): Promise<number> {
       noop_ratio_ge_0_5: fixed.answeredPerS / noopFixed.answeredPerS >= 0.5,
       rss_mb_le_200: startMem ? startMem.rssMb <= 200 && reg.total >= 1_000_000 : null,
       prosody_one_push_per_message: prosody ? prosody.pushesPerOfflineMessage === 1 : null,
+      p99_ms_at_1000_le_10: at1000 ? at1000.apnsP99 <= 10 : null,
+      peak_rss_mb_at_overload_le_250: overload
+        ? overload.phasePeakRssMb <= 250 && overload.pushesMissing === 0
+        : null,
+      cpu_ms_per_publish_at_200_le_0_3: cpuMsPerPublish === null ? null : cpuMsPerPublish <= 0.3,
+      prosody_noop_ratio_ge_0_9: burst ? burst.ratio >= 0.9 : null,
+      redis_publishes_per_s_ge_5000: redis ? redis.one.answeredPerS >= 5000 : null,
+      redis_scaleout_ratio_ge_1_6: redis ? redis.scaleoutRatio >= 1.6 : null,
     },
     duration_s: (Date.now() - started) / 1000,
   };
@@ -565,6 +568,41 @@ async function main(): Promise<number> {
         `(${fmt(prosody.pushesPerOfflineMessage)} per message, ${fmt(prosody.pushesPerS)}/s, p99 ${fmt(prosody.p99Ms)} ms)`,
     );
   }
+  if (atCpu) {
+    say(
+      `CPU at ${CPU_RATE}/s for ${o.cpuStepS} s: ${fmt(cpuMsPerPublish ?? Number.NaN)} ms of our process per publish ` +
+        `(${fmt((atCpu.cpuS.ours ?? Number.NaN) * 1000)} ms for ${atCpu.results + atCpu.errors} publishes answered; ` +
+        `${fmt(idleCores)} cores used idle in the second before)`,
+    );
+  }
+  if (overload) {
+    say(
+      `overload ${o.overloadRate.toLocaleString('en-US')}/s offered for ${o.overloadS} s: ` +
+        `${overload.sent.toLocaleString('en-US')} sent (${overload.unsent.toLocaleString('en-US')} held back by TCP, ` +
+        `${overload.drainWaits} waits for drain), ${fmt(overload.answeredPerS)} answered/s, ` +
+        `${overload.errors + overload.unanswered} errors or unanswered; peak RSS ${fmt(overload.phasePeakRssMb)} MB ` +
+        `(VmRSS every 50 ms); ${overload.pushesMissing} answered publishes without a push`,
+    );
+  }
+  if (redis) {
+    say(
+      `Redis (${redis.registrations.toLocaleString('en-US')} registrations): ${fmt(redis.one.answeredPerS)} publishes/s ` +
+        `with 1 process, ${fmt(redis.two.answeredPerS)}/s with 2 (ratio ${fmt(redis.scaleoutRatio)})`,
+    );
+  }
+  if (burst) {
+    say(
+      `Prosody bursts of ${burst.ours.messages} offline messages: no-op ${fmt(burst.noop.publishesPerS)} publishes/s answered, ` +
+        `ours ${fmt(burst.ours.publishesPerS)}/s (ratio ${fmt(burst.ratio)}; ours answered ${burst.ours.publishes}, ` +
+        `no-op ${burst.noop.publishes}); CPU ours ${fmt(burst.ours.cpu.component ?? Number.NaN)}, ` +
+        `no-op ${fmt(burst.noop.cpu.component ?? Number.NaN)}, Prosody ${fmt(burst.ours.cpu.prosody ?? Number.NaN)} / ` +
+        `${fmt(burst.noop.cpu.prosody ?? Number.NaN)}`,
+    );
+  }
+  const unmet = Object.entries(result.targets)
+    .filter(([, v]) => v === false)
+    .map(([k]) => k);
+  say(`targets missed: ${unmet.length ? unmet.join(', ') : 'none'}`);
   mkdirSync(dirname(o.json), { recursive: true });
   writeFileSync(o.json, `${JSON.stringify(result, null, 2)}\n`);
   mkdirSync(dirname(o.svg), { recursive: true });
