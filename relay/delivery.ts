@@ -45,6 +45,8 @@ export function createDeliveryWorker(o: DeliveryOptions): DeliveryWorker {
   let running = false;
   let pumping = false;
   let again = false;
+  /** The last claim took all it asked for: more jobs may be due. */
+  let backlog = false;
   let timer: NodeJS.Timeout | undefined;
   const idle: Array<() => void> = [];
 
@@ -60,17 +62,21 @@ export function createDeliveryWorker(o: DeliveryOptions): DeliveryWorker {
         again = false;
         while (running && inFlight < concurrency) {
           const t = now();
-          const jobs = await o.store.queue.claim(concurrency - inFlight, t, t + leaseMs);
-          if (jobs.length === 0) break;
+          const want = concurrency - inFlight;
+          const jobs = await o.store.queue.claim(want, t, t + leaseMs);
+          backlog = jobs.length === want;
           for (const job of jobs) {
             inFlight++;
             void deliver(job).finally(() => {
               inFlight--;
               if (inFlight === 0) for (const done of idle.splice(0)) done();
               // Refill in batches: one claim for many jobs costs far less than one per job.
-              if (inFlight <= concurrency / 2) void pump();
+              // Without a backlog there is nothing to refill: new jobs wake the worker.
+              if (backlog && inFlight <= concurrency / 2) void pump();
             });
           }
+          // Fewer than asked: nothing else is due now (a second claim would find nothing).
+          if (!backlog) break;
         }
       } while (again && running);
     } catch (err) {

@@ -54,6 +54,12 @@ export function sqliteQueue(db: Database, write: Write): QueueStore {
        LIMIT @limit)
      RETURNING *`,
   );
+  // A read first: claiming nothing should not cost a write transaction (at low load most
+  // claims find nothing).
+  const due = db.prepare(
+    `SELECT EXISTS (SELECT 1 FROM jobs WHERE leased_until > 0 AND leased_until <= @now)
+         OR EXISTS (SELECT 1 FROM jobs WHERE leased_until = 0 AND due_at <= @now) AS any`,
+  );
   const byId = db.prepare('SELECT * FROM jobs WHERE id = ?');
   const remove = db.prepare('DELETE FROM jobs WHERE id = ?');
   const park = db.prepare('UPDATE jobs SET leased_until = 0, parked = 1, due_at = ? WHERE id = ?');
@@ -94,6 +100,7 @@ export function sqliteQueue(db: Database, write: Write): QueueStore {
       return write(() => enqueueOne(deviceId, push, minIntervalMs, now));
     },
     async claim(limit, now, leaseUntil) {
+      if (!(due.get({ now }) as { any: number }).any) return [];
       return (claim.all({ limit, now, leaseUntil }) as Row[]).map(toJob);
     },
     async complete(id) {
