@@ -1,6 +1,6 @@
 // Our process, as an operator runs it: `node bin/xmpp-push-relay.js start --config FILE`, as a
 // child so that its memory and CPU are its own.
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ApnsTestKey } from '../harness/fakes/apns-server.js';
@@ -70,11 +70,25 @@ level = "warn"
 
 const BIN = fileURLToPath(new URL('../../bin/xmpp-push-relay.js', import.meta.url));
 
-/** Starts our process; `cpuProfDir` runs it under --cpu-prof (written when it stops). */
+/** The unit an operator installs (docs/operations.md): its `node` flags are ours too. */
+const UNIT = fileURLToPath(new URL('../../docs/systemd/xmpp-push-relay.service', import.meta.url));
+
+/** The flags between `node` and the script in the unit's ExecStart (e.g. the heap bound). */
+export function unitNodeFlags(unit = readFileSync(UNIT, 'utf8')): string[] {
+  const exec = /^ExecStart=\S*node((?:\s+--\S+)*)\s+\S*xmpp-push-relay\.js/m.exec(unit);
+  if (!exec) throw new Error(`${UNIT}: no ExecStart running node on bin/xmpp-push-relay.js`);
+  return (exec[1] ?? '').split(/\s+/).filter(Boolean);
+}
+
+/**
+ * Starts our process with the systemd unit's node flags; `cpuProfDir` runs it under --cpu-prof
+ * (written when it stops).
+ */
 export function startOurProcess(configPath: string, cpuProfDir?: string): Child {
-  const node = cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfDir}`] : [];
+  const profile = cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfDir}`] : [];
   return spawnChild('our process', process.execPath, [
-    ...node,
+    ...unitNodeFlags(),
+    ...profile,
     BIN,
     'start',
     '--config',
