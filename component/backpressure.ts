@@ -12,7 +12,12 @@ export interface Gate {
   readonly paused: boolean;
 }
 
-export function backpressureGate(link: Link, max: number): Gate {
+export function backpressureGate(
+  link: Link,
+  max: number,
+  /** Told when reading stops (`true`) and starts again. */
+  onPause?: (paused: boolean) => void,
+): Gate {
   let inFlight = 0;
   let paused = false;
   return {
@@ -21,6 +26,7 @@ export function backpressureGate(link: Link, max: number): Gate {
       if (!paused && inFlight >= max) {
         paused = true;
         link.socket?.pause();
+        onPause?.(true);
       }
       try {
         return await work();
@@ -29,6 +35,7 @@ export function backpressureGate(link: Link, max: number): Gate {
         if (paused && inFlight <= max / 2) {
           paused = false;
           link.socket?.resume();
+          onPause?.(false);
         }
       }
     },

@@ -40,7 +40,9 @@ export interface LinkOptions extends RouterOptions {
  * must never make a server disable a user's push); an oversize stanza becomes `policy-violation`.
  */
 export function registerRoutes(xmpp: Component, routes: IqRoute[], o: LinkOptions): void {
-  const gate = backpressureGate(xmpp, o.maxInFlight);
+  const gate = backpressureGate(xmpp, o.maxInFlight, (paused) =>
+    o.log.debug({ inFlight: o.maxInFlight }, paused ? 'XMPP socket paused' : 'XMPP socket resumed'),
+  );
   for (const route of routes) {
     xmpp.iqCallee[route.type](route.ns, route.name, async (ctx: IqContext) => {
       const reply = await gate.run(() => runRoute(route, ctx.stanza, ctx.element, o));

@@ -27,6 +27,8 @@ export interface StackOptions {
   storeUrl?: string;
   /** `[component] admins`. */
   admins?: string[];
+  /** `[component] max_in_flight`. */
+  maxInFlight?: number;
   /** `[http] listen` (default: a free port). */
   httpListen?: string;
   extraToml?: string;
@@ -65,7 +67,7 @@ server = "127.0.0.1:${o.componentPort}"
 reconnect_initial_ms = 100
 reconnect_max_ms = 1000
 admins = ${JSON.stringify(o.admins ?? [])}
-
+${o.maxInFlight === undefined ? '' : `max_in_flight = ${o.maxInFlight}\n`}
 `;
   const path = join(dir, 'config.toml');
   writeFileSync(
