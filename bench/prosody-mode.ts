@@ -74,9 +74,13 @@ export async function runProsodyMode(o: {
   const prosody = await startProsody({ componentSecret: secret, logLevel: 'warn' });
   onCleanup('stop Prosody', () => prosody.stop());
   const names = Array.from({ length: o.users }, (_, u) => `user${u}`);
-  const reg = new Progress('Prosody: create users (prosodyctl)', o.users + 1);
+  // One sender for the paced run and one for each burst: Prosody archives every message the
+  // sender sends (mod_mam, internal storage), and appending to a longer archive costs more, so
+  // a burst from a sender that sent before would run slower for that reason alone.
+  const senders = ['sender', 'sender-noop', 'sender-ours'];
+  const reg = new Progress('Prosody: create users (prosodyctl)', o.users + senders.length);
   let made = 0;
-  await pool([...names, 'sender'], 4, async (name) => {
+  await pool([...names, ...senders], 4, async (name) => {
     await prosody.register(name, PASSWORD);
     reg.update(++made);
   });
@@ -213,22 +217,21 @@ export async function runProsodyMode(o: {
   );
 
   // The bursts. Each run has its own half of the users, so that neither meets the offline
-  // messages the other left in Prosody's storage, and a freshly started Prosody: mod_cloud_notify
-  // keeps two hooks for every publish answered with a result (it unhooks only after an error), so
-  // a Prosody that has sent more publishes runs slower.
+  // messages the other left in Prosody's storage, its own sender (see `senders`) and a freshly
+  // started Prosody (mod_cloud_notify keeps two hooks for every publish answered with a result).
   let burst: ProsodyResult['burst'];
   if (o.burstMessages > 0) {
     await ours.stop();
     const half = Math.max(1, Math.floor(o.users / 2));
     const range = (a: number, b: number) => Array.from({ length: b - a }, (_, i) => a + i);
-    const freshProsody = async () => {
+    const freshProsody = async (from: string) => {
       await sender.stop();
       clients.splice(clients.indexOf(sender), 1);
       await prosody.restart();
-      sender = await connect('sender');
+      sender = await connect(from);
       return { sender, messages: o.burstMessages, deadlineMs: left() };
     };
-    let common = await freshProsody();
+    let common = await freshProsody('sender-noop');
     const noop = forkChild(
       'no-op component (Prosody)',
       fileURLToPath(new URL('./noop-component.js', import.meta.url)),
@@ -254,7 +257,7 @@ export async function runProsodyMode(o: {
       pids: { component: noop.pid, prosody: prosody.pid ?? -1, generator: process.pid },
     });
     await noop.stop();
-    common = await freshProsody();
+    common = await freshProsody('sender-ours');
     ours = startOurProcess(config);
     await online(ours);
     const total = async () => {
