@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util';
 import { AppError, ConfigError } from '../lib/errors.js';
 import { createLogger } from '../lib/log.js';
 import { CLIENT_USAGE, runClientCommand } from '../relay-client/cli.js';
-import { type Config, loadConfig } from './config.js';
+import { type Config, configWarnings, loadConfig } from './config.js';
 import { readProviderFiles } from './providers.js';
 import { start } from './start.js';
 
@@ -56,6 +56,7 @@ export async function main(argv: string[]): Promise<number> {
     const config = loadConfig(configPath);
     readProviderFiles(config);
     if (command === 'check-config') {
+      for (const w of configWarnings(config)) console.log(`${configPath}: warning: ${w}`);
       console.log(`${configPath}: OK`);
       return 0;
     }

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from '@jest/globals';
 import { ConfigError } from '../lib/errors.js';
-import { parseConfig } from './config.js';
+import { configWarnings, parseConfig } from './config.js';
 
 const minimal = `[component]\njid = "push.example.org"\nsecret = "s3cret"\n`;
 
@@ -79,6 +79,15 @@ describe('config', () => {
       ['apns', false],
       ['other', true],
     ]);
+  });
+
+  it('warns when a provider has apps and none is its default', () => {
+    const two = minimal + apnsApp('a') + apnsApp('b') + fcmApp('c');
+    expect(configWarnings(parseConfig(two, '/etc/xpr', {}))).toEqual([
+      'apps: several APNs apps and none says default = true: registrations must name their app, and devices registered before [[apps]] get no pushes',
+    ]);
+    const chosen = minimal + apnsApp('a', 'default = true\n') + apnsApp('b');
+    expect(configWarnings(parseConfig(chosen, '/etc/xpr', {}))).toEqual([]);
   });
 
   it('refuses apps that cannot be told apart, and ids that are not Apple ids', () => {

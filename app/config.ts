@@ -345,6 +345,21 @@ function resolveApps(
   return all;
 }
 
+/**
+ * What is valid but likely a mistake: a provider with apps and no default app. Registrations
+ * naming no app are then refused, and devices stored before `[[apps]]` (which name none) get no
+ * pushes, so their users' servers switch push off.
+ */
+export function configWarnings(config: Config): string[] {
+  return (['apns', 'fcm'] as const).flatMap((provider) => {
+    const mine = config.apps.filter((a) => a.provider === provider);
+    if (mine.length === 0 || mine.some((a) => a.default)) return [];
+    return [
+      `apps: several ${provider === 'apns' ? 'APNs' : 'FCM'} apps and none says default = true: registrations must name their app, and devices registered before [[apps]] get no pushes`,
+    ];
+  });
+}
+
 function resolveSecret(
   c: NonNullable<RawConfig['component']>,
   at: (p: string) => string,

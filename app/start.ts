@@ -10,7 +10,7 @@ import { createRelay, type Relay } from '../relay/relay.js';
 import type { RelayService } from '../relay/service.js';
 import { openStore } from '../store/open.js';
 import type { Store } from '../store/types.js';
-import type { Config } from './config.js';
+import { type Config, configWarnings } from './config.js';
 import { createMetrics } from './metrics.js';
 import { opsRoutes } from './ops-routes.js';
 import { createSenders } from './providers.js';
@@ -52,6 +52,7 @@ export async function start(
     throw new ConfigError(['component: required by `start` (run `relay` for the relay alone)']);
   }
   const { apps, senders, connections } = createSenders(config, log);
+  for (const warning of configWarnings(config)) log.warn(warning);
   if (senders.size === 0) {
     log.warn('no app is configured ([apns], [fcm] or [[apps]]): nothing can be delivered');
   }
