@@ -16,6 +16,20 @@ const redact = [
   '*.key',
 ];
 
+/**
+ * Errors as pino writes them, without what a failed command carried: ioredis puts the command
+ * and all its arguments (device tokens, relay tokens, message text) on its errors.
+ */
+function err(e: Error): Record<string, unknown> {
+  const out = pino.stdSerializers.err(e) as unknown as Record<string, unknown>;
+  delete out.command;
+  delete out.args;
+  return out;
+}
+
 export function createLogger(level: string, destination?: pino.DestinationStream): Logger {
-  return pino({ level, redact: { paths: redact, censor: '[redacted]' } }, destination);
+  return pino(
+    { level, redact: { paths: redact, censor: '[redacted]' }, serializers: { err } },
+    destination,
+  );
 }
