@@ -26,9 +26,12 @@ describe('config', () => {
     expect(c.apps).toEqual([]);
   });
 
-  it('accepts config.example.toml as shipped, with paths relative to the file', () => {
+  it('accepts config.example.toml once its placeholder secret is replaced, with paths relative to the file', () => {
     const text = readFileSync(new URL('../config.example.toml', import.meta.url), 'utf8');
-    const c = parseConfig(text, '/etc/xpr', {});
+    expect(problems(text)).toEqual([
+      'component.secret: "change-me" is the example\'s placeholder: set the secret the XMPP server has for this component',
+    ]);
+    const c = parseConfig(text.replace('"change-me"', '"s3cret-of-my-own"'), '/etc/xpr', {});
     expect(c.apps).toEqual([
       expect.objectContaining({
         name: 'apns',
@@ -149,6 +152,15 @@ describe('config', () => {
     expect(problems(noSecret)).toEqual([expect.stringMatching(/^component\.secret: required/)]);
     expect(problems(minimal, { XMPP_PUSH_RELAY_SECRET: 'x' })).toEqual([
       expect.stringMatching(/only one/),
+    ]);
+  });
+
+  it('refuses the placeholder secret from any source, and an empty one', () => {
+    const noSecret = '[component]\njid = "push.example.org"\n';
+    expect(problems(noSecret, { XMPP_PUSH_RELAY_SECRET: 'change-me' })[0]).toMatch(/placeholder/);
+    expect(problems(`${noSecret}secret = ""\n`)[0]).toMatch(/^component\.secret: /);
+    expect(problems(noSecret, { XMPP_PUSH_RELAY_SECRET: '' })).toEqual([
+      expect.stringMatching(/^component\.secret: required/),
     ]);
   });
 

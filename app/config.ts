@@ -360,7 +360,24 @@ export function configWarnings(config: Config): string[] {
   });
 }
 
+/** The example config's secret: a component running with it is open to anyone who read the example. */
+const PLACEHOLDER_SECRET = 'change-me';
+
 function resolveSecret(
+  c: NonNullable<RawConfig['component']>,
+  at: (p: string) => string,
+  env: NodeJS.ProcessEnv,
+): string {
+  const secret = readSecret(c, at, env);
+  if (secret.trim() === PLACEHOLDER_SECRET) {
+    throw new ConfigError([
+      'component.secret: "change-me" is the example\'s placeholder: set the secret the XMPP server has for this component',
+    ]);
+  }
+  return secret;
+}
+
+function readSecret(
   c: NonNullable<RawConfig['component']>,
   at: (p: string) => string,
   env: NodeJS.ProcessEnv,
