@@ -16,6 +16,18 @@ export interface TokenCollector {
   collect(fullJid: string): Promise<void>;
 }
 
+/** Two full JIDs are the same entity (local part and domain compare without case). */
+function sameJid(a: string | undefined, b: string): boolean {
+  const x = a === undefined ? undefined : parseJid(a);
+  const y = parseJid(b);
+  return (
+    x !== undefined &&
+    y !== undefined &&
+    x.resource === y.resource &&
+    bareJid(x).toLowerCase() === bareJid(y).toLowerCase()
+  );
+}
+
 export function createTokenCollector(o: {
   xmpp: Component;
   store: Store;
@@ -27,8 +39,14 @@ export function createTokenCollector(o: {
   /** Users being asked now → the client to ask next, when a new chance came meanwhile. */
   const inFlight = new Map<string, string | undefined>();
 
+  /**
+   * Asks the client `to`; an answer from anyone else (who guessed the IQ id) is refused, and the
+   * round ends without storing anything.
+   */
   async function ask(to: string, query: Element): Promise<Element> {
-    return o.xmpp.iqCaller.request(xml('iq', { type: 'get', to }, query), TIMEOUT_MS);
+    const answer = await o.xmpp.iqCaller.request(xml('iq', { type: 'get', to }, query), TIMEOUT_MS);
+    if (!sameJid(answer.attrs.from, to)) throw new Error('answer from another JID than asked');
+    return answer;
   }
 
   async function fresh(jid: string): Promise<boolean> {
