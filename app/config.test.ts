@@ -84,6 +84,15 @@ describe('config', () => {
     ]);
   });
 
+  it('refuses a [[relays]] URL over plain http unless allow_http says so', () => {
+    const relay = (more: string) =>
+      `${minimal}[[relays]]\nname = "other"\nurl = "http://10.0.0.2:8080/"\n${more}`;
+    expect(problems(relay(''))).toEqual([
+      'relays.0: url: http:// sends whitelist tokens in clear; use https://, or set allow_http = true (a relay on this machine or a private network)',
+    ]);
+    expect(parseConfig(relay('allow_http = true\n'), '/etc/xpr', {}).relays).toHaveLength(1);
+  });
+
   it('warns when a provider has apps and none is its default', () => {
     const two = minimal + apnsApp('a') + apnsApp('b') + fcmApp('c');
     expect(configWarnings(parseConfig(two, '/etc/xpr', {}))).toEqual([

@@ -168,8 +168,16 @@ const schema = z
             jid: domain
               .optional()
               .describe("The relay's XMPP component, to accept tokens that clients say it holds."),
+            allow_http: z
+              .boolean()
+              .default(false)
+              .describe('Allow a plain http:// URL (tokens then cross the network in clear).'),
           })
-          .strict(),
+          .strict()
+          .refine((r) => r.allow_http || new URL(r.url).protocol === 'https:', {
+            message:
+              'url: http:// sends whitelist tokens in clear; use https://, or set allow_http = true (a relay on this machine or a private network)',
+          }),
       )
       .default([])
       .describe('Remote relays that registrations may name; nothing else is ever contacted.'),

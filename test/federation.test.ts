@@ -13,7 +13,9 @@ describe('federation through a configured remote relay', () => {
     remote = await startWorld({ server: false });
     w = await startWorld({
       users: ['juliet', 'romeo', 'tybalt'],
-      stack: { extraToml: `[[relays]]\nname = "remote"\nurl = "${remote.stack.httpUrl}/"\n` },
+      stack: {
+        extraToml: `[[relays]]\nname = "remote"\nurl = "${remote.stack.httpUrl}/"\nallow_http = true\n`,
+      },
     });
   });
   afterAll(async () => {
