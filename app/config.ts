@@ -117,6 +117,15 @@ const schema = z
           .default(false)
           .describe('Take client addresses from X-Forwarded-For (behind a reverse proxy only).'),
         body_limit_bytes: z.number().int().min(256).max(1_048_576).default(16_384),
+        request_timeout_ms: z
+          .number()
+          .int()
+          .min(100)
+          .max(600_000)
+          .default(10_000)
+          .describe(
+            'A request must arrive whole within this time, and a connection idle this long is closed (slow clients cannot hold connections).',
+          ),
         public_url: z
           .url({ protocol: /^https$/ })
           .optional()

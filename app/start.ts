@@ -98,6 +98,7 @@ export async function start(
     store,
     log: log.child({ part: 'http' }),
     bodyLimit: config.http.body_limit_bytes,
+    requestTimeoutMs: config.http.request_timeout_ms,
     trustProxy: config.http.trust_proxy,
     limits: {
       requestsPerAccountPerMinute: config.relay.requests_per_account_per_minute,

@@ -19,6 +19,8 @@ export interface HttpApiOptions {
   store: Store;
   log: Logger;
   bodyLimit: number;
+  /** Whole request within this time; idle connections closed after it. */
+  requestTimeoutMs: number;
   trustProxy: boolean;
   /** Failed guesses, shared with the pushes over XMPP (keys `ip:…` here). */
   misses: PushLimits['misses'];
@@ -39,6 +41,8 @@ const STATUS_DETAIL: Record<number, string> = {
 export function createHttpApi(o: HttpApiOptions): FastifyInstance {
   const app = Fastify({
     bodyLimit: o.bodyLimit,
+    requestTimeout: o.requestTimeoutMs,
+    connectionTimeout: o.requestTimeoutMs,
     trustProxy: o.trustProxy,
     // No Fastify logger: our own request log hides whitelist tokens in URLs.
     logger: false,
