@@ -3,6 +3,7 @@
 // (developer.apple.com/documentation/usernotifications). Transport: @parse/node-apn.
 import apn from '@parse/node-apn';
 import type { Logger } from 'pino';
+import { createSemaphore } from '../lib/semaphore.js';
 import type { Notification } from './notification.js';
 import type { Provider, PushMessage, SendResult } from './provider.js';
 
@@ -28,26 +29,6 @@ export interface ApnsOptions {
 const GENERIC_TITLE = 'New message';
 const SHUTDOWN_TIMEOUT_MS = 2000;
 const DEAD_400_REASONS = new Set(['BadDeviceToken', 'DeviceTokenNotForTopic']);
-
-/** A counting semaphore: at most `limit` holders, the rest wait in FIFO order. */
-function createSemaphore(limit: number): { acquire(): Promise<void>; release(): void } {
-  let held = 0;
-  const waiting: Array<() => void> = [];
-  return {
-    acquire() {
-      if (held < limit) {
-        held += 1;
-        return Promise.resolve();
-      }
-      return new Promise<void>((resolve) => waiting.push(resolve));
-    },
-    release() {
-      const next = waiting.shift();
-      if (next) next();
-      else held -= 1;
-    },
-  };
-}
 
 /**
  * The JSON payload (aps dictionary plus the relay's custom keys). An encrypted payload goes as

@@ -1,15 +1,27 @@
 // Password hashing with scrypt (RFC 7914) from node:crypto: salted, slow, constant-time check.
 import { randomBytes, type ScryptOptions, scrypt, timingSafeEqual } from 'node:crypto';
+import { createSemaphore } from '../lib/semaphore.js';
 
 const PARAMS = { N: 16384, r: 8, p: 1 } as const;
 const KEY_LEN = 32;
 
-function derive(password: string, salt: Buffer, o: ScryptOptions): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    scrypt(password, salt, KEY_LEN, { ...o, maxmem: 64 * 1024 * 1024 }, (err, key) =>
-      err ? reject(err) : resolve(key),
-    );
-  });
+/**
+ * scrypt runs on libuv's threadpool (4 threads by default), which file and DNS work share: a
+ * flood of logins may take at most this many of them; the others wait their turn.
+ */
+const slots = createSemaphore(2);
+
+async function derive(password: string, salt: Buffer, o: ScryptOptions): Promise<Buffer> {
+  await slots.acquire();
+  try {
+    return await new Promise((resolve, reject) => {
+      scrypt(password, salt, KEY_LEN, { ...o, maxmem: 64 * 1024 * 1024 }, (err, key) =>
+        err ? reject(err) : resolve(key),
+      );
+    });
+  } finally {
+    slots.release();
+  }
 }
 
 /** `scrypt$N$r$p$salt$hash`, salt and hash in base64url. */

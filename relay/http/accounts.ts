@@ -15,11 +15,11 @@ export function accountRoutes(app: FastifyInstance, api: Api): void {
   app.post('/api/v1/accounts/', async (req, reply) => {
     const parsed = body.safeParse(req.body);
     if (!parsed.success) return invalid(reply, parsed.error);
-    if (await api.blocked(req, reply)) return reply;
     const { username, password, email } = parsed.data;
+    if (await api.blocked(req, reply, username)) return reply;
     const result = await api.service.login(username, password, email || undefined);
     if (typeof result === 'string') {
-      if (await api.miss(req, reply)) return reply;
+      if (await api.miss(req, reply, username)) return reply;
       return fail(reply, 401, 'Wrong password for this username.');
     }
     const { account, apiKey, created } = result;

@@ -11,9 +11,12 @@ export interface Api {
   limiters: Record<'perAccount' | 'perAddress' | 'misses', Limiter>;
   /** Resolves the caller's account, or answers 401/429 and returns undefined. */
   authenticate(req: FastifyRequest, reply: FastifyReply): Promise<Account | undefined>;
-  /** Counts a failed token or password; true when the address is now over its limit. */
-  miss(req: FastifyRequest, reply: FastifyReply): Promise<boolean>;
-  /** True (and 429 sent) when the address already spent its misses. */
-  blocked(req: FastifyRequest, reply: FastifyReply): Promise<boolean>;
+  /**
+   * Counts a failed token or password against the address (an IPv6 /64 is one) and, for a
+   * login, the username; true (and 429 sent) when either is now over its limit.
+   */
+  miss(req: FastifyRequest, reply: FastifyReply, username?: string): Promise<boolean>;
+  /** True (and 429 sent) when the address, or the username if given, already spent its misses. */
+  blocked(req: FastifyRequest, reply: FastifyReply, username?: string): Promise<boolean>;
   pubsubJid?: string;
 }

@@ -1,6 +1,8 @@
 // POST /api/v1/messages/ — anyone holding a whitelist token wakes the devices it reaches.
+
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
+import { addressKey } from '../../lib/address.js';
 import type { Api } from './api.js';
 import { fail, invalid } from './replies.js';
 
@@ -20,7 +22,7 @@ export function messageRoutes(app: FastifyInstance, api: Api): void {
     const parsed = body.safeParse(req.body);
     if (!parsed.success) return invalid(reply, parsed.error);
     const { token, data, priority } = parsed.data;
-    const result = await api.tokenPush.push(token, `ip:${req.ip}`, {
+    const result = await api.tokenPush.push(token, `ip:${addressKey(req.ip)}`, {
       priority: priority ?? 'high',
       ...(data === undefined ? {} : { data }),
     });

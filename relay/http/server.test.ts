@@ -11,19 +11,66 @@ afterEach(async () => {
   await kit?.store.close();
 });
 
-it('cuts a client that sends its request too slowly', async () => {
-  kit = memoryKit();
-  app = createHttpApi({
+function api(o: { misses?: number; trustProxy?: boolean } = {}) {
+  kit = memoryKit({
+    limits: { perTokenPerMinute: 100, perAccountPerMinute: 100, missesPerMinute: o.misses ?? 100 },
+  });
+  return createHttpApi({
     service: kit.service,
     tokenPush: kit.tokenPush,
     store: kit.store,
     log,
     bodyLimit: 16_384,
     requestTimeoutMs: 300,
-    trustProxy: false,
+    trustProxy: o.trustProxy ?? false,
     misses: kit.limits.misses,
-    limits: { requestsPerAccountPerMinute: 100, requestsPerAddressPerMinute: 100 },
+    limits: { requestsPerAccountPerMinute: 100, requestsPerAddressPerMinute: 1000 },
   });
+}
+
+/** POSTs JSON to the API as a client at `from` (behind the proxy that trust_proxy trusts). */
+async function post(path: string, body: object, from: string) {
+  if (!app) throw new Error('no app');
+  if (!app.server.listening) await app.listen({ host: '127.0.0.1', port: 0 });
+  const { port } = app.server.address() as net.AddressInfo;
+  const res = await fetch(`http://127.0.0.1:${port}${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-forwarded-for': from },
+    body: JSON.stringify(body),
+  });
+  return { status: res.status, body: await res.json().catch(() => undefined) };
+}
+
+it('limits failed logins per username, whichever addresses they come from', async () => {
+  app = api({ misses: 3, trustProxy: true });
+  const login = (username: string, password: string, from: string) =>
+    post('/api/v1/accounts/', { username, password }, from);
+  expect((await login('alice', 'the right password', '198.51.100.1')).status).toBe(201);
+  const statuses = [];
+  for (let i = 0; i < 4; i++) {
+    statuses.push((await login('alice', `wrong password ${i}`, `203.0.113.${i}`)).status);
+  }
+  expect(statuses).toEqual([401, 401, 401, 429]);
+  const locked = await login('alice', 'the right password', '192.0.2.1');
+  expect(locked).toEqual({
+    status: 429,
+    body: { detail: 'Too many failed attempts from the username alice.' },
+  });
+  // Another user, from one of those addresses, is not held back by alice's lock.
+  expect((await login('bob', 'bob has a password', '203.0.113.0')).status).toBe(201);
+});
+
+it('counts the addresses of one IPv6 /64 as one', async () => {
+  app = api({ misses: 2, trustProxy: true });
+  const guess = (from: string) => post('/api/v1/messages/', { token: 'ab'.repeat(20) }, from);
+  expect((await guess('2001:db8:1:2::1')).status).toBe(404);
+  expect((await guess('2001:db8:1:2::2')).status).toBe(404);
+  expect((await guess('2001:db8:1:2:ffff::3')).status).toBe(429);
+  expect((await guess('2001:db8:1:3::1')).status).toBe(404);
+});
+
+it('cuts a client that sends its request too slowly', async () => {
+  app = api();
   await app.listen({ host: '127.0.0.1', port: 0 });
   const { port } = app.server.address() as net.AddressInfo;
   const socket = net.connect({ host: '127.0.0.1', port });

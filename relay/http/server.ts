@@ -1,7 +1,9 @@
 // The relay's HTTP API, compatible with the ChatSecure push server (DRF style, trailing
 // slashes, `Authorization: Token <key>`), with rate limits and input checks. JSON members the
 // API does not define are ignored, as the original (Django REST framework) ignored them.
-import Fastify, { type FastifyInstance } from 'fastify';
+
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import { addressKey } from '../../lib/address.js';
 import type { Logger } from '../../lib/log.js';
 import type { Store } from '../../store/types.js';
 import type { RelayService } from '../service.js';
@@ -62,6 +64,24 @@ export function createHttpApi(o: HttpApiOptions): FastifyInstance {
     misses: o.misses,
   };
 
+  /** A failed guess counts against the address and, for a login, against the username too. */
+  const missKeys = (req: FastifyRequest, username?: string) => [
+    `ip:${addressKey(req.ip)}`,
+    ...(username === undefined ? [] : [`user:${username}`]),
+  ];
+  const over = (
+    reply: FastifyReply,
+    results: Array<{ ok: true } | { ok: false; retryAfterMs: number }>,
+    username?: string,
+  ): boolean => {
+    const [byAddress, byUser] = results;
+    const wait = results.reduce((ms, r) => (r.ok ? ms : Math.max(ms, r.retryAfterMs)), 0);
+    if (byAddress?.ok !== false && byUser?.ok !== false) return false;
+    const who = byAddress?.ok === false ? 'this address' : `the username ${username}`;
+    fail(reply, 429, `Too many failed attempts from ${who}.`, wait);
+    return true;
+  };
+
   const api: Api = {
     service: o.service,
     tokenPush: o.tokenPush,
@@ -87,22 +107,20 @@ export function createHttpApi(o: HttpApiOptions): FastifyInstance {
       }
       return account;
     },
-    async miss(req, reply) {
-      const r = await limiters.misses.consume(`ip:${req.ip}`);
-      if (r.ok) return false;
-      fail(reply, 429, 'Too many failed attempts from this address.', r.retryAfterMs);
-      return true;
+    async miss(req, reply, username) {
+      const keys = missKeys(req, username);
+      const results = await Promise.all(keys.map((k) => limiters.misses.consume(k)));
+      return over(reply, results, username);
     },
-    async blocked(req, reply) {
-      const r = await limiters.misses.peek(`ip:${req.ip}`);
-      if (r.ok) return false;
-      fail(reply, 429, 'Too many failed attempts from this address.', r.retryAfterMs);
-      return true;
+    async blocked(req, reply, username) {
+      const keys = missKeys(req, username);
+      const results = await Promise.all(keys.map((k) => limiters.misses.peek(k)));
+      return over(reply, results, username);
     },
   };
 
   app.addHook('onRequest', async (req, reply) => {
-    const r = await limiters.perAddress.consume(req.ip);
+    const r = await limiters.perAddress.consume(addressKey(req.ip));
     if (!r.ok) return fail(reply, 429, 'Request was throttled.', r.retryAfterMs);
   });
   app.addHook('onResponse', async (req, reply) => {
