@@ -100,6 +100,15 @@ describe('delivery worker', () => {
     });
   });
 
+  it('honours Retry-After only up to retry_max_ms', async () => {
+    const { provider } = await setup([
+      { ok: false, kind: 'retry', reason: 'TooManyRequests', retryAfterMs: 86_400_000 },
+    ]);
+    // retryMaxMs is 20 ms here: a day's Retry-After must not hold the push back.
+    await until(async () => provider.sent.length === 2, 2000);
+    await until(async () => (await depth()) === 0);
+  });
+
   it('retires a dead device and does not retry', async () => {
     const { provider, device } = await setup([{ ok: false, kind: 'dead', reason: 'Unregistered' }]);
     await until(async () => (await depth()) === 0);

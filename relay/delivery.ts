@@ -118,8 +118,10 @@ export function createDeliveryWorker(o: DeliveryOptions): DeliveryWorker {
       const lastTry = result.kind === 'retry' && job.attempts >= o.maxAttempts;
       await o.store.devices.recordError(device.id, reason, t, result.kind === 'dead');
       if (result.kind === 'retry' && !lastTry) {
+        // A provider's Retry-After is honoured up to the longest delay we allow ourselves: a
+        // hostile or broken endpoint must not park a push for days.
         const delay = Math.max(
-          result.retryAfterMs ?? 0,
+          Math.min(result.retryAfterMs ?? 0, o.retryMaxMs),
           backoffMs(job.attempts, o.retryInitialMs, o.retryMaxMs),
         );
         await o.store.queue.retry(job.id, t + delay);
