@@ -4,7 +4,6 @@ import type { Logger } from '../lib/log.js';
 import type { ProviderName } from '../lib/providers.js';
 import { hashSecret, newSecret } from '../lib/secrets.js';
 import type { RelayService } from '../relay/service.js';
-import { voipDeviceId } from '../relay/service.js';
 import type { Refusal, TokenPush } from '../relay/token-push.js';
 import type { DeviceRoute, Registration, Store, Target } from '../store/types.js';
 
@@ -59,11 +58,9 @@ export function createRegistrar(o: {
         provider,
         deviceId,
         deviceToken,
+        voipToken,
         ...route,
       });
-      const voip = { jid, provider, deviceId: voipDeviceId(deviceId), ...route, voip: true };
-      if (voipToken) await o.service.addXmppDevice({ ...voip, deviceToken: voipToken });
-      else await o.service.removeXmppDevice(jid, provider, voip.deviceId);
       return { kind: 'device', device: device.id };
     }
     if (input.relay !== 'local') return { kind: 'remote', relay: input.relay, token: input.token };

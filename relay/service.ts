@@ -126,6 +126,18 @@ export function createRelayService(o: RelayServiceOptions) {
     );
   }
 
+  /** The account id of each stateless app, looked up once: every publish of the app needs it. */
+  const statelessOwners = new Map<string, Promise<string>>();
+  function statelessOwner(app: string): Promise<string> {
+    let owner = statelessOwners.get(app);
+    if (!owner) {
+      owner = ownAccount(statelessAccountName(app)).then((a) => a.id);
+      statelessOwners.set(app, owner);
+      owner.catch(() => statelessOwners.delete(app));
+    }
+    return owner;
+  }
+
   /** Durably queues a push for each device that can take one; `gone` when none can. */
   async function enqueue(devices: Array<Device | undefined>, n: Notification) {
     const live = await route(
@@ -268,13 +280,13 @@ export function createRelayService(o: RelayServiceOptions) {
       deviceToken: string,
       n: Notification,
     ): Promise<PushOutcome> {
-      const account = await ownAccount(statelessAccountName(route.app));
+      const owner = await statelessOwner(route.app);
       const deviceId = tokenDeviceId(deviceToken);
       const { provider, ...rest } = route;
-      let device = await store.devices.find(account.id, provider, deviceId);
+      let device = await store.devices.find(owner, provider, deviceId);
       if (device && !device.active) return 'gone';
       if (device?.app !== route.app || device.environment !== route.environment) {
-        const input = { owner: account.id, provider, deviceId, deviceToken, ...rest };
+        const input = { owner, provider, deviceId, deviceToken, ...rest };
         device = await store.devices.upsert(input, now());
       }
       return enqueue([device], n);
@@ -299,17 +311,31 @@ export function createRelayService(o: RelayServiceOptions) {
     /** The XMPP user's account; undefined when they never registered. */
     xmppAccount,
 
-    /** Adds (or updates) a device of the XMPP user `jid`, for their XEP-0357 registrations. */
+    /**
+     * Adds (or updates) a device of the XMPP user `jid`, for their XEP-0357 registrations, with
+     * its PushKit token as a second device when given; registered again without one, the device
+     * loses the PushKit token it had.
+     */
     async addXmppDevice(
       d: {
         jid: string;
         provider: ProviderName;
         deviceId: string;
         deviceToken: string;
+        /** A PushKit token of the same device, for calls. */
+        voipToken?: string;
       } & DeviceRoute,
     ): Promise<Device> {
       const account = await ownAccount(xmppAccountName(d.jid));
-      const { jid: _, ...device } = d;
+      const { jid: _, voipToken, ...device } = d;
+      const voipId = voipDeviceId(d.deviceId);
+      if (voipToken) {
+        const voip = { ...device, deviceId: voipId, deviceToken: voipToken, voip: true };
+        await store.devices.upsert({ owner: account.id, ...voip }, now());
+      } else {
+        const stale = await store.devices.find(account.id, d.provider, voipId);
+        if (stale) await store.devices.remove(stale.id);
+      }
       return store.devices.upsert({ owner: account.id, ...device }, now());
     },
 
