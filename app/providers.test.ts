@@ -51,8 +51,11 @@ it('shares one connection per APNs key and environment, and one FCM client per p
     expect([...senders.keys()]).toEqual(['a', 'b', 'c', 'd', 'e', 'f', 'g']);
     // a+b, c, d production, d sandbox, e+f, g
     expect(connections).toHaveLength(6);
-    expect(apps.get('d')?.environments).toEqual(['production', 'sandbox']);
-    expect(apps.defaultFor('apns')).toBeUndefined();
+    expect(apps.of({ provider: 'apns', app: 'd' })?.environments).toEqual([
+      'production',
+      'sandbox',
+    ]);
+    expect(apps.of({ provider: 'apns' })).toBeUndefined();
   } finally {
     await Promise.all(connections.map((c) => c.close()));
   }

@@ -1,7 +1,7 @@
 // Sending for an app: the device's environment picks the provider connection, the app gives
 // the topic (and its VoIP topic for PushKit tokens).
 import type { Device, Environment } from '../store/types.js';
-import type { AppInfo } from './apps.js';
+import { type AppInfo, environmentOf } from './apps.js';
 import type { Notification } from './notification.js';
 import type { Provider, SendResult } from './provider.js';
 
@@ -25,7 +25,8 @@ export function appSender(
   return {
     app,
     send(device, notification) {
-      const environment = device.environment ?? app.environments[0] ?? 'production';
+      // FCM apps have one connection, kept under `production`.
+      const environment = environmentOf(app, device) ?? 'production';
       const provider = o.connections.get(environment);
       if (!provider) {
         return Promise.resolve({

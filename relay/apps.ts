@@ -36,14 +36,14 @@ export interface AppProblem {
 
 export interface Apps {
   readonly list: readonly AppInfo[];
-  get(name: string): AppInfo | undefined;
-  /** The app a device of this provider without an app belongs to (devices from before apps). */
-  defaultFor(provider: ProviderName): AppInfo | undefined;
   /** The app and environment of a new device, or why the request names none. */
   resolve(r: AppRequest): (DeviceRoute & { app: string }) | AppProblem;
   byTigaseProvider(value: string): AppInfo | undefined;
   byPushModule(value: string): AppInfo | undefined;
-  /** The app that delivers to this device, if this process has it. */
+  /**
+   * The app that delivers to this device, if this process has it; a device without an app
+   * (stored before apps existed) belongs to its provider's default app.
+   */
   of(device: { provider: ProviderName; app?: string }): AppInfo | undefined;
 }
 
@@ -59,6 +59,11 @@ export function describeApp(a: AppInfo): string {
   return `${a.name} (${parts.join(', ')})`;
 }
 
+/** The environment a device's pushes go to: its own, else its app's only one (FCM: none). */
+export function environmentOf(app: AppInfo, device: DeviceRoute): Environment | undefined {
+  return device.environment ?? app.environments[0];
+}
+
 export function createApps(list: readonly AppInfo[]): Apps {
   const byName = new Map(list.map((a) => [a.name, a]));
   const defaults = new Map(list.filter((a) => a.isDefault).map((a) => [a.provider, a]));
@@ -69,8 +74,6 @@ export function createApps(list: readonly AppInfo[]): Apps {
       .join(', ');
   return {
     list,
-    get: (name) => byName.get(name),
-    defaultFor: (provider) => defaults.get(provider),
     resolve({ provider, app: name, environment }) {
       const kind = PROVIDER_NAMES[provider];
       const app = name === undefined ? defaults.get(provider) : byName.get(name);

@@ -2,6 +2,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { DEVICE_TOKEN_FORMAT } from '../../lib/providers.js';
+import { environmentOf } from '../apps.js';
 import type { ProviderName } from '../provider.js';
 import type { Api } from './api.js';
 import { deviceJson, fail, invalid } from './replies.js';
@@ -114,7 +115,7 @@ export function deviceRoutes(app: FastifyInstance, api: Api): void {
       if (b.app !== undefined && b.app !== app?.name) {
         return reply.code(400).send({ app: ['cannot be changed; add a new device'] });
       }
-      const environment = current.environment ?? app?.environments[0];
+      const environment = app ? environmentOf(app, current) : current.environment;
       if (b.environment !== undefined && b.environment !== environment) {
         return reply.code(400).send({ environment: ['cannot be changed; add a new device'] });
       }
