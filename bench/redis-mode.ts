@@ -96,33 +96,25 @@ export async function runRedisMode(o: {
   if (redisPid) pids.redis = redisPid;
 
   const a = await start('a');
+  /** A warm-up, then the fixed count, measured (memory of the first process). */
+  const measure = async (label: string) => {
+    await runPhase({ ...common, pids, label: `${label}: warm-up`, targets: take(o.warmup) });
+    return runPhase({
+      ...common,
+      pids,
+      memPid: a.pid,
+      label: `${label}: ${o.count} publishes`,
+      targets: take(o.count),
+    });
+  };
   await online(1, a);
   pids.ours = a.pid;
-  await runPhase({ ...common, pids, label: 'Redis, 1 process: warm-up', targets: take(o.warmup) });
-  const one = await runPhase({
-    ...common,
-    pids,
-    memPid: a.pid,
-    label: `Redis, 1 process: ${o.count} publishes`,
-    targets: take(o.count),
-  });
+  const one = await measure('Redis, 1 process');
 
   const b = await start('b');
   await online(2, b);
   pids.ours2 = b.pid;
-  await runPhase({
-    ...common,
-    pids,
-    label: 'Redis, 2 processes: warm-up',
-    targets: take(o.warmup),
-  });
-  const two = await runPhase({
-    ...common,
-    pids,
-    memPid: a.pid,
-    label: `Redis, 2 processes: ${o.count} publishes`,
-    targets: take(o.count),
-  });
+  const two = await measure('Redis, 2 processes');
   await Promise.all([a.stop(), b.stop()]);
   await gen.close();
   for (const p of [a, b]) {

@@ -9,15 +9,13 @@ import { testApnsKey } from '../harness/fakes/apns-server.js';
 import { startEjabberd } from '../harness/servers/ejabberd.js';
 import type { XmppServer } from '../harness/servers/proc.js';
 import { startProsody } from '../harness/servers/prosody.js';
-import { type Element, NS_PUSH, type TestClient, xml } from '../harness/servers/xmpp-client.js';
+import { NS_PUSH, type TestClient, xml } from '../harness/servers/xmpp-client.js';
 import { tokenDeviceId } from '../relay/service.js';
 import type { Device } from '../store/types.js';
 import { apiCaller, TOPIC, until } from './stack.js';
 import { formValues, startWorld, type World } from './world.js';
 
 const SECRET = 'component-secret';
-const NS_DISCO_INFO = 'http://jabber.org/protocol/disco#info';
-const NS_DISCO_ITEMS = 'http://jabber.org/protocol/disco#items';
 const SISKIN_PROVIDER = 'tigase:messenger:apns:1';
 
 /**
@@ -101,54 +99,22 @@ describe.each(servers)(
       await until(async () => (await device())?.active === false);
     }
 
-    /** Siskin's discovery: disco#items on the own server, disco#info on each item. */
-    async function findPushComponent(c: TestClient, features: string[]): Promise<string> {
-      const items = await c.iq(
-        xml('iq', { type: 'get', to: 'localhost' }, xml('query', { xmlns: NS_DISCO_ITEMS })),
-      );
-      const jids = (items.getChild('query')?.getChildren('item') ?? []).map((i) => i.attrs.jid);
-      for (const jid of jids) {
-        const info = await c.iq(
-          xml('iq', { type: 'get', to: jid }, xml('query', { xmlns: NS_DISCO_INFO })),
-        );
-        const q = info.getChild('query') as Element;
-        const push = q
-          .getChildren('identity')
-          .some((i) => i.attrs.category === 'pubsub' && i.attrs.type === 'push');
-        const has = new Set(q.getChildren('feature').map((f) => f.attrs.var));
-        if (push && features.every((f) => has.has(f))) return jid;
-      }
-      throw new Error(`no push component among ${jids.join(', ')}`);
-    }
-
     /** Martin's register-device: a submitted form without FORM_TYPE, text-single fields. */
-    function registerDevice(c: TestClient, to: string, fields: Record<string, string>) {
-      const x = xml('x', { xmlns: 'jabber:x:data', type: 'submit' });
-      for (const [k, v] of Object.entries(fields)) x.append(field(k, v, 'text-single'));
-      const command = xml(
-        'command',
-        {
-          xmlns: 'http://jabber.org/protocol/commands',
-          node: 'register-device',
-          action: 'execute',
-        },
-        x,
-      );
-      return c.iq(xml('iq', { type: 'set', to }, command));
-    }
+    const registerDevice = (c: TestClient, to: string, fields: Record<string, string>) =>
+      c.executeCommand(to, 'register-device', fields, 'text-single');
 
     it('Siskin IM: finds us, registers its device with register-device, enables without a secret', async () => {
       const token = 'a1'.repeat(32);
       const voipToken = 'a2'.repeat(32);
       const siskin = await w.connect('siskin');
-      const service = await findPushComponent(siskin, [NS_PUSH, SISKIN_PROVIDER]);
+      // Siskin's discovery: disco#items on its own server, disco#info on each item.
+      const service = await siskin.findPushService('localhost', [NS_PUSH, SISKIN_PROVIDER]);
       expect(service).toBe('push.localhost');
-      const answer = await registerDevice(siskin, service, {
+      const command = await registerDevice(siskin, service, {
         provider: SISKIN_PROVIDER,
         'device-token': token,
         'device-second-token': voipToken,
       });
-      const command = answer.getChild('command') as Element;
       expect(command.attrs.status).toBe('completed');
       const result = formValues(command);
       expect(result.node).toMatch(/^[A-Za-z0-9_-]{22,}$/);
@@ -187,12 +153,12 @@ describe.each(servers)(
       const token = 'a3'.repeat(32);
       const voipToken = 'a4'.repeat(32);
       const siskin = await w.connect('caller');
-      const answer = await registerDevice(siskin, 'push.localhost', {
+      const command = await registerDevice(siskin, 'push.localhost', {
         provider: SISKIN_PROVIDER,
         'device-token': token,
         'device-second-token': voipToken,
       });
-      const { node } = formValues(answer.getChild('command') as Element);
+      const { node } = formValues(command);
       await siskin.iq(
         xml('iq', { type: 'set' }, xml('enable', { xmlns: NS_PUSH, jid: 'push.localhost', node })),
       );

@@ -1,14 +1,8 @@
 // How each client family of the demo registers its phone, with the stanzas its clients send:
 // Conversations' p2 ad-hoc commands, and Siskin IM's (Tigase family) discovery and
 // register-device. Each ends with what the client then enables push with (XEP-0357 §5).
-import {
-  NS_COMMANDS,
-  NS_DATA,
-  NS_DISCO_INFO,
-  NS_DISCO_ITEMS,
-  NS_PUSH,
-} from '../../component/ns.js';
-import { type Element, type TestClient, xml } from '../../harness/servers/xmpp-client.js';
+import { NS_DATA, NS_PUSH } from '../../component/ns.js';
+import type { Element, TestClient } from '../../harness/servers/xmpp-client.js';
 import { type Say, short } from './say.js';
 import { COMPONENT_JID, SISKIN_PROVIDER, type User } from './setup.js';
 
@@ -52,56 +46,26 @@ export async function registerP2(
   return { jid: fields.jid ?? COMPONENT_JID, node: fields.node, secret: fields.secret };
 }
 
-/** Siskin's discovery: disco#items on its own server, disco#info on each item. */
-async function findPushService(client: TestClient): Promise<string> {
-  const features = [NS_PUSH, SISKIN_PROVIDER];
-  const items = await client.iq(
-    xml('iq', { type: 'get', to: 'localhost' }, xml('query', { xmlns: NS_DISCO_ITEMS })),
-  );
-  const jids = (items.getChild('query')?.getChildren('item') ?? []).map((i) => i.attrs.jid);
-  for (const jid of jids) {
-    const info = await client.iq(
-      xml('iq', { type: 'get', to: jid }, xml('query', { xmlns: NS_DISCO_INFO })),
-    );
-    const query = info.getChild('query');
-    const push = query
-      ?.getChildren('identity')
-      .some((i) => i.attrs.category === 'pubsub' && i.attrs.type === 'push');
-    const has = new Set(query?.getChildren('feature').map((f) => f.attrs.var));
-    if (push && features.every((f) => has.has(f))) return jid;
-  }
-  throw new Error(`Siskin found no push service with ${features.join(' and ')} on localhost`);
-}
-
 /** Siskin IM's way in: `register-device`, a submitted form without FORM_TYPE, answers a node. */
 export async function registerSiskin(
   client: TestClient,
   say: Say,
   o: Phone & { voipToken: string },
 ): Promise<Enable> {
-  const service = await findPushService(client);
+  const service = await client.findPushService('localhost', [NS_PUSH, SISKIN_PROVIDER]);
   say(`✓ Siskin found ${service}: disco#items on localhost, then disco#info showed a`);
   say(`  pubsub/push identity with the features ${NS_PUSH} and ${SISKIN_PROVIDER}`);
 
+  // Martin writes the fields of register-device with type text-single, and no FORM_TYPE.
   const fields = {
     provider: SISKIN_PROVIDER,
     'device-token': o.token,
     'device-second-token': o.voipToken,
   };
-  const form = xml('x', { xmlns: NS_DATA, type: 'submit' });
-  for (const [name, value] of Object.entries(fields)) {
-    form.append(xml('field', { var: name, type: 'text-single' }, xml('value', {}, value)));
-  }
-  const request = xml(
-    'command',
-    { xmlns: NS_COMMANDS, node: 'register-device', action: 'execute' },
-    form,
-  );
-  const answer = await client.iq(xml('iq', { type: 'set', to: service }, request));
-  const command = answer.getChild('command', NS_COMMANDS);
-  const node = command && formFields(command).node;
-  if (command?.attrs.status !== 'completed' || !node) {
-    throw new Error(`register-device did not complete (status ${command?.attrs.status})`);
+  const command = await client.executeCommand(service, 'register-device', fields, 'text-single');
+  const node = formFields(command).node;
+  if (command.attrs.status !== 'completed' || !node) {
+    throw new Error(`register-device did not complete (status ${command.attrs.status})`);
   }
   say(`✓ ${o.user}'s ${o.phone} registered with the ad-hoc command register-device`);
   say(`  (provider ${SISKIN_PROVIDER}, made-up APNs device token ${short(o.token)},`);

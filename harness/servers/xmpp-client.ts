@@ -13,6 +13,8 @@ export const NS_PUSH = 'urn:xmpp:push:0';
 export const NS_DATA = 'jabber:x:data';
 export const NS_COMMANDS = 'http://jabber.org/protocol/commands';
 export const NS_SM = 'urn:xmpp:sm:3';
+const NS_DISCO_INFO = 'http://jabber.org/protocol/disco#info';
+const NS_DISCO_ITEMS = 'http://jabber.org/protocol/disco#items';
 const NS_STREAMS = 'http://etherx.jabber.org/streams';
 const PUBLISH_OPTIONS = 'http://jabber.org/protocol/pubsub#publish-options';
 
@@ -49,20 +51,29 @@ export interface TestClient {
   /** XEP-0357 enable, with a publish-options form carrying `secret` when given. */
   enablePush(o: { jid: string; node: string; secret?: string }): Promise<Element>;
   disablePush(o: { jid: string; node?: string }): Promise<Element>;
-  /** XEP-0050 `execute`, with `fields` as a submitted form; resolves with the `<command>` element. */
+  /**
+   * XEP-0050 `execute`, with `fields` as a submitted form (each field with `fieldType` when
+   * given, as some clients write it); resolves with the `<command>` element.
+   */
   executeCommand(
     to: string,
     node: string,
     fields?: Record<string, string | string[]>,
+    fieldType?: string,
   ): Promise<Element>;
+  /**
+   * Finds a push service as Tigase-family clients (Siskin IM) do: disco#items on `domain`, then
+   * disco#info on each item, for identity pubsub/push with all of `features`.
+   */
+  findPushService(domain: string, features: readonly string[]): Promise<string>;
   /** Drops the TCP connection without closing the stream: the server hibernates the session. */
   hibernate(): Promise<void>;
   /** Closes the stream and the socket; never throws. */
   stop(): Promise<void>;
 }
 
-const field = (name: string, value: string | string[]) =>
-  xml('field', { var: name }, ...[value].flat().map((v) => xml('value', {}, v)));
+const field = (name: string, value: string | string[], type?: string) =>
+  xml('field', { var: name, type }, ...[value].flat().map((v) => xml('value', {}, v)));
 
 function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
@@ -176,10 +187,25 @@ export async function connectClient(o: ConnectOptions): Promise<TestClient> {
     disablePush({ jid, node }) {
       return iq(xml('iq', { type: 'set' }, xml('disable', { xmlns: NS_PUSH, jid, node })));
     },
-    async executeCommand(to, node, fields) {
+    async findPushService(domain, features) {
+      const disco = (to: string, xmlns: string): Promise<Element> =>
+        iq(xml('iq', { type: 'get', to }, xml('query', { xmlns })));
+      const items = await disco(domain, NS_DISCO_ITEMS);
+      const jids = (items.getChild('query')?.getChildren('item') ?? []).map((i) => i.attrs.jid);
+      for (const jid of jids) {
+        const query = (await disco(jid, NS_DISCO_INFO)).getChild('query');
+        const push = query
+          ?.getChildren('identity')
+          .some((i) => i.attrs.category === 'pubsub' && i.attrs.type === 'push');
+        const has = new Set(query?.getChildren('feature').map((f) => f.attrs.var));
+        if (push && features.every((f) => has.has(f))) return jid;
+      }
+      throw new Error(`no push service with ${features.join(' and ')} on ${domain}`);
+    },
+    async executeCommand(to, node, fields, fieldType) {
       const cmd = xml('command', { xmlns: NS_COMMANDS, node, action: 'execute' });
       if (fields) {
-        const form = Object.entries(fields).map(([k, v]) => field(k, v));
+        const form = Object.entries(fields).map(([k, v]) => field(k, v, fieldType));
         cmd.append(xml('x', { xmlns: NS_DATA, type: 'submit' }, ...form));
       }
       const res = await iq(xml('iq', { type: 'set', to }, cmd));
