@@ -8,7 +8,7 @@ import type { Notification } from '../relay/notification.js';
 import { type RelayService, tokenDeviceId } from '../relay/service.js';
 import type { Limiter } from '../store/types.js';
 import type { Reply } from './iq-router.js';
-import type { PublishOutcome } from './publish-outcome.js';
+import { type PublishOutcome, publishAnswer } from './publish-outcome.js';
 import { StanzaError } from './stanza-error.js';
 
 /** Monal names the sandbox build of a module with this suffix (`monalProdiOS-sandbox`). */
@@ -46,7 +46,7 @@ export function statelessPublisher(o: { apps: Apps; service: RelayService; perTo
         new StanzaError('resource-constraint', 'too many pushes for this device; wait'),
       ];
     }
-    const outcome = await o.service.pushStateless(
+    const pushed = await o.service.pushStateless(
       {
         app: app.name,
         provider: app.provider,
@@ -55,9 +55,6 @@ export function statelessPublisher(o: { apps: Apps; service: RelayService; perTo
       node,
       n,
     );
-    if (outcome === 'gone') {
-      return ['gone', new StanzaError('item-not-found', 'the device token is no longer valid')];
-    }
-    return [outcome, undefined];
+    return publishAnswer(pushed, 'the device token is no longer valid');
   };
 }

@@ -1,12 +1,13 @@
 // The push relay's accounts, devices and whitelist tokens (the mission document's "Push Relay
 // Server"), shared by the HTTP API and the XMPP component. Outcomes are values.
 import { createHash } from 'node:crypto';
-import type { ProviderName } from '../lib/providers.js';
+import { PROVIDER_NAMES, type ProviderName } from '../lib/providers.js';
 import { hashSecret, newSecret } from '../lib/secrets.js';
 import type { Account, Device, DeviceRoute, Store, TokenRecord } from '../store/types.js';
 import type { Apps } from './apps.js';
 import type { Notification } from './notification.js';
 import { hashPassword, verifyPassword } from './passwords.js';
+import { payloadSize } from './payload-size.js';
 
 export interface RelayServiceOptions {
   store: Store;
@@ -21,8 +22,27 @@ export interface RelayServiceOptions {
   now?: () => number;
 }
 
-/** What became of a push: queued as a new job, merged into a waiting one, or nowhere to go. */
-export type PushOutcome = 'queued' | 'coalesced' | 'gone';
+/**
+ * What became of a push: queued as a new job, merged into a waiting one, nowhere to go (`gone`:
+ * no live device), not deliverable by this process now (our configuration or a remote relay's
+ * trouble: the sender should try later), or never deliverable as it stands.
+ */
+export type PushOutcome = 'queued' | 'coalesced' | 'gone' | Unavailable | Undeliverable;
+
+/** Not deliverable by this process now; `unavailable` says why, for the sender. */
+export interface Unavailable {
+  unavailable: string;
+}
+
+/**
+ * Never deliverable as it stands: the `target` is dead for us (a removed relay, an environment
+ * its app no longer has), the target's relay refuses us `access`, or the `payload` is over the
+ * provider's limit.
+ */
+export interface Undeliverable {
+  undeliverable: string;
+  cause: 'target' | 'access' | 'payload';
+}
 
 /** Delivery history of one device, for diagnostics. */
 export type DeviceState = Pick<
@@ -36,7 +56,10 @@ export type DeviceState = Pick<
   | 'lastSuccessAt'
   | 'lastErrorAt'
   | 'lastError'
->;
+> & {
+  /** Why this process cannot deliver to it now, when it cannot (its app or environment). */
+  problem?: string;
+};
 
 /** A device's delivery history without its device token. */
 export const stateOf = (d: Device): DeviceState => ({
@@ -121,7 +144,7 @@ export function createRelayService(o: RelayServiceOptions) {
         const twin =
           devices.find((x) => x.voip && x.owner === d.owner && x.deviceId === id) ??
           (await store.devices.find(d.owner, d.provider, id));
-        return twin?.active && o.apps.of(twin) ? twin : d;
+        return twin?.active && o.apps.of(twin)?.voip ? twin : d;
       }),
     );
   }
@@ -138,13 +161,50 @@ export function createRelayService(o: RelayServiceOptions) {
     return owner;
   }
 
-  /** Durably queues a push for each device that can take one; `gone` when none can. */
-  async function enqueue(devices: Array<Device | undefined>, n: Notification) {
-    const live = await route(
-      devices.filter((d): d is Device => d?.active === true && o.apps.of(d) !== undefined),
+  /** Why this process cannot deliver to the active device `d` at all; undefined when it can. */
+  function problemOf(d: Device): Unavailable | Undeliverable | undefined {
+    const app = o.apps.of(d);
+    if (!app) {
+      const name =
+        d.app === undefined ? `the default ${PROVIDER_NAMES[d.provider]} app` : `app '${d.app}'`;
+      return { unavailable: `${name} is not configured in this process` };
+    }
+    if (d.environment !== undefined && !app.environments.includes(d.environment)) {
+      const undeliverable = `app '${app.name}' no longer delivers to the ${d.environment} environment`;
+      return { undeliverable, cause: 'target' };
+    }
+    return undefined;
+  }
+
+  /** Why the push of `n` cannot go to `d`: its device's problem, or a payload over the limit. */
+  function obstacle(d: Device, n: Notification): Unavailable | Undeliverable | undefined {
+    const problem = problemOf(d);
+    if (problem) return problem;
+    const { bytes, limit } = payloadSize(d.provider, n, d.voip);
+    if (bytes <= limit) return undefined;
+    const what = n.encrypted ? 'the encrypted payload is too large: ' : '';
+    const undeliverable = `${what}the push would take ${bytes} bytes at ${PROVIDER_NAMES[d.provider]}, over its limit of ${limit}`;
+    return { undeliverable, cause: 'payload' };
+  }
+
+  /**
+   * Durably queues a push for each device that can take one; `gone` when no device is live, else
+   * why none can take it (this process's trouble first: one such device makes the sender wait).
+   */
+  async function enqueue(
+    devices: Array<Device | undefined>,
+    n: Notification,
+  ): Promise<PushOutcome> {
+    const targets = await route(
+      devices.filter((d): d is Device => d?.active === true),
       n,
     );
-    if (live.length === 0) return 'gone';
+    const obstacles = targets.map((d) => obstacle(d, n));
+    const live = targets.filter((_, i) => obstacles[i] === undefined);
+    if (live.length === 0) {
+      const found = obstacles.filter((x) => x !== undefined);
+      return found.find((x) => 'unavailable' in x) ?? found[0] ?? 'gone';
+    }
     const { priority, ...content } = n;
     const push = { payload: JSON.stringify(content), priority };
     const t = now();
@@ -154,6 +214,17 @@ export function createRelayService(o: RelayServiceOptions) {
     o.onEnqueued();
     return outcomes.includes('queued') ? 'queued' : 'coalesced';
   }
+
+  /** A device's history, with why this process cannot deliver to it if it cannot. */
+  const viewOf = (d: Device): DeviceState => {
+    const problem = d.active ? problemOf(d) : undefined;
+    return problem
+      ? {
+          ...stateOf(d),
+          problem: 'unavailable' in problem ? problem.unavailable : problem.undeliverable,
+        }
+      : stateOf(d);
+  };
 
   /** The devices a token reaches: its own device, or every device of its account. */
   async function devicesOf(record: TokenRecord): Promise<Array<Device | undefined>> {
@@ -299,13 +370,13 @@ export function createRelayService(o: RelayServiceOptions) {
 
     /** The delivery history of the devices a token reaches. */
     async tokenDevices(record: TokenRecord): Promise<DeviceState[]> {
-      return (await devicesOf(record)).filter((d): d is Device => d !== undefined).map(stateOf);
+      return (await devicesOf(record)).filter((d): d is Device => d !== undefined).map(viewOf);
     },
 
     /** The delivery history of a device of this relay; undefined when it is gone. */
     async deviceState(id: string): Promise<DeviceState | undefined> {
       const device = await store.devices.get(id);
-      return device && stateOf(device);
+      return device && viewOf(device);
     },
 
     /** The XMPP user's account; undefined when they never registered. */
