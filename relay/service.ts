@@ -1,6 +1,7 @@
 // The push relay's accounts, devices and whitelist tokens (the mission document's "Push Relay
 // Server"), shared by the HTTP API and the XMPP component. Outcomes are values.
 import { createHash } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { PROVIDER_NAMES, type ProviderName } from '../lib/providers.js';
 import { hashSecret, newSecret } from '../lib/secrets.js';
 import type { Account, Device, DeviceRoute, Store, TokenRecord } from '../store/types.js';
@@ -92,12 +93,21 @@ const statelessAccountName = (app: string) => `stateless:${app}`;
 /** The deviceId of the VoIP (PushKit) token registered along with device `deviceId`. */
 export const voipDeviceId = (deviceId: string) => `${deviceId}#voip`;
 
+/** A device of an XMPP user that the provider said is dead, now retired. */
+export interface RetiredDevice {
+  /** The user's bare JID. */
+  jid: string;
+  /** The device's store id (a registration's `device` target). */
+  device: string;
+}
+
 export type RelayService = ReturnType<typeof createRelayService>;
 
 export function createRelayService(o: RelayServiceOptions) {
   const now = o.now ?? Date.now;
   const { store } = o;
   const minIntervalMs = Math.ceil(60_000 / o.ratePerMinute);
+  const retiredListeners: Array<(r: RetiredDevice) => void> = [];
 
   async function newApiKey(account: Account): Promise<string> {
     const key = newSecret(20);
@@ -246,6 +256,29 @@ export function createRelayService(o: RelayServiceOptions) {
 
   return {
     apps: o.apps,
+
+    /**
+     * The delivery worker's word that a device's token was found dead: when the store has the
+     * device retired and it is an XMPP user's, the `onRetired` listeners hear of it.
+     */
+    async reportDead(deviceId: string): Promise<void> {
+      if (retiredListeners.length === 0) return;
+      // The worker reports a send's result before it records it: look again a little later.
+      let device = await store.devices.get(deviceId);
+      for (let i = 0; device?.active && i < 5; i++) {
+        await sleep(200);
+        device = await store.devices.get(deviceId);
+      }
+      if (!device || device.active) return;
+      const username = (await store.accounts.get(device.owner))?.username;
+      const jid = username?.startsWith('xmpp:') ? username.slice('xmpp:'.length) : undefined;
+      if (jid) for (const listener of retiredListeners) listener({ jid, device: device.id });
+    },
+
+    /** Calls `listener` for each XMPP user's device retired after `reportDead`. */
+    onRetired(listener: (r: RetiredDevice) => void): void {
+      retiredListeners.push(listener);
+    },
 
     /** Creates the account, or logs in when it exists (ChatSecure's POST /accounts/). */
     async login(username: string, password: string, email?: string): Promise<LoginResult> {
