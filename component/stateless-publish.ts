@@ -3,6 +3,7 @@
 // unless an app says `stateless = true`: the user's server sees the device token, and anyone
 // who knows it can push to the device (within the per-token limit).
 import { DEVICE_TOKEN_FORMAT } from '../lib/providers.js';
+import { cutText } from '../lib/text.js';
 import type { Apps } from '../relay/apps.js';
 import type { Notification } from '../relay/notification.js';
 import { type RelayService, tokenDeviceId } from '../relay/service.js';
@@ -32,6 +33,12 @@ export function statelessPublisher(o: { apps: Apps; service: RelayService; perTo
     n: Notification,
   ): Promise<[PublishOutcome, Reply]> {
     const found = appOf(pushModule);
+    const named = o.apps.byPushModule(pushModule.replace(/-sandbox$/, ''));
+    if (!found && !named) {
+      // An app this process lacks (removed from [[apps]], or on another process) is not gone.
+      const why = `no app of this process has pushModule '${cutText(pushModule, 64)}'`;
+      return ['unavailable', new StanzaError('recipient-unavailable', why)];
+    }
     if (!found) {
       return ['unknown-node', new StanzaError('item-not-found', 'unknown push node or pushModule')];
     }
