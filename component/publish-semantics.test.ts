@@ -222,3 +222,24 @@ describe('a registration through a remote relay', () => {
     ]);
   });
 });
+
+describe('a call for a device whose app has no VoIP topic', () => {
+  it('rings the device with a regular push instead of a PushKit push that could never be sent', async () => {
+    const s = store();
+    const kit = relayOver(s); // the test apps have no voip_topic
+    const { node, secret } = await registrarOf(kit).register({
+      jid: USER,
+      provider: 'apns',
+      deviceToken: APNS_TOKEN,
+      voipToken: 'cd'.repeat(32),
+      deviceId: 'phone',
+    });
+    const jingle = `<jingle xmlns='tigase:push:jingle:0' sid='c4ll'><media>audio</media></jingle>`;
+    expect(await call(publishOver(kit), SERVER, publishXml(node, secret, jingle))).toEqual({
+      result: undefined,
+    });
+    const jobs = await s.queue.claim(10, Date.now() + 1e9, Date.now() + 2e9);
+    const devices = await Promise.all(jobs.map((j) => s.devices.get(j.deviceId)));
+    expect(devices.map((d) => [d?.deviceToken, d?.voip ?? false])).toEqual([[APNS_TOKEN, false]]);
+  });
+});
