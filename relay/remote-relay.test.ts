@@ -61,6 +61,28 @@ describe('a remote relay', () => {
     expect(await remote(url).push(token, PUSH)).toBe('queued');
   });
 
+  it("takes our relay's 503 for a device whose app it lacks as a passing trouble", async () => {
+    const { url, kit } = await ourRelay();
+    const login = await kit.service.login('bob', 'a long password', undefined);
+    if (typeof login === 'string') throw new Error(login);
+    const device = { registrationId: 'ef'.repeat(32), app: 'removed-app' };
+    await kit.service.addDevice(login.account, 'apns', device);
+    const { token } = await kit.service.createToken(login.account, 'partner');
+    const res = await fetch(`${url}/api/v1/messages/`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ token }),
+    });
+    expect([res.status, res.headers.get('retry-after'), await res.json()]).toEqual([
+      503,
+      '60',
+      { detail: 'Cannot deliver now; try again later.' },
+    ]);
+    expect(await remote(url).push(token, PUSH)).toEqual({
+      unavailable: "relay 'partner' cannot take the push now; try later",
+    });
+  });
+
   it.each([
     ['an HTML 404 (a proxy or maintenance page)', 404, 'text/html', '<h1>Not Found</h1>'],
     ['a plain-text 404', 404, 'text/plain', 'Not Found'],
