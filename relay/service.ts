@@ -2,13 +2,13 @@
 // Server"), shared by the HTTP API and the XMPP component. Outcomes are values.
 import { createHash } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { PROVIDER_NAMES, type ProviderName } from '../lib/providers.js';
+import type { ProviderName } from '../lib/providers.js';
 import { hashSecret, newSecret } from '../lib/secrets.js';
 import type { Account, Device, DeviceRoute, Store, TokenRecord } from '../store/types.js';
 import type { Apps } from './apps.js';
 import type { Notification } from './notification.js';
+import { deviceProblem, pushObstacle, type Unavailable, type Undeliverable } from './obstacles.js';
 import { hashPassword, verifyPassword } from './passwords.js';
-import { payloadSize } from './payload-size.js';
 
 export interface RelayServiceOptions {
   store: Store;
@@ -29,21 +29,7 @@ export interface RelayServiceOptions {
  * trouble: the sender should try later), or never deliverable as it stands.
  */
 export type PushOutcome = 'queued' | 'coalesced' | 'gone' | Unavailable | Undeliverable;
-
-/** Not deliverable by this process now; `unavailable` says why, for the sender. */
-export interface Unavailable {
-  unavailable: string;
-}
-
-/**
- * Never deliverable as it stands: the `target` is dead for us (a removed relay, an environment
- * its app no longer has), the target's relay refuses us `access`, or the `payload` is over the
- * provider's limit.
- */
-export interface Undeliverable {
-  undeliverable: string;
-  cause: 'target' | 'access' | 'payload';
-}
+export type { Unavailable, Undeliverable };
 
 /** Delivery history of one device, for diagnostics. */
 export type DeviceState = Pick<
@@ -171,32 +157,6 @@ export function createRelayService(o: RelayServiceOptions) {
     return owner;
   }
 
-  /** Why this process cannot deliver to the active device `d` at all; undefined when it can. */
-  function problemOf(d: Device): Unavailable | Undeliverable | undefined {
-    const app = o.apps.of(d);
-    if (!app) {
-      const name =
-        d.app === undefined ? `the default ${PROVIDER_NAMES[d.provider]} app` : `app '${d.app}'`;
-      return { unavailable: `${name} is not configured in this process` };
-    }
-    if (d.environment !== undefined && !app.environments.includes(d.environment)) {
-      const undeliverable = `app '${app.name}' no longer delivers to the ${d.environment} environment`;
-      return { undeliverable, cause: 'target' };
-    }
-    return undefined;
-  }
-
-  /** Why the push of `n` cannot go to `d`: its device's problem, or a payload over the limit. */
-  function obstacle(d: Device, n: Notification): Unavailable | Undeliverable | undefined {
-    const problem = problemOf(d);
-    if (problem) return problem;
-    const { bytes, limit } = payloadSize(d.provider, n, d.voip);
-    if (bytes <= limit) return undefined;
-    const what = n.encrypted ? 'the encrypted payload is too large: ' : '';
-    const undeliverable = `${what}the push would take ${bytes} bytes at ${PROVIDER_NAMES[d.provider]}, over its limit of ${limit}`;
-    return { undeliverable, cause: 'payload' };
-  }
-
   /**
    * Durably queues a push for each device that can take one; `gone` when no device is live, else
    * why none can take it (this process's trouble first: one such device makes the sender wait).
@@ -209,7 +169,7 @@ export function createRelayService(o: RelayServiceOptions) {
       devices.filter((d): d is Device => d?.active === true),
       n,
     );
-    const obstacles = targets.map((d) => obstacle(d, n));
+    const obstacles = targets.map((d) => pushObstacle(o.apps, d, n));
     const live = targets.filter((_, i) => obstacles[i] === undefined);
     if (live.length === 0) {
       const found = obstacles.filter((x) => x !== undefined);
@@ -227,7 +187,7 @@ export function createRelayService(o: RelayServiceOptions) {
 
   /** A device's history, with why this process cannot deliver to it if it cannot. */
   const viewOf = (d: Device): DeviceState => {
-    const problem = d.active ? problemOf(d) : undefined;
+    const problem = d.active ? deviceProblem(o.apps, d) : undefined;
     return problem
       ? {
           ...stateOf(d),
@@ -271,7 +231,8 @@ export function createRelayService(o: RelayServiceOptions) {
       }
       if (!device || device.active) return;
       const username = (await store.accounts.get(device.owner))?.username;
-      const jid = username?.startsWith('xmpp:') ? username.slice('xmpp:'.length) : undefined;
+      const prefix = xmppAccountName('');
+      const jid = username?.startsWith(prefix) ? username.slice(prefix.length) : undefined;
       if (jid) for (const listener of retiredListeners) listener({ jid, device: device.id });
     },
 
