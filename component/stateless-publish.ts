@@ -33,7 +33,8 @@ export function statelessPublisher(o: { apps: Apps; service: RelayService; perTo
     n: Notification,
   ): Promise<[PublishOutcome, Reply]> {
     const found = appOf(pushModule);
-    const named = o.apps.byPushModule(pushModule.replace(/-sandbox$/, ''));
+    const named =
+      o.apps.byPushModule(pushModule) ?? o.apps.byPushModule(pushModule.replace(/-sandbox$/, ''));
     if (!found && !named) {
       // An app this process lacks (removed from [[apps]], or on another process) is not gone.
       const why = `no app of this process has pushModule '${cutText(pushModule, 64)}'`;
