@@ -95,7 +95,9 @@ const schema = z
           .int()
           .min(1024)
           .default(65536)
-          .describe('Publishes and commands larger than this are refused.'),
+          .describe(
+            'Ad-hoc commands larger than this are refused; publishes are not (their text is cut).',
+          ),
         max_in_flight: z
           .number()
           .int()

@@ -22,7 +22,12 @@ const apps = () =>
   createApps([
     testApp('apns', 'apns'),
     testApp('fcm', 'fcm'),
-    testApp('siskin', 'apns', { isDefault: false, voip: true, tigaseProviders: [PROVIDER] }),
+    testApp('siskin', 'apns', {
+      isDefault: false,
+      voip: true,
+      tigaseProviders: [PROVIDER],
+      pushModule: 'siskinPush',
+    }),
     testApp('plain', 'apns', { isDefault: false, tigaseProviders: ['plain:apns'] }),
     testApp('monal', 'apns', {
       isDefault: false,
@@ -300,11 +305,10 @@ describe('Monal family (stateless apps)', () => {
   });
 
   it.each([
-    ['an unknown pushModule', TOKEN, 'quicksyProdiOS', 'unknown push node or pushModule'],
     [
       'the pushModule of an app that is not stateless',
       TOKEN,
-      'siskin',
+      'siskinPush',
       'unknown push node or pushModule',
     ],
     ['a node that is no device token', 'hello', 'monalProdiOS', 'the node is not a device token'],
@@ -315,6 +319,22 @@ describe('Monal family (stateless apps)', () => {
       error: 'item-not-found',
       type: 'cancel',
       text,
+    });
+    expect(await jobs(kit.store)).toEqual([]);
+  });
+
+  it('answers wait for a pushModule no app of this process has: the app may be on another process, or come back', async () => {
+    const s = setup();
+    kit = s.kit;
+    const reply = await call(
+      s.publish,
+      SERVER,
+      publish(TOKEN, '', { pushModule: 'quicksyProdiOS' }),
+    );
+    expect(reply).toEqual({
+      error: 'recipient-unavailable',
+      type: 'wait',
+      text: "no app of this process has pushModule 'quicksyProdiOS'",
     });
     expect(await jobs(kit.store)).toEqual([]);
   });

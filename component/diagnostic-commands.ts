@@ -79,15 +79,18 @@ export function diagnosticCommands(o: DiagnosticOptions): Command[] {
             return summary('Test push', ['You have no push registrations to test.']);
           const lines = await Promise.all(
             regs.map(async (r) => {
-              const outcome = await o.targets
-                .push(r.target, { priority: 'high', data: 'test push' })
-                .catch(() => 'unavailable' as const);
-              const said = {
-                queued: 'sent: it should appear on the device within seconds.',
-                coalesced: 'sent together with a push that was already on its way.',
-                gone: 'not sent: the device behind this registration is gone; register again.',
-                unavailable: 'not sent: the relay cannot be reached now; try again later.',
-              }[outcome];
+              const outcome = await o.targets.push(r.target, {
+                priority: 'high',
+                data: 'test push',
+              });
+              const said =
+                typeof outcome === 'object'
+                  ? `not sent: ${'unavailable' in outcome ? outcome.unavailable : outcome.undeliverable}.`
+                  : {
+                      queued: 'sent: it should appear on the device within seconds.',
+                      coalesced: 'sent together with a push that was already on its way.',
+                      gone: 'not sent: the device behind this registration is gone; register again.',
+                    }[outcome];
               return `Device '${r.deviceId}': ${said}`;
             }),
           );

@@ -33,6 +33,7 @@ function deviceState(d: DeviceState): string {
     const when = d.lastErrorAt ? ` ${ago(d.lastErrorAt)}` : '';
     return `not working: ${who} rejected the device token${when} (${why}). Open the app so it registers again; your server stops publishing for this registration.`;
   }
+  if (d.problem) return `not deliverable from here: ${d.problem} (${counts}).`;
   if (d.lastErrorAt && (!d.lastSuccessAt || d.lastErrorAt > d.lastSuccessAt)) {
     return `working, but the last push failed ${ago(d.lastErrorAt)} (${d.lastError}) (${counts}).`;
   }
@@ -59,9 +60,10 @@ function viewSentence(view: TargetView): string {
           : `, valid until ${new Date(view.expiresAt).toISOString()}`
       }; its devices are its owner's to see.`;
     case 'remote':
-      return view.configured
-        ? `pushes are handed to relay '${view.relay}', which delivers them.`
-        : `its relay '${view.relay}' is no longer configured here.`;
+      if (!view.configured) return `its relay '${view.relay}' is no longer configured here.`;
+      return view.refusal
+        ? `relay '${view.relay}' refused our last push ${ago(view.refusal.at)} (${view.refusal.status}: ${view.refusal.detail}); its operator must let this relay push again.`
+        : `pushes are handed to relay '${view.relay}', which delivers them.`;
     case 'gone':
       return 'its device or token is gone (expired or revoked); register again.';
   }

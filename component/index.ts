@@ -12,6 +12,7 @@ import { type PublishOutcome, publishRoute } from './publish.js';
 import { registerCommands } from './register-commands.js';
 import { createRegistrar } from './registrar.js';
 import { relayProtocolRoutes } from './relay-protocol.js';
+import { removeAccessNotifier } from './remove-access.js';
 import { tigaseCommands } from './tigase-commands.js';
 import { createTokenCollector } from './token-collector.js';
 import { tokenCommand } from './token-command.js';
@@ -67,6 +68,12 @@ export function createPushComponent(o: PushComponentOptions): Connection {
     service,
     relaysByJid: new Map([[o.jid, 'local'], ...o.relayJids]),
     log,
+  });
+  const notify = removeAccessNotifier({ xmpp: connection.xmpp, jid: o.jid, store: o.store, log });
+  service.onRetired((retired) => {
+    notify(retired).catch((err: unknown) =>
+      log.warn({ reason: (err as Error).message }, 'could not tell the server that push ended'),
+    );
   });
   // Available presence sent to the component: a chance to collect the user's tokens.
   connection.xmpp.middleware.use((ctx, next) => {

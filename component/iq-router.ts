@@ -22,6 +22,11 @@ export interface IqRoute {
   handler: (req: IqRequest) => Promise<Reply>;
   /** Disco features this route implements; disco#info is derived from the routes. */
   features: string[];
+  /**
+   * The handler keeps only bounded parts of its payload (a publish cuts its text), so a stanza
+   * over `maxStanzaBytes` is handled rather than refused: the XMPP server already took it.
+   */
+  anySize?: boolean;
 }
 
 export interface RouterOptions {
@@ -37,7 +42,7 @@ export interface LinkOptions extends RouterOptions {
 /**
  * Registers routes with the library's IQ callee — the only place IQs are answered, so every
  * request gets exactly one reply. A throw becomes `internal-server-error` (type wait: our trouble
- * must never make a server disable a user's push); an oversize stanza becomes `policy-violation`.
+ * must never make a server disable a user's push); an oversize command becomes `policy-violation`.
  */
 export function registerRoutes(xmpp: Component, routes: IqRoute[], o: LinkOptions): void {
   const gate = backpressureGate(xmpp, o.maxInFlight, (paused) =>
@@ -82,7 +87,7 @@ export async function runRoute(
 ): Promise<Reply> {
   const from = stanza.attrs.from;
   if (!from) return new StanzaError('bad-request', 'missing from');
-  if (exceedsBytes(stanza, o.maxStanzaBytes)) {
+  if (!route.anySize && exceedsBytes(stanza, o.maxStanzaBytes)) {
     return new StanzaError('policy-violation', 'stanza too large');
   }
   try {

@@ -138,12 +138,6 @@ describe('XEP-0357 publish', () => {
     expect(await queued()).toEqual([]);
   });
 
-  it('refuses an oversize publish with policy-violation and queues nothing', async () => {
-    const big = publish(node, secret, SUMMARY.replace('Wherefore', 'x'.repeat(70_000)));
-    expect(await call(route(), SERVER, big)).toMatchObject({ error: 'policy-violation' });
-    expect(await queued()).toEqual([]);
-  });
-
   it('answers store trouble with a wait error, never one that disables push', async () => {
     const r = route();
     await store.close();

@@ -5,9 +5,10 @@
 import type { Element } from '@xmpp/component';
 import type { Logger } from '../lib/log.js';
 import { secretMatches } from '../lib/secrets.js';
+import { cutText } from '../lib/text.js';
 import type { Call, Notification } from '../relay/notification.js';
 import type { PushOutcome, RelayService } from '../relay/service.js';
-import { RelayNotConfiguredError, type Targets } from '../relay/targets.js';
+import type { Targets } from '../relay/targets.js';
 import type { TokenPush } from '../relay/token-push.js';
 import { type Limiter, type Registration, type Store, targetRelay } from '../store/types.js';
 import { type FormValues, formType, readForm, single } from './forms.js';
@@ -22,7 +23,7 @@ import {
   NS_PUSH_JINGLE,
   NS_PUSH_SUMMARY,
 } from './ns.js';
-import type { PublishOutcome } from './publish-outcome.js';
+import { type PublishOutcome, publishAnswer } from './publish-outcome.js';
 import { StanzaError } from './stanza-error.js';
 import { statelessPublisher } from './stateless-publish.js';
 import { tokenPublisher } from './token-publish.js';
@@ -65,6 +66,10 @@ function parse(pubsub: Element): PublishRequest | StanzaError {
   return { node, options, notification };
 }
 
+/** What of the summary's sender and body goes on: it keeps every payload within 4 KB. */
+const SENDER_BYTES = 256;
+const BODY_BYTES = 1024;
+
 /** The summary (§5) reduced to what the operator allows to leave for Apple or Google. */
 function toNotification(el: Element, o: PublishOptions['push']): Notification {
   const n: Notification = { priority: o.priority };
@@ -77,8 +82,9 @@ function toNotification(el: Element, o: PublishOptions['push']): Notification {
     if (Number.isSafeInteger(count) && count > 0) n.messageCount = count;
     const sender = single(summary, 'last-message-sender');
     const body = single(summary, 'last-message-body');
-    if (o.includeSender && sender) n.lastSender = sender.slice(0, 256);
-    if (o.includeBody && body) n.lastBody = body.slice(0, 1024);
+    // Cut in bytes as the providers count them: anyone can send a user a 70 KB message.
+    if (o.includeSender && sender) n.lastSender = cutText(sender, SENDER_BYTES);
+    if (o.includeBody && body) n.lastBody = cutText(body, BODY_BYTES);
   }
   const encrypted = el.getChild('encrypted', NS_PUSH_ENCRYPTED);
   if (encrypted) {
@@ -160,32 +166,17 @@ export function publishRoute(o: PublishOptions): IqRoute {
     const notification = toNotification(req.notification, o.push);
     // The client needs to know which of its accounts can decrypt (Siskin reads `account`).
     if (notification.encrypted) notification.account = reg.jid;
-    let outcome: PushOutcome;
-    try {
-      outcome = await o.targets.push(reg.target, notification);
-      if (outcome === 'gone') outcome = await viaCollected(reg.jid, notification);
-    } catch (err) {
-      if (!(err instanceof RelayNotConfiguredError)) throw err;
-      o.log.error(
-        { relay: targetRelay(reg.target) },
-        'registration names a relay that is not configured',
-      );
-      return ['failed', new StanzaError('internal-server-error', 'relay not configured')];
-    }
-    if (outcome === 'gone') {
-      return ['gone', new StanzaError('item-not-found', 'the device of this registration is gone')];
-    }
-    return [outcome, undefined];
+    let outcome = await o.targets.push(reg.target, notification);
+    if (outcome === 'gone') outcome = await viaCollected(reg.jid, notification);
+    return publishAnswer(outcome, 'the device of this registration is gone');
   }
 
   /** The user's tokens collected from their client, tried in turn; dead ones are dropped. */
   async function viaCollected(jid: string, n: Notification): Promise<PushOutcome> {
     for (const c of await o.store.collected.listByJid(jid)) {
-      const outcome = await o.targets.push(c.target, n).catch((err: unknown) => {
-        if (err instanceof RelayNotConfiguredError) return 'gone' as const;
-        throw err;
-      });
-      if (outcome !== 'gone') return outcome;
+      const outcome = await o.targets.push(c.target, n);
+      const dead = typeof outcome === 'object' && 'cause' in outcome && outcome.cause === 'target';
+      if (outcome !== 'gone' && !dead) return outcome;
       await o.store.collected.remove(jid, targetRelay(c.target));
     }
     return 'gone';
@@ -196,6 +187,8 @@ export function publishRoute(o: PublishOptions): IqRoute {
     ns: NS_PUBSUB,
     name: 'pubsub',
     features: [NS_PUSH],
+    // Anyone can send a user a 70 KB message that the server then publishes: its text is cut.
+    anySize: true,
     async handler(req) {
       try {
         const [outcome, reply] = await handle(req);

@@ -33,6 +33,10 @@ export function refusalError(r: Refusal): StanzaError {
       return new StanzaError('resource-constraint', 'too many pushes for this token; wait');
     case 'account-limit':
       return new StanzaError('resource-constraint', 'too many pushes for this user; wait');
+    case 'unavailable':
+      return new StanzaError('recipient-unavailable', 'the relay cannot deliver now; try later');
+    case 'too-large':
+      return new StanzaError('not-acceptable', r.reason);
   }
 }
 

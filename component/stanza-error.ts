@@ -19,6 +19,7 @@ const TYPES = {
   'not-allowed': 'cancel',
   'not-authorized': 'auth',
   'policy-violation': 'modify',
+  'recipient-unavailable': 'wait',
   'resource-constraint': 'wait',
   'service-unavailable': 'cancel',
 } as const satisfies Record<string, ErrorType>;

@@ -3,12 +3,13 @@
 // unless an app says `stateless = true`: the user's server sees the device token, and anyone
 // who knows it can push to the device (within the per-token limit).
 import { DEVICE_TOKEN_FORMAT } from '../lib/providers.js';
+import { cutText } from '../lib/text.js';
 import type { Apps } from '../relay/apps.js';
 import type { Notification } from '../relay/notification.js';
 import { type RelayService, tokenDeviceId } from '../relay/service.js';
 import type { Limiter } from '../store/types.js';
 import type { Reply } from './iq-router.js';
-import type { PublishOutcome } from './publish-outcome.js';
+import { type PublishOutcome, publishAnswer } from './publish-outcome.js';
 import { StanzaError } from './stanza-error.js';
 
 /** Monal names the sandbox build of a module with this suffix (`monalProdiOS-sandbox`). */
@@ -32,6 +33,13 @@ export function statelessPublisher(o: { apps: Apps; service: RelayService; perTo
     n: Notification,
   ): Promise<[PublishOutcome, Reply]> {
     const found = appOf(pushModule);
+    const named =
+      o.apps.byPushModule(pushModule) ?? o.apps.byPushModule(pushModule.replace(/-sandbox$/, ''));
+    if (!found && !named) {
+      // An app this process lacks (removed from [[apps]], or on another process) is not gone.
+      const why = `no app of this process has pushModule '${cutText(pushModule, 64)}'`;
+      return ['unavailable', new StanzaError('recipient-unavailable', why)];
+    }
     if (!found) {
       return ['unknown-node', new StanzaError('item-not-found', 'unknown push node or pushModule')];
     }
@@ -46,7 +54,7 @@ export function statelessPublisher(o: { apps: Apps; service: RelayService; perTo
         new StanzaError('resource-constraint', 'too many pushes for this device; wait'),
       ];
     }
-    const outcome = await o.service.pushStateless(
+    const pushed = await o.service.pushStateless(
       {
         app: app.name,
         provider: app.provider,
@@ -55,9 +63,6 @@ export function statelessPublisher(o: { apps: Apps; service: RelayService; perTo
       node,
       n,
     );
-    if (outcome === 'gone') {
-      return ['gone', new StanzaError('item-not-found', 'the device token is no longer valid')];
-    }
-    return [outcome, undefined];
+    return publishAnswer(pushed, 'the device token is no longer valid');
   };
 }

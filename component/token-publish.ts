@@ -6,9 +6,8 @@ import type { Targets } from '../relay/targets.js';
 import type { TokenPush } from '../relay/token-push.js';
 import { apiRoot } from '../relay-client/request.js';
 import type { Reply } from './iq-router.js';
-import type { PublishOutcome } from './publish-outcome.js';
+import { type PublishOutcome, publishAnswer } from './publish-outcome.js';
 import { refusalError } from './relay-protocol.js';
-import { StanzaError } from './stanza-error.js';
 
 /** `…/api/v1/messages/` of a relay's base URL, without a trailing slash, for comparing. */
 export function messagesEndpoint(baseUrl: string): string {
@@ -49,17 +48,20 @@ export function tokenPublisher(o: TokenPublishOptions) {
     const remote = endpoint === undefined ? undefined : remoteOf(endpoint);
     if (remote !== undefined) {
       const outcome = await o.targets.push({ kind: 'remote', relay: remote, token }, n);
-      if (outcome === 'gone') {
-        return ['gone', new StanzaError('item-not-found', 'the relay does not know this token')];
-      }
-      return [outcome, undefined];
+      return publishAnswer(outcome, 'the relay does not know this token');
     }
     const outcome = await o.tokenPush.push(token, `jid:${from}`, n);
     if (typeof outcome === 'string') return [outcome, undefined];
     const why = outcome.refused;
-    return [
-      why === 'unknown' ? 'gone' : why === 'malformed' ? 'malformed' : 'limited',
-      refusalError(outcome),
-    ];
+    const counted: Record<typeof why, PublishOutcome> = {
+      unknown: 'gone',
+      malformed: 'malformed',
+      'locked-out': 'limited',
+      'token-limit': 'limited',
+      'account-limit': 'limited',
+      unavailable: 'unavailable',
+      'too-large': 'too-large',
+    };
+    return [counted[why], refusalError(outcome)];
   };
 }

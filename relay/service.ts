@@ -1,11 +1,13 @@
 // The push relay's accounts, devices and whitelist tokens (the mission document's "Push Relay
 // Server"), shared by the HTTP API and the XMPP component. Outcomes are values.
 import { createHash } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { ProviderName } from '../lib/providers.js';
 import { hashSecret, newSecret } from '../lib/secrets.js';
 import type { Account, Device, DeviceRoute, Store, TokenRecord } from '../store/types.js';
 import type { Apps } from './apps.js';
 import type { Notification } from './notification.js';
+import { deviceProblem, pushObstacle, type Unavailable, type Undeliverable } from './obstacles.js';
 import { hashPassword, verifyPassword } from './passwords.js';
 
 export interface RelayServiceOptions {
@@ -21,8 +23,13 @@ export interface RelayServiceOptions {
   now?: () => number;
 }
 
-/** What became of a push: queued as a new job, merged into a waiting one, or nowhere to go. */
-export type PushOutcome = 'queued' | 'coalesced' | 'gone';
+/**
+ * What became of a push: queued as a new job, merged into a waiting one, nowhere to go (`gone`:
+ * no live device), not deliverable by this process now (our configuration or a remote relay's
+ * trouble: the sender should try later), or never deliverable as it stands.
+ */
+export type PushOutcome = 'queued' | 'coalesced' | 'gone' | Unavailable | Undeliverable;
+export type { Unavailable, Undeliverable };
 
 /** Delivery history of one device, for diagnostics. */
 export type DeviceState = Pick<
@@ -36,7 +43,10 @@ export type DeviceState = Pick<
   | 'lastSuccessAt'
   | 'lastErrorAt'
   | 'lastError'
->;
+> & {
+  /** Why this process cannot deliver to it now, when it cannot (its app or environment). */
+  problem?: string;
+};
 
 /** A device's delivery history without its device token. */
 export const stateOf = (d: Device): DeviceState => ({
@@ -69,12 +79,21 @@ const statelessAccountName = (app: string) => `stateless:${app}`;
 /** The deviceId of the VoIP (PushKit) token registered along with device `deviceId`. */
 export const voipDeviceId = (deviceId: string) => `${deviceId}#voip`;
 
+/** A device of an XMPP user that the provider said is dead, now retired. */
+export interface RetiredDevice {
+  /** The user's bare JID. */
+  jid: string;
+  /** The device's store id (a registration's `device` target). */
+  device: string;
+}
+
 export type RelayService = ReturnType<typeof createRelayService>;
 
 export function createRelayService(o: RelayServiceOptions) {
   const now = o.now ?? Date.now;
   const { store } = o;
   const minIntervalMs = Math.ceil(60_000 / o.ratePerMinute);
+  const retiredListeners: Array<(r: RetiredDevice) => void> = [];
 
   async function newApiKey(account: Account): Promise<string> {
     const key = newSecret(20);
@@ -121,7 +140,7 @@ export function createRelayService(o: RelayServiceOptions) {
         const twin =
           devices.find((x) => x.voip && x.owner === d.owner && x.deviceId === id) ??
           (await store.devices.find(d.owner, d.provider, id));
-        return twin?.active && o.apps.of(twin) ? twin : d;
+        return twin?.active && o.apps.of(twin)?.voip ? twin : d;
       }),
     );
   }
@@ -138,13 +157,24 @@ export function createRelayService(o: RelayServiceOptions) {
     return owner;
   }
 
-  /** Durably queues a push for each device that can take one; `gone` when none can. */
-  async function enqueue(devices: Array<Device | undefined>, n: Notification) {
-    const live = await route(
-      devices.filter((d): d is Device => d?.active === true && o.apps.of(d) !== undefined),
+  /**
+   * Durably queues a push for each device that can take one; `gone` when no device is live, else
+   * why none can take it (this process's trouble first: one such device makes the sender wait).
+   */
+  async function enqueue(
+    devices: Array<Device | undefined>,
+    n: Notification,
+  ): Promise<PushOutcome> {
+    const targets = await route(
+      devices.filter((d): d is Device => d?.active === true),
       n,
     );
-    if (live.length === 0) return 'gone';
+    const obstacles = targets.map((d) => pushObstacle(o.apps, d, n));
+    const live = targets.filter((_, i) => obstacles[i] === undefined);
+    if (live.length === 0) {
+      const found = obstacles.filter((x) => x !== undefined);
+      return found.find((x) => 'unavailable' in x) ?? found[0] ?? 'gone';
+    }
     const { priority, ...content } = n;
     const push = { payload: JSON.stringify(content), priority };
     const t = now();
@@ -154,6 +184,17 @@ export function createRelayService(o: RelayServiceOptions) {
     o.onEnqueued();
     return outcomes.includes('queued') ? 'queued' : 'coalesced';
   }
+
+  /** A device's history, with why this process cannot deliver to it if it cannot. */
+  const viewOf = (d: Device): DeviceState => {
+    const problem = d.active ? deviceProblem(o.apps, d) : undefined;
+    return problem
+      ? {
+          ...stateOf(d),
+          problem: 'unavailable' in problem ? problem.unavailable : problem.undeliverable,
+        }
+      : stateOf(d);
+  };
 
   /** The devices a token reaches: its own device, or every device of its account. */
   async function devicesOf(record: TokenRecord): Promise<Array<Device | undefined>> {
@@ -175,6 +216,30 @@ export function createRelayService(o: RelayServiceOptions) {
 
   return {
     apps: o.apps,
+
+    /**
+     * The delivery worker's word that a device's token was found dead: when the store has the
+     * device retired and it is an XMPP user's, the `onRetired` listeners hear of it.
+     */
+    async reportDead(deviceId: string): Promise<void> {
+      if (retiredListeners.length === 0) return;
+      // The worker reports a send's result before it records it: look again a little later.
+      let device = await store.devices.get(deviceId);
+      for (let i = 0; device?.active && i < 5; i++) {
+        await sleep(200);
+        device = await store.devices.get(deviceId);
+      }
+      if (!device || device.active) return;
+      const username = (await store.accounts.get(device.owner))?.username;
+      const prefix = xmppAccountName('');
+      const jid = username?.startsWith(prefix) ? username.slice(prefix.length) : undefined;
+      if (jid) for (const listener of retiredListeners) listener({ jid, device: device.id });
+    },
+
+    /** Calls `listener` for each XMPP user's device retired after `reportDead`. */
+    onRetired(listener: (r: RetiredDevice) => void): void {
+      retiredListeners.push(listener);
+    },
 
     /** Creates the account, or logs in when it exists (ChatSecure's POST /accounts/). */
     async login(username: string, password: string, email?: string): Promise<LoginResult> {
@@ -299,13 +364,13 @@ export function createRelayService(o: RelayServiceOptions) {
 
     /** The delivery history of the devices a token reaches. */
     async tokenDevices(record: TokenRecord): Promise<DeviceState[]> {
-      return (await devicesOf(record)).filter((d): d is Device => d !== undefined).map(stateOf);
+      return (await devicesOf(record)).filter((d): d is Device => d !== undefined).map(viewOf);
     },
 
     /** The delivery history of a device of this relay; undefined when it is gone. */
     async deviceState(id: string): Promise<DeviceState | undefined> {
       const device = await store.devices.get(id);
-      return device && stateOf(device);
+      return device && viewOf(device);
     },
 
     /** The XMPP user's account; undefined when they never registered. */

@@ -1,30 +1,25 @@
 // Pushing to what a registration or a collected token points at (store Target): a device of
 // this relay, a whitelist token of this relay, or a token of a configured remote relay.
-import { AppError } from '../lib/errors.js';
 import type { Target } from '../store/types.js';
 import type { Notification } from './notification.js';
-import type { RemoteRelay } from './remote-relay.js';
+import type { RemoteRefusal, RemoteRelay } from './remote-relay.js';
 import type { DeviceState, PushOutcome, RelayService } from './service.js';
 
 /** What a user is shown of a target: never the devices behind somebody else's token. */
 export type TargetView =
   | { kind: 'devices'; devices: DeviceState[] }
   | { kind: 'token'; expiresAt?: number }
-  | { kind: 'remote'; relay: string; configured: boolean }
+  | { kind: 'remote'; relay: string; configured: boolean; refusal?: RemoteRefusal }
   | { kind: 'gone' };
 
 export interface Targets {
-  /** Durably queues (or hands on) a push; `gone` when the target can never take one. */
+  /**
+   * Durably queues (or hands on) a push; `gone` when the target's device or token is gone, and
+   * `undeliverable` when it names a relay removed from `[[relays]]`.
+   */
   push(target: Target, n: Notification): Promise<PushOutcome>;
   /** The target as the XMPP user `jid`, whose registration it is, may see it. */
   describe(target: Target, jid: string): Promise<TargetView>;
-}
-
-/** A registration names a relay that was removed from `[[relays]]`. */
-export class RelayNotConfiguredError extends AppError {
-  constructor(relay: string) {
-    super(`relay '${relay}' is not configured here`);
-  }
 }
 
 export function createTargets(o: {
@@ -42,7 +37,10 @@ export function createTargets(o: {
         }
         case 'remote': {
           const remote = o.remotes.get(target.relay);
-          if (!remote) throw new RelayNotConfiguredError(target.relay);
+          if (!remote) {
+            const undeliverable = `relay '${target.relay}' is no longer configured here`;
+            return { undeliverable, cause: 'target' };
+          }
           return remote.push(target.token, n);
         }
       }
@@ -63,8 +61,16 @@ export function createTargets(o: {
             ? { kind: 'devices', devices: await o.service.tokenDevices(record) }
             : { kind: 'token', expiresAt: record.expiresAt };
         }
-        case 'remote':
-          return { kind: 'remote', relay: target.relay, configured: o.remotes.has(target.relay) };
+        case 'remote': {
+          const remote = o.remotes.get(target.relay);
+          const refusal = remote?.refusal();
+          return {
+            kind: 'remote',
+            relay: target.relay,
+            configured: !!remote,
+            ...(refusal && { refusal }),
+          };
+        }
       }
     },
   };

@@ -20,7 +20,9 @@ export interface PushLimits {
 /** Why a token was not used; `retryAfterMs` says when the sender may try again, if it must wait. */
 export type Refusal =
   | { refused: 'malformed' | 'unknown'; retryAfterMs?: number }
-  | { refused: 'locked-out' | 'token-limit' | 'account-limit'; retryAfterMs: number };
+  | { refused: 'locked-out' | 'token-limit' | 'account-limit'; retryAfterMs: number }
+  /** `unavailable`: this relay cannot deliver now; `too-large`: the payload is over the limit. */
+  | { refused: 'unavailable' | 'too-large'; reason: string; retryAfterMs?: undefined };
 
 export interface TokenPush {
   /**
@@ -30,11 +32,7 @@ export interface TokenPush {
    */
   resolve(token: string, sender: string): Promise<TokenRecord | Refusal>;
   /** Resolves the token, applies the limits and queues the push to the devices it reaches. */
-  push(
-    token: string,
-    sender: string,
-    n: Notification,
-  ): Promise<Exclude<PushOutcome, 'gone'> | Refusal>;
+  push(token: string, sender: string, n: Notification): Promise<'queued' | 'coalesced' | Refusal>;
 }
 
 export function createTokenPush(o: { service: RelayService; limits: PushLimits }): TokenPush {
@@ -64,9 +62,16 @@ export function createTokenPush(o: { service: RelayService; limits: PushLimits }
       if (!perAccount.ok) {
         return { refused: 'account-limit', retryAfterMs: perAccount.retryAfterMs };
       }
-      const outcome = await o.service.pushWithToken(record, n);
-      // A token with no device left answers like an unknown one: the pusher learns nothing.
-      return outcome === 'gone' ? miss('unknown', sender) : outcome;
+      const outcome: PushOutcome = await o.service.pushWithToken(record, n);
+      if (outcome === 'queued' || outcome === 'coalesced') return outcome;
+      if (typeof outcome === 'object' && 'unavailable' in outcome) {
+        return { refused: 'unavailable', reason: outcome.unavailable };
+      }
+      if (typeof outcome === 'object' && outcome.cause === 'payload') {
+        return { refused: 'too-large', reason: outcome.undeliverable };
+      }
+      // A token with no device it can reach answers like an unknown one: the pusher learns nothing.
+      return miss('unknown', sender);
     },
   };
 }

@@ -29,6 +29,8 @@ export interface StackOptions {
   admins?: string[];
   /** `[component] max_in_flight`. */
   maxInFlight?: number;
+  /** `[push] include_sender` and `include_body` (default false, as the product's). */
+  includeContent?: boolean;
   /** `[http] listen` (default: a free port). */
   httpListen?: string;
   extraToml?: string;
@@ -82,7 +84,7 @@ listen = "${o.httpListen ?? '127.0.0.1:0'}"
 [push]
 retry_initial_ms = 50
 retry_max_ms = 200
-
+${o.includeContent ? 'include_sender = true\ninclude_body = true\n' : ''}
 [apns]
 key_file = "AuthKey.p8"
 key_id = "${key.keyId}"

@@ -39,7 +39,7 @@ export interface WorldOptions {
   users?: string[];
   /** Starts the XMPP server (default: a Prosody); `false`: none, our process runs as `relay`. */
   server?: (() => Promise<XmppServer>) | false;
-  stack?: Pick<StackOptions, 'admins' | 'extraToml'> & {
+  stack?: Pick<StackOptions, 'admins' | 'extraToml' | 'includeContent'> & {
     /** More config that names the fakes (`[[apps]]` with their addresses). */
     withFakes?: (fakes: { apns: FakeApns; fcm: FakeFcm }) => string;
   };

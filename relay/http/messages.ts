@@ -38,6 +38,10 @@ export function messageRoutes(app: FastifyInstance, api: Api): void {
         if (result.retryAfterMs !== undefined)
           return fail(reply, 429, LOCKED_OUT, result.retryAfterMs);
         return reply.code(400).send({ token: ['not a whitelist token (40 hex digits)'] });
+      case 'unavailable':
+        return fail(reply, 503, 'Cannot deliver now; try again later.', 60_000);
+      case 'too-large':
+        return fail(reply, 413, result.reason);
       case 'unknown':
         if (result.retryAfterMs !== undefined)
           return fail(reply, 429, LOCKED_OUT, result.retryAfterMs);
