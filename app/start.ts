@@ -132,6 +132,7 @@ export async function start(
       relayNames: relay.names,
       remotes: relay.remoteUrls,
       perToken: relay.limits.perToken,
+      quotas: relay.quotas,
       log,
       onPublish: (outcome) => {
         metrics.publish(outcome);

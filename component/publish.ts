@@ -6,6 +6,7 @@ import type { Element } from '@xmpp/component';
 import type { Logger } from '../lib/log.js';
 import { secretMatches } from '../lib/secrets.js';
 import type { Call, Notification } from '../relay/notification.js';
+import { QuotaExceededError } from '../relay/quotas.js';
 import type { PushOutcome, RelayService } from '../relay/service.js';
 import { RelayNotConfiguredError, type Targets } from '../relay/targets.js';
 import type { TokenPush } from '../relay/token-push.js';
@@ -23,6 +24,7 @@ import {
   NS_PUSH_SUMMARY,
 } from './ns.js';
 import type { PublishOutcome } from './publish-outcome.js';
+import { quotaError } from './quota-error.js';
 import { StanzaError } from './stanza-error.js';
 import { statelessPublisher } from './stateless-publish.js';
 import { tokenPublisher } from './token-publish.js';
@@ -162,7 +164,7 @@ export function publishRoute(o: PublishOptions): IqRoute {
     if (notification.encrypted) notification.account = reg.jid;
     let outcome: PushOutcome;
     try {
-      outcome = await o.targets.push(reg.target, notification);
+      outcome = await o.targets.push(reg.target, notification, reg.jid);
       if (outcome === 'gone') outcome = await viaCollected(reg.jid, notification);
     } catch (err) {
       if (!(err instanceof RelayNotConfiguredError)) throw err;
@@ -181,7 +183,7 @@ export function publishRoute(o: PublishOptions): IqRoute {
   /** The user's tokens collected from their client, tried in turn; dead ones are dropped. */
   async function viaCollected(jid: string, n: Notification): Promise<PushOutcome> {
     for (const c of await o.store.collected.listByJid(jid)) {
-      const outcome = await o.targets.push(c.target, n).catch((err: unknown) => {
+      const outcome = await o.targets.push(c.target, n, jid).catch((err: unknown) => {
         if (err instanceof RelayNotConfiguredError) return 'gone' as const;
         throw err;
       });
@@ -205,6 +207,15 @@ export function publishRoute(o: PublishOptions): IqRoute {
         }
         return reply;
       } catch (err) {
+        // A push through a remote relay over a quota: `wait`, so the server keeps push on.
+        if (err instanceof QuotaExceededError) {
+          o.onOutcome?.('limited');
+          o.log.info(
+            { from: req.from, outcome: 'limited', quota: err.quota.over },
+            'publish refused',
+          );
+          return quotaError(err.quota);
+        }
         o.onOutcome?.('failed');
         throw err;
       }

@@ -56,6 +56,7 @@ export function registrarOf(kit: ReturnType<typeof memoryKit>) {
     async register(input: RegisterInput) {
       const r = await registrar.register(input);
       if ('refused' in r) throw new Error(`registration refused: ${r.refused}`);
+      if ('over' in r) throw new Error(`registration over quota: ${r.over}`);
       return { node: r.node, secret: r.secret ?? '' };
     },
   };

@@ -3,7 +3,7 @@
 import { AppError } from '../lib/errors.js';
 import type { Target } from '../store/types.js';
 import type { Notification } from './notification.js';
-import type { RemoteRelay } from './remote-relay.js';
+import type { UserRemote } from './quotas.js';
 import type { DeviceState, PushOutcome, RelayService } from './service.js';
 
 /** What a user is shown of a target: never the devices behind somebody else's token. */
@@ -14,8 +14,11 @@ export type TargetView =
   | { kind: 'gone' };
 
 export interface Targets {
-  /** Durably queues (or hands on) a push; `gone` when the target can never take one. */
-  push(target: Target, n: Notification): Promise<PushOutcome>;
+  /**
+   * Durably queues (or hands on) a push; `gone` when the target can never take one. `user` (a
+   * bare JID) is whom it is for, counted by the quotas of remote relays.
+   */
+  push(target: Target, n: Notification, user?: string): Promise<PushOutcome>;
   /** The target as the XMPP user `jid`, whose registration it is, may see it. */
   describe(target: Target, jid: string): Promise<TargetView>;
 }
@@ -29,10 +32,10 @@ export class RelayNotConfiguredError extends AppError {
 
 export function createTargets(o: {
   service: RelayService;
-  remotes: ReadonlyMap<string, RemoteRelay>;
+  remotes: ReadonlyMap<string, UserRemote>;
 }): Targets {
   return {
-    async push(target, n) {
+    async push(target, n, user) {
       switch (target.kind) {
         case 'device':
           return o.service.pushToDevice(target.device, n);
@@ -43,7 +46,7 @@ export function createTargets(o: {
         case 'remote': {
           const remote = o.remotes.get(target.relay);
           if (!remote) throw new RelayNotConfiguredError(target.relay);
-          return remote.push(target.token, n);
+          return remote.push(target.token, n, user);
         }
       }
     },
