@@ -43,6 +43,31 @@ export const DEFAULT_QUOTAS: QuotaLimits = {
   remotePushesPerRelayPerMinute: 1000,
 };
 
+/** The limits from the `[quotas]` section's keys. */
+export function quotaLimits(c: {
+  registrations_per_user: number;
+  devices_per_account: number;
+  tokens_per_account: number;
+  issued_tokens_per_user_per_day: number;
+  collected_tokens_per_user: number;
+  test_pushes_per_user_per_hour: number;
+  remote_pushes_per_user_per_minute: number;
+  remote_misses_per_user_per_hour: number;
+  remote_pushes_per_relay_per_minute: number;
+}): QuotaLimits {
+  return {
+    registrationsPerUser: c.registrations_per_user,
+    devicesPerAccount: c.devices_per_account,
+    tokensPerAccount: c.tokens_per_account,
+    issuedTokensPerUserPerDay: c.issued_tokens_per_user_per_day,
+    collectedTokensPerUser: c.collected_tokens_per_user,
+    testPushesPerUserPerHour: c.test_pushes_per_user_per_hour,
+    remotePushesPerUserPerMinute: c.remote_pushes_per_user_per_minute,
+    remoteMissesPerUserPerHour: c.remote_misses_per_user_per_hour,
+    remotePushesPerRelayPerMinute: c.remote_pushes_per_relay_per_minute,
+  };
+}
+
 export type Quota = keyof QuotaLimits;
 
 /** A quota that refused: which, its limit, and for a rate, how long until it allows again. */
