@@ -18,6 +18,6 @@ export async function indexExpiry(redis: Redis, prefix: string): Promise<void> {
       if (err) throw err;
       if (typeof at === 'string' && at !== '') index.zadd(`${prefix}tokens:expiry`, at, id);
     });
-    await index.exec();
+    for (const [err] of (await index.exec()) ?? []) if (err) throw err;
   } while (cursor !== '0');
 }
