@@ -5,7 +5,10 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, expect, it } from '@jest/globals';
 import { DEFAULT_QUOTAS, type QuotaLimits } from '../relay/quotas.js';
-import { call, memoryKit, publishOver, publishXml, registrarOf } from './test-kit.js';
+import { adhocRoute } from './adhoc.js';
+import { diagnosticCommands } from './diagnostic-commands.js';
+import { createRegistrar } from './registrar.js';
+import { call, log, memoryKit, publishOver, publishXml, registrarOf } from './test-kit.js';
 
 const KNOWN = 'ab'.repeat(20);
 const UNKNOWN = 'cd'.repeat(20);
@@ -19,6 +22,7 @@ afterEach(async () => {
 
 /** The tokens posted to the remote relay's messages endpoint, in order. */
 const posted: string[] = [];
+let testPush: ReturnType<typeof adhocRoute>['route'] | undefined;
 
 async function setup(quotas: Partial<QuotaLimits>) {
   posted.length = 0;
@@ -43,6 +47,16 @@ async function setup(quotas: Partial<QuotaLimits>) {
   });
   const registrar = registrarOf(kit);
   const route = publishOver(kit);
+  testPush = adhocRoute(
+    diagnosticCommands({
+      store: kit.store,
+      targets: kit.targets,
+      registrar: createRegistrar({ ...kit, log }),
+      quotas: kit.quotas,
+      admins: [],
+      status: async () => [],
+    }),
+  ).route;
   /** Registers `user` through the remote relay with `token`; returns a publish for it. */
   return async (user: string, token = KNOWN) => {
     const jid = `${user}@localhost`;
@@ -100,4 +114,25 @@ it('counts the pushes to one remote relay, all users together', async () => {
     waitError('too many pushes through this remote relay; wait'),
   ]);
   expect(posted).toHaveLength(3);
+});
+
+it("test-push counts against the user's remote pushes too, and says so", async () => {
+  const register = await setup({ remotePushesPerUserPerMinute: 1 });
+  const romeo = await register('romeo');
+  expect(await romeo()).toEqual({ result: undefined });
+  if (!testPush) throw new Error('no route');
+  const { result } = await call(
+    testPush,
+    'romeo@localhost/phone',
+    "<command xmlns='http://jabber.org/protocol/commands' node='test-push'/>",
+  );
+  const lines = result
+    ?.getChild('x')
+    ?.getChild('field')
+    ?.getChildren('value')
+    .map((v) => v.getText());
+  expect(lines).toEqual([
+    "Device 'phone': not sent: too many pushes through that relay just now; try again later.",
+  ]);
+  expect(posted).toEqual([KNOWN]);
 });
