@@ -33,6 +33,7 @@ function setup(quotas: Partial<QuotaLimits>) {
     apps: createApps([
       testApp('apns', 'apns'),
       testApp('fcm', 'fcm', { tigaseProviders: ['tigase:fcm'] }),
+      testApp('siskin', 'apns', { isDefault: false, voip: true, tigaseProviders: ['tigase:apns'] }),
     ]),
   });
   const registrar = createRegistrar({ ...kit, log });
@@ -118,6 +119,24 @@ it('devices per account: a new device past it is refused with nothing stored', a
     fcmToken(4),
     fcmToken(2),
   ]);
+});
+
+it('devices per account count a PushKit token as a device of its own', async () => {
+  const { run } = setup({ devicesPerAccount: 2 });
+  const siskin = {
+    provider: 'tigase:apns',
+    'device-token': apnsToken(1),
+    'device-second-token': apnsToken(2),
+  };
+  expect(await run(ROMEO, 'register-device', siskin)).toBe('completed');
+  expect(await run(ROMEO, 'register-push-fcm', { token: fcmToken(3), 'device-id': 'd3' })).toEqual({
+    error: 'policy-violation',
+    type: 'modify',
+    text: 'too many devices for this user (at most 2); unregister one first',
+  });
+  expect(await run(ROMEO, 'register-device', siskin)).toBe('completed');
+  expect(await kit.store.devices.countByOwner(await account('romeo@localhost'))).toBe(2);
+  expect(await kit.store.registrations.countByJid('romeo@localhost')).toBe(1);
 });
 
 it('tokens per account and tokens issued per day, over <issue/> and create-token alike', async () => {
