@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from '@jest/globals';
 import { ConfigError } from '../lib/errors.js';
+import { DEFAULT_QUOTAS, quotaLimits } from '../relay/quotas.js';
 import { configWarnings, parseConfig } from './config.js';
 
 const minimal = `[component]\njid = "push.example.org"\nsecret = "s3cret"\n`;
@@ -24,6 +25,15 @@ describe('config', () => {
     expect(c.push).toMatchObject({ include_body: false, include_sender: false });
     expect(c.store.path).toBe('/var/lib/xmpp-push-relay');
     expect(c.apps).toEqual([]);
+    expect(quotaLimits(c.quotas)).toEqual(DEFAULT_QUOTAS);
+  });
+
+  it('takes quotas as positive whole numbers', () => {
+    const c = parseConfig(`${minimal}[quotas]\ndevices_per_account = 5\n`, '/etc/xpr', {});
+    expect(quotaLimits(c.quotas)).toEqual({ ...DEFAULT_QUOTAS, devicesPerAccount: 5 });
+    expect(problems(`${minimal}[quotas]\nregistrations_per_user = 0\n`)).toEqual([
+      'quotas.registrations_per_user: Too small: expected number to be >=1',
+    ]);
   });
 
   it('accepts config.example.toml once its placeholder secret is replaced, with paths relative to the file', () => {

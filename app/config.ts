@@ -74,6 +74,9 @@ const appFields = {
     .describe('Accept Monal-style publishes whose node is the device token itself.'),
 };
 
+/** A quota: a positive whole number with its default. */
+const count = (value: number, doc: string) => z.number().int().min(1).default(value).describe(doc);
+
 const schema = z
   .object({
     component: z
@@ -164,6 +167,29 @@ const schema = z
           .describe(
             'Failed guesses (unknown tokens, bad API keys, wrong passwords) per client address or XMPP sender before 429.',
           ),
+      })
+      .strict()
+      .prefault({}),
+    quotas: z
+      .object({
+        registrations_per_user: count(
+          50,
+          'Push registrations per user (bare JID), by any command.',
+        ),
+        devices_per_account: count(100, 'Devices per HTTP account or XMPP user.'),
+        tokens_per_account: count(100, 'Whitelist tokens per HTTP account or XMPP user.'),
+        issued_tokens_per_user_per_day: count(20, 'Tokens issued to one XMPP user per day.'),
+        collected_tokens_per_user: count(50, "Tokens kept from one user's clients."),
+        test_pushes_per_user_per_hour: count(10, '`test-push` commands per user per hour.'),
+        remote_pushes_per_user_per_minute: count(60, 'Pushes through remote relays per user.'),
+        remote_misses_per_user_per_hour: count(
+          10,
+          "A user's tokens that remote relays did not know; past it the user's remote pushes wait.",
+        ),
+        remote_pushes_per_relay_per_minute: count(
+          1000,
+          'Pushes to one remote relay, all users together (keep under its per-address limit).',
+        ),
       })
       .strict()
       .prefault({}),

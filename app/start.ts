@@ -6,8 +6,10 @@ import { ConfigError } from '../lib/errors.js';
 import type { Logger } from '../lib/log.js';
 import { createDeliveryWorker } from '../relay/delivery.js';
 import { createHttpApi } from '../relay/http/server.js';
+import { quotaLimits } from '../relay/quotas.js';
 import { createRelay, type Relay } from '../relay/relay.js';
 import type { RelayService } from '../relay/service.js';
+import { startTokenSweep } from '../relay/token-sweep.js';
 import { openStore } from '../store/open.js';
 import type { Store } from '../store/types.js';
 import { type Config, configWarnings } from './config.js';
@@ -96,8 +98,10 @@ export async function start(
     },
     remotes: config.relays,
     onEnqueued: () => delivery.wake(),
+    quotas: quotaLimits(config.quotas),
     log,
   });
+  const sweep = startTokenSweep({ service: relay.service, log });
   const { service } = relay;
   const http = createHttpApi({
     service,
@@ -140,6 +144,7 @@ export async function start(
       relayNames: relay.names,
       remotes: relay.remoteUrls,
       perToken: relay.limits.perToken,
+      quotas: relay.quotas,
       log,
       onPublish: (outcome) => {
         metrics.publish(outcome);
@@ -162,6 +167,7 @@ export async function start(
     http,
     component,
     async stop() {
+      await sweep.stop();
       await component?.stop();
       await http.close();
       await delivery.stop();

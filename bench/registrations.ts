@@ -59,6 +59,7 @@ async function registerOne(r: Registrar, i: number): Promise<Credentials> {
     deviceToken: deviceToken(i),
   });
   if ('refused' in c) throw new Error(`registration ${i} refused: ${c.refused}`);
+  if ('over' in c) throw new Error(`registration ${i} over quota: ${c.over}`);
   return { node: c.node, secret: c.secret ?? '' };
 }
 

@@ -1,5 +1,6 @@
 // Ad-hoc commands that tell users and admins what is going on, in plain words.
 import { type Apps, describeApp } from '../relay/apps.js';
+import { QuotaExceededError, type Quotas } from '../relay/quotas.js';
 import type { Targets } from '../relay/targets.js';
 import type { Store } from '../store/types.js';
 import type { Command } from './adhoc.js';
@@ -7,6 +8,7 @@ import type { Connection } from './connection.js';
 import { ago, explainRegistrations } from './explain.js';
 import { buildForm, type FieldSpec, single } from './forms.js';
 import { bareJid, parseJid } from './jid.js';
+import { quotaError } from './quota-error.js';
 import type { Registrar } from './registrar.js';
 import { StanzaError } from './stanza-error.js';
 
@@ -14,6 +16,8 @@ export interface DiagnosticOptions {
   store: Store;
   targets: Targets;
   registrar: Registrar;
+  /** Test pushes per user. */
+  quotas: Quotas;
   /** Bare JIDs allowed to run the admin commands. */
   admins: readonly string[];
   /** Plain sentences on the component's health. */
@@ -42,7 +46,10 @@ export function diagnosticCommands(o: DiagnosticOptions): Command[] {
     const j = parseJid(from);
     return j !== undefined && o.admins.includes(bareJid(j));
   };
-  const userOf = (from: string, then: (jid: string) => Promise<ReturnType<typeof summary>>) => {
+  const userOf = (
+    from: string,
+    then: (jid: string) => Promise<ReturnType<typeof summary> | StanzaError>,
+  ) => {
     const jid = requester(from);
     return jid
       ? then(jid)
@@ -77,12 +84,16 @@ export function diagnosticCommands(o: DiagnosticOptions): Command[] {
           const regs = await o.store.registrations.listByJid(jid);
           if (regs.length === 0)
             return summary('Test push', ['You have no push registrations to test.']);
+          const over = await o.quotas.testPush(jid);
+          if (over) return quotaError(over);
           const lines = await Promise.all(
             regs.map(async (r) => {
-              const outcome = await o.targets.push(r.target, {
-                priority: 'high',
-                data: 'test push',
-              });
+              const outcome = await o.targets
+                .push(r.target, { priority: 'high', data: 'test push' }, jid)
+                .catch((err: unknown) => {
+                  if (err instanceof QuotaExceededError) return 'limited' as const;
+                  throw err;
+                });
               const said =
                 typeof outcome === 'object'
                   ? `not sent: ${'unavailable' in outcome ? outcome.unavailable : outcome.undeliverable}.`
@@ -90,6 +101,8 @@ export function diagnosticCommands(o: DiagnosticOptions): Command[] {
                       queued: 'sent: it should appear on the device within seconds.',
                       coalesced: 'sent together with a push that was already on its way.',
                       gone: 'not sent: the device behind this registration is gone; register again.',
+                      limited:
+                        'not sent: too many pushes through that relay just now; try again later.',
                     }[outcome];
               return `Device '${r.deviceId}': ${said}`;
             }),

@@ -1,4 +1,5 @@
 import type { Logger } from '../lib/log.js';
+import type { Quotas } from '../relay/quotas.js';
 import type { RelayService } from '../relay/service.js';
 import type { Targets } from '../relay/targets.js';
 import type { TokenPush } from '../relay/token-push.js';
@@ -40,6 +41,8 @@ export interface PushComponentOptions {
   remotes: ReadonlyMap<string, string>;
   /** The per-token push limit, shared with the HTTP API. */
   perToken: Limiter;
+  /** What one user may hold and how fast they may use what costs everybody. */
+  quotas: Quotas;
   log: Logger;
   /** Bare JIDs that may run the admin commands. */
   admins: readonly string[];
@@ -60,12 +63,14 @@ export function createPushComponent(o: PushComponentOptions): Connection {
     store: o.store,
     service,
     tokenPush: o.tokenPush,
+    quotas: o.quotas,
     log,
   });
   const collector = createTokenCollector({
     xmpp: connection.xmpp,
     store: o.store,
     service,
+    quotas: o.quotas,
     relaysByJid: new Map([[o.jid, 'local'], ...o.relayJids]),
     log,
   });
@@ -101,6 +106,7 @@ export function createPushComponent(o: PushComponentOptions): Connection {
       store: o.store,
       targets: o.targets,
       registrar,
+      quotas: o.quotas,
       admins: o.admins,
       status: () => statusLines(connection, o.store, service.apps, started),
     }),

@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
+import { within } from '../relay/test-kit.js';
 import type { Store } from '../store/types.js';
 import { publishRoute } from './publish.js';
 import { call, log, memoryKit, publishOver, queued as queuedIn, registrarOf } from './test-kit.js';
@@ -180,7 +181,7 @@ describe('XEP-0357 publish falling back to tokens collected from the client', ()
     const own = { jid: 'romeo@localhost', provider: 'apns' as const, deviceId: 'phone' };
     const { node, secret } = await registrar.register({ ...own, deviceToken: 'ab'.repeat(32) });
     await registrar.register({ ...own, deviceId: 'tablet', deviceToken: 'cd'.repeat(32) });
-    const issued = await kit.service.issueXmppToken('romeo@localhost', 'collected');
+    const issued = within(await kit.service.issueXmppToken('romeo@localhost', 'collected'));
     const now = Date.now();
     await store.collected.put({
       jid: own.jid,

@@ -7,6 +7,7 @@ import type { Logger } from '../lib/log.js';
 import { secretMatches } from '../lib/secrets.js';
 import { cutText } from '../lib/text.js';
 import type { Call, Notification } from '../relay/notification.js';
+import { QuotaExceededError } from '../relay/quotas.js';
 import type { PushOutcome, RelayService } from '../relay/service.js';
 import type { Targets } from '../relay/targets.js';
 import type { TokenPush } from '../relay/token-push.js';
@@ -24,6 +25,7 @@ import {
   NS_PUSH_SUMMARY,
 } from './ns.js';
 import { type PublishOutcome, publishAnswer } from './publish-outcome.js';
+import { quotaError } from './quota-error.js';
 import { StanzaError } from './stanza-error.js';
 import { statelessPublisher } from './stateless-publish.js';
 import { tokenPublisher } from './token-publish.js';
@@ -166,7 +168,7 @@ export function publishRoute(o: PublishOptions): IqRoute {
     const notification = toNotification(req.notification, o.push);
     // The client needs to know which of its accounts can decrypt (Siskin reads `account`).
     if (notification.encrypted) notification.account = reg.jid;
-    let outcome = await o.targets.push(reg.target, notification);
+    let outcome = await o.targets.push(reg.target, notification, reg.jid);
     if (outcome === 'gone') outcome = await viaCollected(reg.jid, notification);
     return publishAnswer(outcome, 'the device of this registration is gone');
   }
@@ -174,7 +176,7 @@ export function publishRoute(o: PublishOptions): IqRoute {
   /** The user's tokens collected from their client, tried in turn; dead ones are dropped. */
   async function viaCollected(jid: string, n: Notification): Promise<PushOutcome> {
     for (const c of await o.store.collected.listByJid(jid)) {
-      const outcome = await o.targets.push(c.target, n);
+      const outcome = await o.targets.push(c.target, n, jid);
       const dead = typeof outcome === 'object' && 'cause' in outcome && outcome.cause === 'target';
       if (outcome !== 'gone' && !dead) return outcome;
       await o.store.collected.remove(jid, targetRelay(c.target));
@@ -198,6 +200,15 @@ export function publishRoute(o: PublishOptions): IqRoute {
         }
         return reply;
       } catch (err) {
+        // A push through a remote relay over a quota: `wait`, so the server keeps push on.
+        if (err instanceof QuotaExceededError) {
+          o.onOutcome?.('limited');
+          o.log.info(
+            { from: req.from, outcome: 'limited', quota: err.quota.over },
+            'publish refused',
+          );
+          return quotaError(err.quota);
+        }
         o.onOutcome?.('failed');
         throw err;
       }

@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import type { Element } from '@xmpp/component';
+import { within } from '../relay/test-kit.js';
 import type { Store } from '../store/types.js';
 import { adhocRoute } from './adhoc.js';
 import type { IqRoute } from './iq-router.js';
@@ -174,7 +175,7 @@ describe('ad-hoc registration (p2-compatible)', () => {
       const made = await kit.service.login('alice', 'correct horse', undefined);
       if (typeof made === 'string') throw new Error(made);
       await kit.service.addDevice(made.account, 'apns', { registrationId: 'cd'.repeat(32) });
-      return kit.service.createToken(made.account, 'for mallory');
+      return within(await kit.service.createToken(made.account, 'for mallory'));
     }
 
     it('points a registration at a token of this relay by reference, not by keeping the token', async () => {

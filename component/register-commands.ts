@@ -10,6 +10,7 @@ import type { Command } from './adhoc.js';
 import { buildForm, type FieldSpec, type FormValues, single } from './forms.js';
 import { bareJid, parseJid } from './jid.js';
 import { NS_COMMANDS } from './ns.js';
+import { quotaError } from './quota-error.js';
 import type { Registrar } from './registrar.js';
 import { refusalError } from './relay-protocol.js';
 import { StanzaError } from './stanza-error.js';
@@ -152,6 +153,7 @@ export function registerCommands(o: {
         const target = parseTarget(kind, form, o.relays, o.apps);
         if (target instanceof StanzaError) return target;
         const registered = await o.registrar.register({ ...common, ...target });
+        if ('over' in registered) return quotaError(registered);
         if ('refused' in registered) {
           return registered.refused === 'unknown'
             ? badPayload('the relay does not know this token (unknown, expired or revoked)')

@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import type { Logger } from '../lib/log.js';
 import type { ProviderName } from '../lib/providers.js';
 import { hashSecret, newSecret } from '../lib/secrets.js';
+import type { OverQuota, Quotas } from '../relay/quotas.js';
 import type { RelayService } from '../relay/service.js';
 import type { Refusal, TokenPush } from '../relay/token-push.js';
 import type { DeviceRoute, Registration, Store, Target } from '../store/types.js';
@@ -32,8 +33,17 @@ export type RegisterInput = Common &
   };
 
 export interface Registrar {
-  /** A new node and secret (none when asked so); a refusal when a token of this relay cannot be used. */
-  register(input: RegisterInput): Promise<{ node: string; secret?: string } | Refusal>;
+  /**
+   * A new node and secret (none when asked so); a refusal when a token of this relay cannot be
+   * used; a quota (registrations per user, devices per account) that a new one would exceed.
+   */
+  register(
+    input: RegisterInput,
+  ): Promise<
+    | { node: string; secret?: string }
+    | Refusal
+    | OverQuota<'registrationsPerUser' | 'devicesPerAccount'>
+  >;
   /** Removes the device's registrations (and the device); false when there were none. */
   unregister(input: Common & { provider: Registration['provider'] }): Promise<boolean>;
 }
@@ -48,9 +58,12 @@ export function createRegistrar(o: {
   store: Store;
   service: RelayService;
   tokenPush: TokenPush;
+  quotas: Quotas;
   log: Logger;
 }): Registrar {
-  async function targetOf(input: RegisterInput): Promise<Target | Refusal> {
+  async function targetOf(
+    input: RegisterInput,
+  ): Promise<Target | Refusal | OverQuota<'devicesPerAccount'>> {
     if (input.provider !== 'relay') {
       const { jid, provider, deviceId, deviceToken, route, voipToken } = input;
       const device = await o.service.addXmppDevice({
@@ -61,7 +74,7 @@ export function createRegistrar(o: {
         voipToken,
         ...route,
       });
-      return { kind: 'device', device: device.id };
+      return 'over' in device ? device : { kind: 'device', device: device.id };
     }
     if (input.relay !== 'local') return { kind: 'remote', relay: input.relay, token: input.token };
     const record = await o.tokenPush.resolve(input.token, `jid:${input.jid}`);
@@ -70,8 +83,10 @@ export function createRegistrar(o: {
 
   return {
     async register(input) {
+      const over = await o.quotas.registration(input);
+      if (over) return over;
       const target = await targetOf(input);
-      if ('refused' in target) return target;
+      if ('refused' in target || 'over' in target) return target;
       const node = randomBytes(16).toString('base64url');
       const secret = input.secret === false ? undefined : newSecret(20);
       const { replaced } = await o.store.registrations.put({

@@ -7,6 +7,7 @@ import { type Refusal, TOKEN_FORMAT, type TokenPush } from '../relay/token-push.
 import type { IqRequest, IqRoute, Reply } from './iq-router.js';
 import { bareJid, parseJid } from './jid.js';
 import { NS_RELAY } from './ns.js';
+import { quotaError } from './quota-error.js';
 import { StanzaError } from './stanza-error.js';
 
 const MAX_DATA = 100;
@@ -77,6 +78,7 @@ export function relayProtocolRoutes(o: RelayProtocolOptions): IqRoute[] {
       return new StanzaError('bad-request', 'name is longer than 255 characters');
     const issued = await o.service.issueXmppToken(jid, name);
     if (!issued) return new StanzaError('item-not-found', 'register a device first');
+    if ('over' in issued) return quotaError(issued);
     return tokensElement(o, [{ token: issued.token, expiresAt: issued.record.expiresAt }]);
   }
 

@@ -21,7 +21,7 @@ export function parse(xml: string): Element {
 
 /** The relay over an in-memory store, as the process wires it. */
 export function memoryKit(
-  o: Partial<Pick<RelayOptions, 'limits' | 'remotes' | 'apps'>> = {},
+  o: Partial<Pick<RelayOptions, 'limits' | 'remotes' | 'apps' | 'quotas'>> = {},
 ): Relay & { store: Store } {
   return relayOver(openSqliteStore(':memory:'), o);
 }
@@ -29,7 +29,7 @@ export function memoryKit(
 /** The relay over `store`, as the process wires it, with generous limits unless given. */
 export function relayOver(
   store: Store,
-  o: Partial<Pick<RelayOptions, 'limits' | 'remotes' | 'apps'>> = {},
+  o: Partial<Pick<RelayOptions, 'limits' | 'remotes' | 'apps' | 'quotas'>> = {},
 ): Relay & { store: Store } {
   const relay = createRelay({
     store,
@@ -42,6 +42,7 @@ export function relayOver(
       missesPerMinute: 1000,
     },
     remotes: o.remotes ?? [],
+    quotas: o.quotas,
     onEnqueued: () => undefined,
     log,
   });
@@ -56,6 +57,7 @@ export function registrarOf(kit: ReturnType<typeof memoryKit>) {
     async register(input: RegisterInput) {
       const r = await registrar.register(input);
       if ('refused' in r) throw new Error(`registration refused: ${r.refused}`);
+      if ('over' in r) throw new Error(`registration over quota: ${r.over}`);
       return { node: r.node, secret: r.secret ?? '' };
     },
   };

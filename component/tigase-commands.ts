@@ -10,6 +10,7 @@ import type { Command } from './adhoc.js';
 import { buildForm, type FormValues, single } from './forms.js';
 import { bareJid, parseJid } from './jid.js';
 import { NS_PUSH_ENCRYPTED } from './ns.js';
+import { quotaError } from './quota-error.js';
 import { badPayload } from './register-commands.js';
 import type { Registrar } from './registrar.js';
 import { StanzaError } from './stanza-error.js';
@@ -81,6 +82,7 @@ export function tigaseCommands(o: {
           ...(second !== undefined && app.voip && { voipToken: second }),
           secret: false,
         });
+        if ('over' in registered) return quotaError(registered);
         if ('refused' in registered) return new StanzaError('internal-server-error');
         o.onRegistered?.(from);
         return buildForm('result', [

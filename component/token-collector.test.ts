@@ -1,5 +1,6 @@
 import { afterEach, expect, it } from '@jest/globals';
 import type { Component, Element } from '@xmpp/component';
+import { within } from '../relay/test-kit.js';
 import { NS_DISCO_INFO, NS_RELAY } from './ns.js';
 import { log, memoryKit, parse } from './test-kit.js';
 import { createTokenCollector } from './token-collector.js';
@@ -29,11 +30,12 @@ async function collectWith(answerer: (asked: string) => string) {
   const login = await kit.service.login('romeo-http', 'a long password');
   if (typeof login === 'string') throw new Error(login);
   await kit.service.addDevice(login.account, 'apns', { registrationId: 'ab'.repeat(32) });
-  const { token } = await kit.service.createToken(login.account, 'for romeo');
+  const { token } = within(await kit.service.createToken(login.account, 'for romeo'));
   const collector = createTokenCollector({
     xmpp: link(token, answerer),
     store: kit.store,
     service: kit.service,
+    quotas: kit.quotas,
     relaysByJid: new Map([['push.localhost', 'local']]),
     log,
   });

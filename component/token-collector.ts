@@ -2,9 +2,10 @@
 // "The component collecting a client's tokens"): disco#info the full JID, then ask for tokens.
 import { type Component, type Element, xml } from '@xmpp/component';
 import type { Logger } from '../lib/log.js';
+import type { Quotas } from '../relay/quotas.js';
 import type { RelayService } from '../relay/service.js';
 import { TOKEN_FORMAT } from '../relay/token-push.js';
-import type { CollectedToken, Store } from '../store/types.js';
+import { type CollectedToken, type Store, targetRelay } from '../store/types.js';
 import { bareJid, parseJid } from './jid.js';
 import { NS_DISCO_INFO, NS_RELAY } from './ns.js';
 
@@ -32,6 +33,8 @@ export function createTokenCollector(o: {
   xmpp: Component;
   store: Store;
   service: RelayService;
+  /** Collected tokens per user. */
+  quotas: Quotas;
   /** Relay JID → relay name: this component is `local`, `[[relays]]` with a jid are theirs. */
   relaysByJid: ReadonlyMap<string, string>;
   log: Logger;
@@ -49,11 +52,6 @@ export function createTokenCollector(o: {
     return answer;
   }
 
-  async function fresh(jid: string): Promise<boolean> {
-    const held = await o.store.collected.listByJid(jid);
-    return held.some((c) => Date.now() - c.createdAt < FRESH_MS);
-  }
-
   /** This relay's tokens are kept by reference (and only when they work); others as they are. */
   async function targetOf(
     relay: string,
@@ -65,7 +63,9 @@ export function createTokenCollector(o: {
   }
 
   async function run(fullJid: string, jid: string): Promise<void> {
-    if (await fresh(jid)) return;
+    const held = await o.store.collected.listByJid(jid);
+    if (held.some((c) => Date.now() - c.createdAt < FRESH_MS)) return;
+    const relays = new Set(held.map((c) => targetRelay(c.target)));
     const info = await ask(fullJid, xml('query', { xmlns: NS_DISCO_INFO }));
     const features =
       info
@@ -75,17 +75,23 @@ export function createTokenCollector(o: {
     if (!features.includes(NS_RELAY)) return;
     const answer = await ask(fullJid, xml('tokens', { xmlns: NS_RELAY }));
     let stored = 0;
+    let over = 0;
     for (const t of answer.getChild('tokens', NS_RELAY)?.getChildren('token') ?? []) {
       const token = t.getText().trim();
       // MUST ignore tokens of relays it is not configured for; never contacts a stanza's URL.
       const relay = o.relaysByJid.get(t.attrs.relay ?? '');
       if (!relay || !TOKEN_FORMAT.test(token)) continue;
+      if (o.quotas.collected(relays, relay)) {
+        over++;
+        continue;
+      }
       const target = await targetOf(relay, token.toLowerCase());
       if (!target) continue;
       await o.store.collected.put({ jid, target, createdAt: Date.now() });
+      relays.add(relay);
       stored++;
     }
-    o.log.info({ jid, stored }, 'collected whitelist tokens');
+    o.log.info({ jid, stored, ...(over > 0 && { overQuota: over }) }, 'collected whitelist tokens');
   }
 
   /**

@@ -5,6 +5,7 @@ import type { RelayService } from '../relay/service.js';
 import type { Command } from './adhoc.js';
 import { buildForm, single } from './forms.js';
 import { bareJid, parseJid } from './jid.js';
+import { quotaError } from './quota-error.js';
 import { StanzaError } from './stanza-error.js';
 
 export function tokenCommand(service: RelayService): Command {
@@ -20,6 +21,7 @@ export function tokenCommand(service: RelayService): Command {
       const name = (single(form, 'name') ?? '').slice(0, 255);
       const issued = await service.issueXmppToken(bareJid(requester), name);
       if (!issued) return new StanzaError('item-not-found', 'register a device first');
+      if ('over' in issued) return quotaError(issued);
       return buildForm('result', [
         { var: 'token', type: 'text-private', value: issued.token },
         {

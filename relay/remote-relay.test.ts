@@ -5,6 +5,7 @@ import type { FastifyInstance } from 'fastify';
 import { log, memoryKit } from '../component/test-kit.js';
 import { createHttpApi } from './http/server.js';
 import { createRemoteRelay } from './remote-relay.js';
+import { within } from './test-kit.js';
 
 const PUSH = { priority: 'high' } as const;
 const UNKNOWN_TOKEN = 'ab'.repeat(20);
@@ -57,7 +58,7 @@ describe('a remote relay', () => {
       account: Parameters<typeof kit.service.addDevice>[0];
     };
     await kit.service.addDevice(account.account, 'apns', { registrationId: 'cd'.repeat(32) });
-    const { token } = await kit.service.createToken(account.account, 'partner');
+    const { token } = within(await kit.service.createToken(account.account, 'partner'));
     expect(await remote(url).push(token, PUSH)).toBe('queued');
   });
 
@@ -67,7 +68,7 @@ describe('a remote relay', () => {
     if (typeof login === 'string') throw new Error(login);
     const device = { registrationId: 'ef'.repeat(32), app: 'removed-app' };
     await kit.service.addDevice(login.account, 'apns', device);
-    const { token } = await kit.service.createToken(login.account, 'partner');
+    const { token } = within(await kit.service.createToken(login.account, 'partner'));
     const res = await fetch(`${url}/api/v1/messages/`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },

@@ -9,6 +9,7 @@ import type { Apps } from './apps.js';
 import type { Notification } from './notification.js';
 import { deviceProblem, pushObstacle, type Unavailable, type Undeliverable } from './obstacles.js';
 import { hashPassword, verifyPassword } from './passwords.js';
+import type { OverQuota, Quotas } from './quotas.js';
 
 export interface RelayServiceOptions {
   store: Store;
@@ -20,6 +21,8 @@ export interface RelayServiceOptions {
   ratePerMinute: number;
   /** Called after jobs were enqueued, so the delivery worker starts at once. */
   onEnqueued: () => void;
+  /** Devices and tokens per account, tokens issued per user. */
+  quotas: Quotas;
   now?: () => number;
 }
 
@@ -115,6 +118,8 @@ export function createRelayService(o: RelayServiceOptions) {
 
   /** A new account-wide whitelist token: the token itself is returned once, never stored. */
   async function addToken(owner: Account, name: string) {
+    const over = await o.quotas.token(owner.id);
+    if (over) return over;
     const token = newSecret(20);
     const t = now();
     const record = await store.tokens.add(hashSecret(token), {
@@ -266,12 +271,14 @@ export function createRelayService(o: RelayServiceOptions) {
     },
 
     /** Adds a device; the same registration id (or device id) again updates it instead. */
-    addDevice(
+    async addDevice(
       account: Account,
       provider: ProviderName,
       d: { registrationId: string; name?: string; deviceId?: string } & DeviceRoute,
-    ): Promise<Device> {
+    ): Promise<Device | OverQuota<'devicesPerAccount'>> {
       const deviceId = d.deviceId ?? tokenDeviceId(d.registrationId);
+      const over = await o.quotas.devices(account.id, provider, [deviceId]);
+      if (over) return over;
       return store.devices.upsert(
         {
           owner: account.id,
@@ -390,10 +397,13 @@ export function createRelayService(o: RelayServiceOptions) {
         /** A PushKit token of the same device, for calls. */
         voipToken?: string;
       } & DeviceRoute,
-    ): Promise<Device> {
+    ): Promise<Device | OverQuota<'devicesPerAccount'>> {
       const account = await ownAccount(xmppAccountName(d.jid));
       const { jid: _, voipToken, ...device } = d;
       const voipId = voipDeviceId(d.deviceId);
+      const ids = voipToken ? [d.deviceId, voipId] : [d.deviceId];
+      const over = await o.quotas.devices(account.id, d.provider, ids);
+      if (over) return over;
       if (voipToken) {
         const voip = { ...device, deviceId: voipId, deviceToken: voipToken, voip: true };
         await store.devices.upsert({ owner: account.id, ...voip }, now());
@@ -425,7 +435,9 @@ export function createRelayService(o: RelayServiceOptions) {
       const account = await xmppAccount(jid);
       const devices = account ? await store.devices.listByOwner(account.id) : [];
       if (!account || !devices.some((d) => d.active)) return undefined;
-      return addToken(account, name);
+      return (
+        (await o.quotas.token(account.id)) ?? (await o.quotas.issue(jid)) ?? addToken(account, name)
+      );
     },
 
     /** Revokes a token the XMPP user was issued, by the token or its id; false when they have none. */
@@ -433,6 +445,9 @@ export function createRelayService(o: RelayServiceOptions) {
       const account = await xmppAccount(jid);
       return account !== undefined && revoke(account.id, tokenOrId);
     },
+
+    /** Removes expired whitelist tokens (with what points at them); returns how many. */
+    purgeExpiredTokens: (): Promise<number> => store.tokens.purgeExpired(now()),
 
     /** The tokens the XMPP user was issued (records only: the tokens themselves are not kept). */
     async listXmppTokens(jid: string): Promise<TokenRecord[]> {

@@ -2,6 +2,7 @@
 // this relay, a whitelist token of this relay, or a token of a configured remote relay.
 import type { Target } from '../store/types.js';
 import type { Notification } from './notification.js';
+import type { UserRemote } from './quotas.js';
 import type { RemoteRefusal, RemoteRelay } from './remote-relay.js';
 import type { DeviceState, PushOutcome, RelayService } from './service.js';
 
@@ -15,19 +16,20 @@ export type TargetView =
 export interface Targets {
   /**
    * Durably queues (or hands on) a push; `gone` when the target's device or token is gone, and
-   * `undeliverable` when it names a relay removed from `[[relays]]`.
+   * `undeliverable` when it names a relay removed from `[[relays]]`. `user` (a bare JID) is whom
+   * it is for, counted by the quotas of remote relays.
    */
-  push(target: Target, n: Notification): Promise<PushOutcome>;
+  push(target: Target, n: Notification, user?: string): Promise<PushOutcome>;
   /** The target as the XMPP user `jid`, whose registration it is, may see it. */
   describe(target: Target, jid: string): Promise<TargetView>;
 }
 
 export function createTargets(o: {
   service: RelayService;
-  remotes: ReadonlyMap<string, RemoteRelay>;
+  remotes: ReadonlyMap<string, UserRemote>;
 }): Targets {
   return {
-    async push(target, n) {
+    async push(target, n, user) {
       switch (target.kind) {
         case 'device':
           return o.service.pushToDevice(target.device, n);
@@ -41,7 +43,7 @@ export function createTargets(o: {
             const undeliverable = `relay '${target.relay}' is no longer configured here`;
             return { undeliverable, cause: 'target' };
           }
-          return remote.push(target.token, n);
+          return remote.push(target.token, n, user);
         }
       }
     },

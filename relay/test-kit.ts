@@ -2,6 +2,7 @@
 import { type AppSender, appSender } from './app-senders.js';
 import { type AppInfo, type Apps, createApps } from './apps.js';
 import type { Provider } from './provider.js';
+import { isOverQuota, type OverQuota } from './quotas.js';
 
 /** An app as `[[apps]]` would give it; a provider's first app is its default. */
 export function testApp(name: string, provider: AppInfo['provider'], more: Partial<AppInfo> = {}) {
@@ -34,4 +35,11 @@ export function sendersOver(
       return [app.name, appSender(app, { connections, ...topics[app.name] })];
     }),
   );
+}
+
+/** What a quota-checked call made, failing the test when a quota refused (or nothing was made). */
+export function within<T extends object>(made: T | OverQuota | undefined): T {
+  if (made === undefined) throw new Error('nothing was made');
+  if (isOverQuota(made)) throw new Error(`over quota ${made.over}`);
+  return made;
 }

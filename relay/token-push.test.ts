@@ -5,7 +5,7 @@ import { createLogger } from '../lib/log.js';
 import { openSqliteStore } from '../store/sqlite/index.js';
 import type { Store } from '../store/types.js';
 import { createRelay, type Relay } from './relay.js';
-import { testApps } from './test-kit.js';
+import { testApps, within } from './test-kit.js';
 
 let store: Store;
 let relay: Relay;
@@ -26,7 +26,7 @@ beforeEach(async () => {
   const made = await relay.service.login('romeo', 'correct horse');
   if (typeof made === 'string') throw new Error(made);
   await relay.service.addDevice(made.account, 'apns', { registrationId: 'ab'.repeat(32) });
-  ({ token } = await relay.service.createToken(made.account, 'juliet'));
+  ({ token } = within(await relay.service.createToken(made.account, 'juliet')));
 });
 afterEach(() => store.close());
 

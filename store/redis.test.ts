@@ -44,7 +44,7 @@ describe('redis store schema', () => {
         2,
       );
       await store.limiter({ name: 'l', points: 1, durationS: 60 }).consume('k');
-      expect(await raw.get(`${prefix}:schema`)).toBe('2');
+      expect(await raw.get(`${prefix}:schema`)).toBe('3');
       const keys = await raw.keys(`${prefix}:*`);
       expect(keys.length).toBeGreaterThan(3);
       for (const key of keys) expect(key).toMatch(new RegExp(`^${prefix}:(v1:|schema$)`));
@@ -67,6 +67,7 @@ describe('redis store schema', () => {
         scope: 'account',
         name: 'n',
         createdAt: 3,
+        expiresAt: 1e12,
       });
       const jid = 'romeo@example.org';
       await store.collected.put({ jid, target: { kind: 'token', token: whole.id }, createdAt: 3 });
@@ -113,6 +114,31 @@ describe('redis store schema', () => {
     }
   });
 
+  it('schema 3 indexes the expiry of tokens written before it, so they are purged', async () => {
+    const prefix = freshPrefix();
+    const raw = new Redis(url(), { protocol: 2 });
+    let store = await openRedisStore(url(), { prefix });
+    try {
+      const a = await store.accounts.create({ username: 'alice' }, 1);
+      if (a === 'conflict') throw new Error('conflict');
+      const t = { owner: a.id, scope: 'account' as const, name: 'n', createdAt: 1 };
+      for (let i = 0; i < 600; i++) await store.tokens.add(`old-${i}`, { ...t, expiresAt: 10 });
+      const kept = await store.tokens.add('kept', { ...t, expiresAt: 1000 });
+      const forever = await store.tokens.add('forever', t);
+      await store.close();
+      // As schema 2 left them: no expiry index.
+      await raw.del(`${prefix}:v1:tokens:expiry`);
+      await raw.set(`${prefix}:schema`, '2');
+      store = await openRedisStore(url(), { prefix });
+      expect(await raw.get(`${prefix}:schema`)).toBe('3');
+      expect(await store.tokens.purgeExpired(100)).toBe(600);
+      expect(await store.tokens.listByOwner(a.id)).toEqual([kept, forever]);
+    } finally {
+      raw.disconnect();
+      await store.close();
+    }
+  });
+
   it('refuses data written by a newer program', async () => {
     const prefix = freshPrefix();
     const raw = new Redis(url(), { protocol: 2 });
@@ -142,7 +168,7 @@ describe('redis store schema', () => {
     try {
       await store.ping();
       const raw = new Redis(url(), { protocol: 2 });
-      expect(await raw.get('xpr:schema')).toBe('2');
+      expect(await raw.get('xpr:schema')).toBe('3');
       raw.disconnect();
     } finally {
       await store.close();

@@ -97,6 +97,8 @@ export interface RegistrationStore {
     muc?: string;
   }): Promise<Registration[]>;
   listByJid(jid: string): Promise<Registration[]>;
+  /** How many registrations the jid has (for its quota): an indexed count. */
+  countByJid(jid: string): Promise<number>;
 }
 
 // ---- tokens collected from users' clients ------------------------------------------------------
@@ -174,6 +176,8 @@ export interface DeviceStore {
   /** The owner's device with this provider and deviceId. */
   find(owner: string, provider: ProviderName, deviceId: string): Promise<Device | undefined>;
   listByOwner(owner: string, provider?: ProviderName): Promise<Device[]>;
+  /** How many devices the owner has, active or not (for its quota): an indexed count. */
+  countByOwner(owner: string): Promise<number>;
   /** Changes name, token or active flag of an owner's device; undefined when not theirs. */
   update(
     id: string,
@@ -217,6 +221,13 @@ export interface TokenStore {
   get(id: string): Promise<TokenRecord | undefined>;
   getByHash(tokenHash: string): Promise<TokenRecord | undefined>;
   listByOwner(owner: string): Promise<TokenRecord[]>;
+  /** How many tokens the owner has, expired ones not yet purged included: an indexed count. */
+  countByOwner(owner: string): Promise<number>;
+  /**
+   * Removes the tokens whose `expiresAt` is at or before `now`, as a revocation would (with the
+   * registrations and collected tokens that point at them); returns how many went.
+   */
+  purgeExpired(now: number): Promise<number>;
   /**
    * Revokes at once, with the registrations and collected tokens that point at it; false when
    * there was no such token of this owner.

@@ -248,7 +248,7 @@ it('migrates schema 1: registrations and collected tokens name their targets', a
 
   let store = await openRedisStore(server.url, { prefix: base });
   try {
-    expect(await raw.get(`${base}:schema`)).toBe('2');
+    expect(await raw.get(`${base}:schema`)).toBe('3');
     await check(store);
     // No whitelist token of this relay is left in clear; the remote ones are, to be sent on.
     const held = await everything(base);

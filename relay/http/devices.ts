@@ -5,7 +5,7 @@ import { DEVICE_TOKEN_FORMAT } from '../../lib/providers.js';
 import { environmentOf } from '../apps.js';
 import type { ProviderName } from '../provider.js';
 import type { Api } from './api.js';
-import { deviceJson, fail, invalid } from './replies.js';
+import { deviceJson, fail, invalid, overQuota } from './replies.js';
 
 const KINDS: Record<string, ProviderName> = { apns: 'apns', gcm: 'fcm' };
 
@@ -78,12 +78,14 @@ export function deviceRoutes(app: FastifyInstance, api: Api): void {
     if ('problem' in route) {
       return reply.code(400).send({ [route.field]: [route.problem] });
     }
-    let device = await api.service.addDevice(c.account, c.provider, {
+    const added = await api.service.addDevice(c.account, c.provider, {
       registrationId: b.registration_id,
       name: b.name ?? undefined,
       deviceId: b.device_id ?? undefined,
       ...route,
     });
+    if ('over' in added) return overQuota(reply, added);
+    let device = added;
     if (b.active === false) {
       device = (await api.service.updateDevice(c.account, device.id, { active: false })) ?? device;
     }

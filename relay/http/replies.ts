@@ -3,11 +3,26 @@ import type { FastifyReply } from 'fastify';
 import type { z } from 'zod';
 import { drfTime, isoTime } from '../../lib/time.js';
 import type { Device, TokenRecord } from '../../store/types.js';
+import type { OverQuota } from '../quotas.js';
 
 export function fail(reply: FastifyReply, status: number, detail: string, retryAfterMs?: number) {
   if (retryAfterMs !== undefined)
     reply.header('retry-after', Math.max(1, Math.ceil(retryAfterMs / 1000)));
   return reply.code(status).send({ detail });
+}
+
+/** 403 for a count quota of the account: it must remove something first. */
+export function overQuota(
+  reply: FastifyReply,
+  q: OverQuota<'devicesPerAccount' | 'tokensPerAccount'>,
+) {
+  return q.over === 'devicesPerAccount'
+    ? fail(reply, 403, `This account has too many devices (at most ${q.limit}); delete one first.`)
+    : fail(
+        reply,
+        403,
+        `This account has too many whitelist tokens (at most ${q.limit}); revoke one first.`,
+      );
 }
 
 /** 400 with `{field: [messages]}`, as Django REST framework answers invalid input. */

@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { Device } from '../../store/types.js';
 import type { Api } from './api.js';
-import { fail, invalid, tokenJson } from './replies.js';
+import { fail, invalid, overQuota, tokenJson } from './replies.js';
 
 // A device's primary key, as DRF's PrimaryKeyRelatedField took it: a number, or a string of
 // digits (ChatSecurePushiOS, TokenEndpoint.postRequest, sends the id as a string); null is none.
@@ -38,7 +38,9 @@ export function tokenRoutes(app: FastifyInstance, api: Api): void {
       const field = provider === 'apns' ? 'apns_device' : 'gcm_device';
       return reply.code(400).send({ [field]: [`Invalid pk "${pk}" - object does not exist.`] });
     }
-    const { token, record } = await api.service.createToken(account, b.name ?? '');
+    const made = await api.service.createToken(account, b.name ?? '');
+    if ('over' in made) return overQuota(reply, made);
+    const { token, record } = made;
     return reply.code(201).send(tokenJson(record, device, token));
   });
 

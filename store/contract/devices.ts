@@ -85,6 +85,22 @@ export function devicesContract(k: Kit): void {
     expect(await s.devices.listByOwner('999999')).toEqual([]);
   });
 
+  it("countByOwner counts the owner's devices, retired ones too; an update counts once", async () => {
+    const s = k.store();
+    const a = await account(s);
+    const b = await account(s, 'bob');
+    const one = await device(s, a.id, 'one', 'apns');
+    await device(s, a.id, 'one', 'apns');
+    await device(s, a.id, 'one', 'fcm');
+    await device(s, b.id, 'one', 'apns');
+    await s.devices.recordError(one.id, 'Unregistered', 3000, true);
+    expect(await s.devices.countByOwner(a.id)).toBe(2);
+    expect(await s.devices.countByOwner(b.id)).toBe(1);
+    expect(await s.devices.countByOwner('999999')).toBe(0);
+    await s.devices.remove(one.id);
+    expect(await s.devices.countByOwner(a.id)).toBe(1);
+  });
+
   it('update changes name, token or active flag, only for the owner', async () => {
     const s = k.store();
     const a = await account(s);

@@ -105,6 +105,20 @@ export function registrationsContract(k: Kit): void {
     expect(await s.registrations.listByJid('juliet@example.org')).toEqual([stranger]);
     expect(await s.registrations.listByJid('nobody@example.org')).toEqual([]);
   });
+
+  it('countByJid counts the registrations of a jid; a replacement counts once', async () => {
+    const s = k.store();
+    await s.registrations.put(reg('c1', { deviceId: 'a' }));
+    await s.registrations.put(reg('c2', { deviceId: 'b' }));
+    await s.registrations.put(reg('c3', { deviceId: 'b' }));
+    await s.registrations.put(reg('c4', { deviceId: 'b', muc: 'r@muc.example.org' }));
+    await s.registrations.put(reg('c5', { jid: 'juliet@example.org' }));
+    expect(await s.registrations.countByJid('romeo@example.org')).toBe(3);
+    expect(await s.registrations.countByJid('juliet@example.org')).toBe(1);
+    expect(await s.registrations.countByJid('nobody@example.org')).toBe(0);
+    await s.registrations.remove({ jid: 'romeo@example.org', provider: 'fcm', deviceId: 'b' });
+    expect(await s.registrations.countByJid('romeo@example.org')).toBe(1);
+  });
 }
 
 export function collectedContract(k: Kit): void {

@@ -143,4 +143,71 @@ export function tokensContract(k: Kit): void {
     expect(await s.registrations.get('n2')).toMatchObject({ target: { token: kept.id } });
     expect(await s.collected.listByJid('romeo@example.org')).toEqual([]);
   });
+
+  it("countByOwner counts the owner's tokens", async () => {
+    const s = k.store();
+    const a = await account(s);
+    const b = await account(s, 'bob');
+    const t = { owner: a.id, scope: 'account' as const, name: 'n', createdAt: 1 };
+    const first = await s.tokens.add('hash-1', t);
+    await s.tokens.add('hash-2', t);
+    await s.tokens.add('hash-3', { ...t, owner: b.id });
+    expect(await s.tokens.countByOwner(a.id)).toBe(2);
+    expect(await s.tokens.countByOwner('999999')).toBe(0);
+    await s.tokens.removeById(first.id, a.id);
+    expect(await s.tokens.countByOwner(a.id)).toBe(1);
+  });
+
+  it('purgeExpired removes the tokens expired by now, with what points at them', async () => {
+    const s = k.store();
+    const a = await account(s);
+    const d = await device(s, a.id);
+    const t = { owner: a.id, scope: 'account' as const, name: 'n', createdAt: 1 };
+    const old = await s.tokens.add('hash-old', { ...t, expiresAt: 100 });
+    const now = await s.tokens.add('hash-now', { ...t, expiresAt: 200 });
+    const later = await s.tokens.add('hash-later', { ...t, expiresAt: 300 });
+    const forever = await s.tokens.add('hash-forever', t);
+    const phone = await s.tokens.add('hash-phone', {
+      ...t,
+      scope: 'device',
+      deviceId: d.id,
+      expiresAt: 50,
+    });
+    await s.registrations.put(
+      registration('n1', { provider: 'relay', target: { kind: 'token', token: old.id } }),
+    );
+    await s.collected.put({
+      jid: 'romeo@example.org',
+      target: { kind: 'token', token: now.id },
+      createdAt: 5,
+    });
+    expect(await s.tokens.purgeExpired(200)).toBe(3);
+    expect(await s.tokens.listByOwner(a.id)).toEqual([later, forever]);
+    for (const gone of [old, now, phone]) expect(await s.tokens.get(gone.id)).toBeUndefined();
+    expect(await s.tokens.getByHash('hash-old')).toBeUndefined();
+    expect(await s.registrations.get('n1')).toBeUndefined();
+    expect(await s.collected.listByJid('romeo@example.org')).toEqual([]);
+    expect(await s.devices.get(d.id)).toEqual(d);
+    expect(await s.tokens.purgeExpired(200)).toBe(0);
+    // A token revoked before it expired leaves nothing for the purge to trip on.
+    await s.tokens.removeById(later.id, a.id);
+    expect(await s.tokens.purgeExpired(1000)).toBe(0);
+    expect(await s.tokens.listByOwner(a.id)).toEqual([forever]);
+  });
+
+  it('purgeExpired takes any number of tokens', async () => {
+    const s = k.store();
+    const a = await account(s);
+    for (let i = 0; i < 1203; i++) {
+      await s.tokens.add(`hash-${i}`, {
+        owner: a.id,
+        scope: 'account',
+        name: 'n',
+        createdAt: 1,
+        expiresAt: 10 + (i % 2),
+      });
+    }
+    expect(await s.tokens.purgeExpired(11)).toBe(1203);
+    expect(await s.tokens.countByOwner(a.id)).toBe(0);
+  });
 }

@@ -109,6 +109,9 @@ export function redisDevices(c: Ctx): DeviceStore {
         .map((id, i) => toDevice(id, found[i] ?? {}))
         .filter((d): d is Device => d !== undefined && (!provider || d.provider === provider));
     },
+    async countByOwner(owner) {
+      return c.redis.scard(c.key('account', owner, 'devices'));
+    },
     async update(id, owner, changes) {
       const set: Array<string | number> = [];
       if (changes.name !== undefined) set.push('name', changes.name);

@@ -13,7 +13,7 @@ import { migrate } from './schema.js';
 import { redisTokens } from './tokens.js';
 
 /*
- * Key layout, schema 2 (P = `<base>:v1:`, base `xpr` by default; the `v1` stayed when schema 2
+ * Key layout, schema 3 (P = `<base>:v1:`, base `xpr` by default; the `v1` stayed when schema 2
  * came, see schema.ts); ids come from INCR counters:
  *   <base>:schema                 string  schema version (see schema.ts); <base>:schema:lock while migrating
  *   P seq:{account,device,token,job}  string  id counters
@@ -32,6 +32,7 @@ import { redisTokens } from './tokens.js';
  *   P token:<id>:regs             set     nodes of the registrations targeting it
  *   P token:<id>:collected        set     jids whose collected `local` token it is
  *   P tokens:by-hash              hash    token hash → token id
+ *   P tokens:expiry               zset    token id → expiresAt (tokens that expire; schema 3)
  *   P reg:<node>                  hash    jid, muc ('' for none), provider, deviceId, secretHash,
  *                                         createdAt, kind and the target's fields: device (id) |
  *                                         token (id) | relay + token (the other relay's token)

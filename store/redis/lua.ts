@@ -87,6 +87,7 @@ local function drop_token(id)
   redis.call('HDEL', P .. 'tokens:by-hash', f[1])
   if f[2] then redis.call('SREM', P .. 'device:' .. f[2] .. ':tokens', id) end
   redis.call('SREM', P .. 'account:' .. f[3] .. ':tokens', id)
+  redis.call('ZREM', P .. 'tokens:expiry', id)
   redis.call('DEL', t, t .. ':regs', t .. ':collected')
   return true
 end

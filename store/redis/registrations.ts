@@ -108,5 +108,8 @@ export function redisRegistrations(c: Ctx): RegistrationStore {
         .map((n, i) => toRegistration(n, found[i] ?? {}))
         .filter((r): r is Registration => r !== undefined);
     },
+    async countByJid(jid) {
+      return c.redis.zcard(c.key('regs', 'jid', jid));
+    },
   };
 }

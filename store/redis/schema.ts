@@ -2,6 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Redis } from 'ioredis';
+import { indexExpiry } from './migrate-expiry.js';
 import { migrateTargets } from './migrate-targets.js';
 
 /** Migration n takes the data from schema n to n + 1; `prefix` is the versioned key prefix. */
@@ -12,6 +13,8 @@ const migrations: Migration[] = [
   async () => {},
   // 2: registrations and collected tokens name their targets (see index.ts).
   migrateTargets,
+  // 3: tokens that expire are indexed by their expiry, to purge them.
+  indexExpiry,
 ];
 
 const RELEASE = "if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('DEL', KEYS[1]) end";

@@ -20,7 +20,10 @@ if scope == 'device' then
   redis.call('HSET', t, 'device', dev)
   redis.call('SADD', P .. 'device:' .. dev .. ':tokens', id)
 end
-if ARGV[8] then redis.call('HSET', t, 'expiresAt', ARGV[8]) end
+if ARGV[8] then
+  redis.call('HSET', t, 'expiresAt', ARGV[8])
+  redis.call('ZADD', P .. 'tokens:expiry', ARGV[8], id)
+end
 redis.call('SADD', P .. 'account:' .. owner .. ':tokens', id)
 return id
 `;
@@ -33,6 +36,17 @@ if not id or redis.call('HGET', P .. 'token:' .. id, 'owner') ~= ARGV[4] then re
 drop_token(id)
 return 1
 `;
+
+// ARGV: now, batch size. Drops up to a batch of expired tokens; returns how many.
+const PURGE = `
+local ids = redis.call('ZRANGEBYSCORE', P .. 'tokens:expiry', '-inf', ARGV[2], 'LIMIT', 0, ARGV[3])
+for _, id in ipairs(ids) do
+  if not drop_token(id) then redis.call('ZREM', P .. 'tokens:expiry', id) end
+end
+return #ids
+`;
+
+const PURGE_BATCH = 500;
 
 function toRecord(id: string, h: Hash): TokenRecord | undefined {
   if (h.owner === undefined) return undefined;
@@ -51,6 +65,7 @@ function toRecord(id: string, h: Hash): TokenRecord | undefined {
 export function redisTokens(c: Ctx): TokenStore {
   const add = c.script('token_add', ADD);
   const remove = c.script('token_remove', REMOVE);
+  const purge = c.script('token_purge', PURGE);
 
   const get = async (id: string) => toRecord(id, await c.redis.hgetall(c.key('token', id)));
 
@@ -72,6 +87,17 @@ export function redisTokens(c: Ctx): TokenStore {
       return ids
         .map((id, i) => toRecord(id, found[i] ?? {}))
         .filter((t): t is TokenRecord => t !== undefined);
+    },
+    async countByOwner(owner) {
+      return c.redis.scard(c.key('account', owner, 'tokens'));
+    },
+    async purgeExpired(now) {
+      let total = 0;
+      for (;;) {
+        const n = (await purge(now, PURGE_BATCH)) as number;
+        total += n;
+        if (n < PURGE_BATCH) return total;
+      }
     },
     async removeByHash(hash, owner) {
       return (await remove('hash', hash, owner)) === 1;

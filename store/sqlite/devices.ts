@@ -64,6 +64,7 @@ export function sqliteDevices(db: Database, write: Write): DeviceStore {
   const byOwner = db.prepare(
     'SELECT * FROM devices WHERE owner = @owner AND (@provider IS NULL OR provider = @provider) ORDER BY id',
   );
+  const countByOwner = db.prepare('SELECT count(*) FROM devices WHERE owner = ?').pluck();
   const update = db.prepare(
     `UPDATE devices SET name = coalesce(@name, name), device_token = coalesce(@deviceToken, device_token),
        active = coalesce(@active, active)
@@ -97,6 +98,9 @@ export function sqliteDevices(db: Database, write: Write): DeviceStore {
     },
     async listByOwner(owner, provider) {
       return (byOwner.all({ owner, provider: provider ?? null }) as Row[]).map(toDevice);
+    },
+    async countByOwner(owner) {
+      return countByOwner.get(owner) as number;
     },
     async update(id, owner, c) {
       const active = c.active === undefined ? null : c.active ? 1 : 0;

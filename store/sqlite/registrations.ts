@@ -48,6 +48,7 @@ export function sqliteRegistrations(db: Database): RegistrationStore {
              @remote_relay, @remote_token, @createdAt)`,
   );
   const byJid = db.prepare('SELECT * FROM registrations WHERE jid = ? ORDER BY created_at, node');
+  const countByJid = db.prepare('SELECT count(*) FROM registrations WHERE jid = ?').pluck();
 
   // A missing target fails the insert (foreign key) and rolls the replacement back.
   const put = db.transaction((reg: Registration) => {
@@ -71,6 +72,9 @@ export function sqliteRegistrations(db: Database): RegistrationStore {
     },
     async listByJid(jid) {
       return (byJid.all(jid) as Row[]).map(toRegistration);
+    },
+    async countByJid(jid) {
+      return countByJid.get(jid) as number;
     },
   };
 }

@@ -83,6 +83,8 @@ const migrations: Migration[] = [
   `CREATE INDEX jobs_waiting_due ON jobs(due_at, id) WHERE leased_until = 0;
    CREATE INDEX jobs_lease_end ON jobs(leased_until) WHERE leased_until > 0;
    DROP INDEX jobs_due;`,
+  // 5: expired tokens are found by their expiry, to purge them.
+  'CREATE INDEX tokens_expires ON tokens(expires_at) WHERE expires_at IS NOT NULL;',
 ];
 
 /**

@@ -28,6 +28,8 @@ function toRecord(r: Row): TokenRecord {
 
 const one = (row: unknown) => (row ? toRecord(row as Row) : undefined);
 
+const PURGE_BATCH = 500;
+
 export function sqliteTokens(db: Database): TokenStore {
   // A device token only for a device of that owner: a token never points across accounts.
   const insertForDevice = db.prepare(
@@ -46,6 +48,12 @@ export function sqliteTokens(db: Database): TokenStore {
   const byOwner = db.prepare('SELECT * FROM tokens WHERE owner = ? ORDER BY id');
   const removeByHash = db.prepare('DELETE FROM tokens WHERE hash = ? AND owner = ?');
   const removeById = db.prepare('DELETE FROM tokens WHERE id = ? AND owner = ?');
+  const countByOwner = db.prepare('SELECT count(*) FROM tokens WHERE owner = ?').pluck();
+  // In batches, so that a large purge does not hold the write lock for long.
+  const purge = db.prepare(
+    `DELETE FROM tokens WHERE id IN (
+       SELECT id FROM tokens WHERE expires_at IS NOT NULL AND expires_at <= ? LIMIT ${PURGE_BATCH})`,
+  );
 
   return {
     async add(hash, t) {
@@ -68,6 +76,17 @@ export function sqliteTokens(db: Database): TokenStore {
     },
     async listByOwner(owner) {
       return (byOwner.all(owner) as Row[]).map(toRecord);
+    },
+    async countByOwner(owner) {
+      return countByOwner.get(owner) as number;
+    },
+    async purgeExpired(now) {
+      let total = 0;
+      for (;;) {
+        const n = purge.run(now).changes;
+        total += n;
+        if (n < PURGE_BATCH) return total;
+      }
     },
     async removeByHash(hash, owner) {
       return removeByHash.run(hash, owner).changes > 0;
