@@ -2,7 +2,7 @@
 // store): no crash and no 5xx, a JSON reply to every request, a DRF-style error object with a
 // 4xx for a refused one, nothing stored by a refused request, and nothing done without the
 // account's key on the routes that need it.
-// FUZZ_SEED=<n> replays another sequence; fast-check prints the seed and path of a failure.
+// FUZZ_SEED=<n> runs another sequence; a failure prints its seed and the smallest failing input.
 import { afterEach, beforeEach, it } from '@jest/globals';
 import fc from 'fast-check';
 import { type Request, requests } from './fuzz/http-arbitraries.js';

@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type Element, xml } from '@xmpp/component';
+import type { Element } from '@xmpp/component';
 import Database from 'better-sqlite3';
 import { createPushComponent } from '../../component/index.js';
 import { NS_COMMANDS } from '../../component/ns.js';
@@ -100,9 +100,11 @@ export async function stanzaWorld(): Promise<StanzaWorld> {
   const sent: Element[] = [];
   const sessions: string[] = [];
   // The link's send, as @xmpp/component's Component.send: stamp `from`, then write.
+  let replied = () => {};
   xmpp.send = async (el: Element) => {
     el.attrs.from ??= COMPONENT;
     sent.push(el);
+    if (isReply(el)) replied();
     const sessionid = el.getChild('command', NS_COMMANDS)?.attrs.sessionid;
     if (typeof sessionid === 'string') sessions.push(sessionid);
     if (el.name === 'iq' && (el.attrs.type === 'get' || el.attrs.type === 'set')) {
@@ -154,16 +156,24 @@ export async function stanzaWorld(): Promise<StanzaWorld> {
     sessions,
     errors,
     async deliver(stanza, expectReply) {
-      const from = sent.length;
+      sent.length = 0;
+      // Until the reply is out (a publish to the remote relay goes over HTTP; 10 s at most),
+      // then until nothing has been sent for a few turns of the event loop.
+      const reply = new Promise<void>((resolve) => {
+        replied = resolve;
+      });
       xmpp._onElement(stanza);
-      // Until the reply is out (bounded), then until nothing has been sent for a few turns.
-      for (let i = 0; expectReply && i < 2000 && !sent.slice(from).some(isReply); i++) await tick();
+      if (expectReply && !sent.some(isReply)) {
+        let timer: NodeJS.Timeout | undefined;
+        await Promise.race([reply, new Promise((r) => (timer = setTimeout(r, 10_000)))]);
+        clearTimeout(timer);
+      }
       for (let quiet = 0, seen = sent.length; quiet < 2; ) {
         await tick();
         if (sent.length === seen) quiet++;
         else [quiet, seen] = [0, sent.length];
       }
-      return sent.slice(from);
+      return [...sent];
     },
     version() {
       return dataVersion.get() as number;
@@ -214,10 +224,3 @@ async function remoteRelay() {
 
 export const isReply = (el: Element) =>
   el.name === 'iq' && (el.attrs.type === 'result' || el.attrs.type === 'error');
-
-/** A stanza from the XMPP server, as the link parser builds it. */
-export const stanza = (
-  name: string,
-  attrs: Record<string, string | undefined>,
-  ...children: Element[]
-) => xml(name, attrs, ...children);
