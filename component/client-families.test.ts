@@ -268,6 +268,21 @@ describe('ChatSecure (whitelist token and endpoint in publish-options)', () => {
     expect(await jobs(kit.store)).toEqual([]);
   });
 
+  it('refuses a token that is no whitelist token before contacting the configured relay', async () => {
+    const url = await startRemote();
+    const s = setup({ remotes: [{ name: 'cs', url }] });
+    kit = s.kit;
+    for (const token of ['', 'not-a-token', 'ef'.repeat(2000)]) {
+      const options = { token, endpoint: `${url}api/v1/messages/` };
+      expect(await call(s.publish, SERVER, publish(node, '', options))).toEqual({
+        error: 'bad-request',
+        type: 'modify',
+        text: 'token must be 40 hex digits',
+      });
+    }
+    expect(posted).toEqual([]);
+  });
+
   it('never contacts an endpoint that is not configured: an unknown token ends the registration', async () => {
     const url = await startRemote();
     const s = setup();

@@ -38,6 +38,17 @@ export function createConnection(o: ConnectionOptions): Connection {
   const xmpp = component({ service: `xmpp://${o.server}`, domain: o.jid, password: o.secret });
   // The library retries every second forever, even after not-authorized; we schedule instead.
   xmpp.reconnect.stop();
+  // xmpp.js parses each stanza's `to` and `from` while dispatching it; an address without a
+  // domain ('romeo@', '/phone') throws out of the socket's data handler and would end the
+  // process. Such a stanza cannot be answered either: it is dropped.
+  const dispatch = xmpp._onElement.bind(xmpp);
+  xmpp._onElement = (element) => {
+    try {
+      dispatch(element);
+    } catch (err) {
+      o.log.warn({ reason: (err as Error).message, stanza: element.name }, 'dropped a stanza');
+    }
+  };
   const events = new EventEmitter() as Connection;
   let attempt = 0;
   let stopped = true;

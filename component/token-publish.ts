@@ -3,7 +3,7 @@
 // `endpoint` (the relay's …/api/v1/messages/ URL), as its app server RubDub expected.
 import type { Notification } from '../relay/notification.js';
 import type { Targets } from '../relay/targets.js';
-import type { TokenPush } from '../relay/token-push.js';
+import { TOKEN_FORMAT, type TokenPush } from '../relay/token-push.js';
 import { apiRoot } from '../relay-client/request.js';
 import type { Reply } from './iq-router.js';
 import { type PublishOutcome, publishAnswer } from './publish-outcome.js';
@@ -47,6 +47,8 @@ export function tokenPublisher(o: TokenPublishOptions) {
   ): Promise<[PublishOutcome, Reply]> {
     const remote = endpoint === undefined ? undefined : remoteOf(endpoint);
     if (remote !== undefined) {
+      // Whatever a publisher writes is not handed to another operator's relay: only a token.
+      if (!TOKEN_FORMAT.test(token)) return ['malformed', refusalError({ refused: 'malformed' })];
       const outcome = await o.targets.push({ kind: 'remote', relay: remote, token }, n);
       return publishAnswer(outcome, 'the relay does not know this token');
     }

@@ -30,6 +30,8 @@ declare module '@xmpp/component' {
     /** connection-tcp's socket. */
     socket: (SocketBase & Pick<Socket, 'setNoDelay' | 'pause' | 'resume'>) | null;
     reconnect: Reconnect<Component>;
+    /** @xmpp/connection's dispatch of each element its parser reads (bound on first connect). */
+    _onElement(element: Element): void;
     middleware: Middleware<Component>;
     iqCaller: IQCaller<Component>;
     /** IQCallee, its handlers typed with the `element` it gives them. */

@@ -96,3 +96,15 @@ it('cuts a client that sends its request too slowly', async () => {
   });
   expect(res.status).toBe(404);
 });
+
+it("answers a URL the router cannot take in the API's error shape", async () => {
+  app = api();
+  for (const [url, status, detail] of [
+    ['/api/v1/tokens/%zz/', 400, 'Malformed request.'],
+    ['/%', 400, 'Malformed request.'],
+    [`/api/v1/tokens/${'a'.repeat(200)}/`, 404, 'Not found.'],
+  ] as const) {
+    const res = await app.inject({ method: 'DELETE', url });
+    expect({ status: res.statusCode, body: res.json() }).toEqual({ status, body: { detail } });
+  }
+});

@@ -48,6 +48,12 @@ export function createHttpApi(o: HttpApiOptions): FastifyInstance {
     trustProxy: o.trustProxy,
     // No Fastify logger: our own request log hides whitelist tokens in URLs.
     logger: false,
+    // A URL Fastify's router cannot take (broken percent-encoding, a parameter longer than any
+    // id or token) is answered in the API's own error shape, as everything else.
+    frameworkErrors: (err, _req, reply) =>
+      err.code === 'FST_ERR_MAX_PARAM_LENGTH'
+        ? fail(reply, 404, 'Not found.')
+        : fail(reply, 400, STATUS_DETAIL[400] as string),
   });
   // An empty body is no body, whatever its Content-Type says, as DRF read it; Fastify's own JSON
   // parser answers such a request 400 (FST_ERR_CTP_EMPTY_JSON_BODY) before any route sees it.
