@@ -6,6 +6,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Lease } from '../store/types.js';
 import { openBatchableStore } from './registrations.js';
 import { fmt, table } from './report.js';
 
@@ -59,12 +60,12 @@ async function main(): Promise<void> {
     // claim(1) as the delivery worker does after each finished send, with leased jobs in the table.
     for (const leased of [0, 1000]) {
       if (leased > 0) await store.queue.claim(leased, now + 1, now + 60_000);
-      const got: string[] = [];
+      const got: Lease[] = [];
       await time(`queue.claim(1) with ${leased} jobs leased`, 500, async () => {
-        for (const j of await store.queue.claim(1, now + 1, now + 60_000)) got.push(j.id);
+        got.push(...(await store.queue.claim(1, now + 1, now + 60_000)));
       });
       await time('queue.complete, one commit each', got.length, (i) =>
-        store.queue.complete(got[i] as string),
+        store.queue.complete(got[i] as Lease),
       );
     }
     let t = performance.now();
@@ -76,7 +77,7 @@ async function main(): Promise<void> {
     t = performance.now();
     db.exec('BEGIN');
     for (const j of many) {
-      await store.queue.complete(j.id);
+      await store.queue.complete(j);
       await store.devices.recordSuccess(j.deviceId, now);
     }
     db.exec('COMMIT');

@@ -92,7 +92,7 @@ export function createDeliveryWorker(o: DeliveryOptions): DeliveryWorker {
       const app = device && o.apps.of(device);
       const sender = app && o.senders.get(app.name);
       if (!device?.active || !sender) {
-        await o.store.queue.complete(job.id);
+        await o.store.queue.complete(job);
         return;
       }
       const notification: Notification = { ...JSON.parse(job.payload), priority: job.priority };
@@ -109,7 +109,7 @@ export function createDeliveryWorker(o: DeliveryOptions): DeliveryWorker {
       if (result.ok) {
         await Promise.all([
           o.store.devices.recordSuccess(device.id, t),
-          o.store.queue.complete(job.id),
+          o.store.queue.complete(job),
         ]);
         o.log.debug(log, 'push delivered');
         return;
@@ -124,11 +124,11 @@ export function createDeliveryWorker(o: DeliveryOptions): DeliveryWorker {
           Math.min(result.retryAfterMs ?? 0, o.retryMaxMs),
           backoffMs(job.attempts, o.retryInitialMs, o.retryMaxMs),
         );
-        await o.store.queue.retry(job.id, t + delay);
+        await o.store.queue.retry(job, t + delay);
         o.log.warn({ ...log, reason, delayMs: delay }, 'push failed; will retry');
         return;
       }
-      await o.store.queue.complete(job.id);
+      await o.store.queue.complete(job);
       const why = result.kind === 'dead' ? 'device token is no longer valid' : 'push dropped';
       o.log.warn({ ...log, reason }, why);
     } catch (err) {

@@ -83,6 +83,8 @@ const migrations: Migration[] = [
   `CREATE INDEX jobs_waiting_due ON jobs(due_at, id) WHERE leased_until = 0;
    CREATE INDEX jobs_lease_end ON jobs(leased_until) WHERE leased_until > 0;
    DROP INDEX jobs_due;`,
+  // 5: a claim's token: only the worker holding the current lease may finish a job.
+  'ALTER TABLE jobs ADD COLUMN lease INTEGER NOT NULL DEFAULT 0;',
 ];
 
 /**
