@@ -127,8 +127,13 @@ export function createDeliveryWorker(o: DeliveryOptions): DeliveryWorker {
           const jobs = await o.store.queue.claim(want, t, t + leaseMs);
           backlog = jobs.length === want;
           for (const job of jobs) {
-            held.set(job.id, job);
-            void take(job);
+            const mine = held.get(job.id);
+            // Ours already, its lease ran out while this process was stalled: keep the one send.
+            if (mine) mine.lease = job.lease;
+            else {
+              held.set(job.id, job);
+              void take(job);
+            }
           }
           // Fewer than asked: nothing else is due now (a second claim would find nothing).
           if (!backlog) break;
