@@ -44,27 +44,30 @@ export function mayStart(g: Gate<unknown>, o: GateOptions, now: number): boolean
   return g.until === 0 || (now >= g.until && !g.probing);
 }
 
-export function started(g: Gate<unknown>, now: number): void {
+/** A send starts; returns whether it is the probe of a connection whose backoff ended. */
+export function started(g: Gate<unknown>, now: number): boolean {
   if (g.inFlight === 0) g.moved = now;
   g.inFlight++;
-  if (g.until !== 0) g.probing = true;
+  if (g.until === 0) return false;
+  g.probing = true;
+  return true;
 }
 
 /**
- * Records a send's answer. `trouble`: a provider-wide failure (a `retry` result), with the
- * provider's Retry-After if any. Returns what changed: `backedOff` (tripped, or a probe failed),
+ * Records a send's answer: `probe` as `started` said; `trouble`, a provider-wide failure (a
+ * `retry` result) with the provider's Retry-After if any. Returns what changed: `backedOff` (tripped, or a probe failed),
  * `recovered` (an answer came after a backoff), or nothing.
  */
 export function answered(
   g: Gate<unknown>,
   o: GateOptions,
   now: number,
-  trouble: { retryAfterMs?: number } | undefined,
+  send: { probe: boolean; trouble?: { retryAfterMs?: number } },
 ): 'backedOff' | 'recovered' | undefined {
+  const { probe, trouble } = send;
   g.inFlight--;
   g.moved = now;
-  const probe = g.probing;
-  g.probing = false;
+  if (probe) g.probing = false;
   if (!trouble) {
     g.streak = 0;
     if (g.until === 0) return undefined;

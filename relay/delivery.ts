@@ -239,11 +239,14 @@ export function createDeliveryWorker(o: DeliveryOptions): DeliveryWorker {
   }
 
   async function send(g: Gate<Held>, h: Held): Promise<void> {
-    started(g, now());
-    const result = await h.sender.send(h.device, h.notification);
+    const probe = started(g, now());
+    const result: SendResult = await h.sender.send(h.device, h.notification).catch((err) => {
+      o.log.error({ err }, 'provider send threw');
+      return { ok: false, kind: 'retry', reason: 'send failed' };
+    });
     const t = now();
     const trouble = !result.ok && result.kind === 'retry' ? result : undefined;
-    const change = answered(g, gateOptions, t, trouble);
+    const change = answered(g, gateOptions, t, { probe, trouble });
     if (change === 'backedOff') backedOff(g, h, trouble?.reason ?? '', t);
     if (change === 'recovered') {
       o.log.info({ app: h.sender.app.name }, 'provider connection recovered');
