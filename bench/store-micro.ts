@@ -71,6 +71,13 @@ async function main(): Promise<void> {
     let t = performance.now();
     const many = await store.queue.claim(1000, now + 1, now + 60_000);
     rows.push(['queue.claim(1000), per job', ((performance.now() - t) * 1000) / many.length]);
+    // The delivery worker's heartbeat: every lease it holds, renewed in one call.
+    t = performance.now();
+    await store.queue.extend(many, now + 120_000);
+    rows.push([
+      'queue.extend(1000 leases), per job',
+      ((performance.now() - t) * 1000) / many.length,
+    ]);
     await time('devices.recordSuccess, one commit each', 2000, (i) =>
       store.devices.recordSuccess(devices[i] as string, now),
     );

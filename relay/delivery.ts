@@ -263,10 +263,11 @@ export function createDeliveryWorker(o: DeliveryOptions): DeliveryWorker {
   }
 
   function backedOff(g: Gate<Held>, h: Held, reason: string, t: number): void {
-    o.log.warn(
-      { app: h.sender.app.name, provider: h.device.provider, reason, delayMs: g.until - t },
-      'provider connection in trouble: backing off',
-    );
+    const about = { app: h.sender.app.name, provider: h.device.provider, reason };
+    // Said once per outage; each failed probe after that only at debug level.
+    if (g.failures === 1)
+      o.log.warn({ ...about, delayMs: g.until - t }, 'provider connection in trouble: backing off');
+    else o.log.debug({ ...about, delayMs: g.until - t }, 'provider connection still in trouble');
     // Its waiting jobs go back to the queue, where new pushes merge into them.
     for (const w of g.waiting.splice(0)) giveBack(w.job, g.until);
     clearTimeout(g.timer);
