@@ -245,7 +245,7 @@ describe('delivery worker', () => {
     await until(async () => (await depth()) === 3 && lines.length === 2);
     await worker.stop();
     // Given back untried, for a process that has those apps: claimed again as first attempts.
-    const later = Date.now() + 6000;
+    const later = Date.now() + 2000;
     const jobs = await store.queue.claim(10, later, later + 1000);
     expect(jobs.map((j: Job) => [j.deviceId, j.attempts]).sort()).toEqual(
       elsewhere.map((d) => [d.id, 1]).sort(),
@@ -258,6 +258,27 @@ describe('delivery worker', () => {
     );
     expect(lines).toHaveLength(2);
     expect(lines.join('')).not.toContain('three');
+  });
+
+  it('a process without any app claims nothing', async () => {
+    store = openSqliteStore(':memory:');
+    worker = createDeliveryWorker({
+      store,
+      apps: createApps([]),
+      senders: new Map(),
+      log,
+      maxAttempts: 1,
+      retryInitialMs: 10,
+      retryMaxMs: 20,
+      pollMs: 10,
+    });
+    const device = await addDevice(store);
+    await store.queue.enqueue(device.id, { payload: '{}', priority: 'high' }, 0, Date.now());
+    worker.start();
+    await new Promise((r) => setTimeout(r, 200));
+    expect(await store.queue.claim(10, Date.now(), Date.now() + 1000)).toMatchObject([
+      { deviceId: device.id, attempts: 1 },
+    ]);
   });
 
   it('keeps a device on BadDeviceToken until it is clearly the device, and reports the app', async () => {

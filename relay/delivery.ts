@@ -65,7 +65,7 @@ interface Held {
 /** A job that could not go to a busy connection is claimed again after this. */
 const BUSY_DELAY_MS = 1000;
 /** A job for an app this process lacks waits at least this long for a process that has it. */
-const NOT_HERE_DELAY_MS = 5000;
+const NOT_HERE_DELAY_MS = 1000;
 
 /**
  * Moves jobs from the durable queue to APNs/FCM. A job is removed only after the provider
@@ -319,6 +319,8 @@ export function createDeliveryWorker(o: DeliveryOptions): DeliveryWorker {
 
   return {
     start() {
+      // Without any app, leave every job to the processes that have one.
+      if (o.senders.size === 0) return;
       running = true;
       timer = setInterval(() => void pump(), o.pollMs ?? 500);
       timer.unref();
