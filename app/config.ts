@@ -222,7 +222,7 @@ const schema = z
           .number()
           .int()
           .min(1000)
-          .default(4000)
+          .default(3000)
           .describe('Reservation of a push being sent, renewed meanwhile; bounds crash recovery.'),
         rate_per_minute: z
           .number()

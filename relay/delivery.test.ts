@@ -1,5 +1,11 @@
-import { afterEach, describe, expect, it } from '@jest/globals';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, describe, expect, it } from '@jest/globals';
+import { type RedisServer, startRedis } from '../harness/servers/redis.js';
 import { createLogger } from '../lib/log.js';
+import { openRedisStore } from '../store/redis/index.js';
 import { openSqliteStore } from '../store/sqlite/index.js';
 import type { Environment, Job, Store } from '../store/types.js';
 import { appSender } from './app-senders.js';
@@ -327,9 +333,36 @@ describe('delivery worker', () => {
     expect(suspects.retire('a', { ...device, lastSuccessAt: 5 }, 'BadDeviceToken', 0)).toBe(true);
     expect(suspects.list()).toEqual([{ app: 'a', reason: 'BadDeviceToken', since: 0 }]);
   });
+});
 
-  it("delivers a dead process's leased jobs within 5 s when another worker runs", async () => {
-    store = openSqliteStore(':memory:');
+let redis: RedisServer | undefined;
+afterAll(() => redis?.stop());
+
+/** An opener of instances on one fresh backing store: a file, or a prefix on a Redis. */
+const backings: Array<[string, () => Promise<() => Promise<Store>>]> = [
+  [
+    'SQLite',
+    async () => {
+      const file = join(mkdtempSync(join(tmpdir(), 'xpr-delivery-')), 'store.db');
+      return async () => openSqliteStore(file);
+    },
+  ],
+  [
+    'Redis',
+    async () => {
+      redis ??= await startRedis();
+      const url = redis.url;
+      const prefix = `xpr-test-${randomBytes(6).toString('hex')}`;
+      return () => openRedisStore(url, { prefix });
+    },
+  ],
+];
+
+describe.each(backings)("a dead process's leases (%s)", (_name, backing) => {
+  it('are delivered within 5 s by another worker', async () => {
+    // Two processes on one store (with SQLite, the second is the first one restarted).
+    const open = await backing();
+    const store = await open();
     const apps = testApps();
     const account = await store.accounts.create({ username: 'romeo' }, 0);
     if (account === 'conflict') throw new Error('conflict');
@@ -349,39 +382,42 @@ describe('delivery worker', () => {
         return (...a: unknown[]) => (dead ? new Promise(() => {}) : f.apply(q, a));
       },
     });
+    let sending = 0;
     const hanging: Provider = {
       name: 'apns',
-      send: () => new Promise(() => {}),
+      send: () => {
+        sending++;
+        return new Promise(() => {});
+      },
       async close() {},
     };
-    const first = createDeliveryWorker({
-      store: { ...store, queue: frozen, devices: store.devices },
-      apps,
+    const opts = { apps, log, maxAttempts: 3, retryInitialMs: 10, retryMaxMs: 20 };
+    createDeliveryWorker({
+      ...opts,
+      store: { ...store, queue: frozen },
       senders: sendersOver(apps, hanging),
-      log,
-      maxAttempts: 3,
-      retryInitialMs: 10,
-      retryMaxMs: 20,
-    });
-    first.start();
-    await until(async () => (await store.queue.claim(1, Date.now(), Date.now())).length === 0);
+    }).start();
+    await until(async () => sending === 50);
     await new Promise((r) => setTimeout(r, 1500)); // its leases were renewed meanwhile
-    expect(await depth()).toBe(50);
+    expect((await store.queue.stats(Date.now())).depth).toBe(50);
     dead = true;
     const died = Date.now();
     const provider = scripted([]);
-    worker = createDeliveryWorker({
-      store,
-      apps,
+    const other = await open();
+    const worker = createDeliveryWorker({
+      ...opts,
+      store: other,
       senders: sendersOver(apps, provider),
-      log,
-      maxAttempts: 3,
-      retryInitialMs: 10,
-      retryMaxMs: 20,
     });
     worker.start();
-    await until(async () => (await depth()) === 0, 8000);
-    expect(Date.now() - died).toBeLessThan(5000);
-    expect(new Set(provider.sent.map((m) => m.deviceToken)).size).toBe(50);
-  }, 15_000);
+    try {
+      await until(async () => (await other.queue.stats(Date.now())).depth === 0, 8000);
+      expect(Date.now() - died).toBeLessThan(5000);
+      expect(new Set(provider.sent.map((m) => m.deviceToken)).size).toBe(50);
+    } finally {
+      await worker.stop();
+      await other.close();
+      await store.close(); // the dead one's connection
+    }
+  }, 30_000);
 });

@@ -77,7 +77,7 @@ const NOT_HERE_DELAY_MS = 1000;
 export function createDeliveryWorker(o: DeliveryOptions): DeliveryWorker {
   const now = o.now ?? Date.now;
   const concurrency = o.concurrency ?? 1000;
-  const leaseMs = o.leaseMs ?? 4000;
+  const leaseMs = o.leaseMs ?? 3000;
   const gateOptions: GateOptions = {
     concurrency: o.connectionConcurrency ?? concurrency,
     initialMs: o.connectionBackoffMs?.initial ?? 250,
