@@ -41,6 +41,7 @@ it('backs off after provider-wide failures in a row, probes once, and recovers o
   expect(mayStart(g, o, t)).toBe(true);
   expect(started(g, t)).toBe(true);
   expect(mayStart(g, o, t)).toBe(false);
+  expect(flowing(g, o, t)).toBe(true);
   expect(answered(g, o, t + 1, { probe: true, trouble })).toBe('backedOff');
   const t2 = g.until;
   expect(t2).toBeGreaterThan(t);

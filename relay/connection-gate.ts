@@ -86,8 +86,9 @@ export function answered(
 
 /**
  * Whether the jobs the connection holds count against the worker's claims: not while it is
- * backed off or stuck, so a hanging provider cannot starve the others.
+ * backed off or stuck, so a hanging provider cannot starve the others. While its probe is out
+ * they do: the jobs that will go once it gets through are held, not claimed and given back.
  */
 export function flowing(g: Gate<unknown>, o: GateOptions, now: number): boolean {
-  return g.until === 0 && !(g.inFlight > 0 && now - g.moved > o.stuckMs);
+  return (g.until === 0 || g.probing) && !(g.inFlight > 0 && now - g.moved > o.stuckMs);
 }
