@@ -246,6 +246,12 @@ const schema = z
         max_attempts: z.number().int().min(1).default(10).describe('Delivery attempts per push.'),
         retry_initial_ms: z.number().int().min(10).default(1000).describe('First retry delay.'),
         retry_max_ms: z.number().int().min(100).default(300000).describe('Longest retry delay.'),
+        lease_ms: z
+          .number()
+          .int()
+          .min(1000)
+          .default(3000)
+          .describe('Reservation of a push being sent, renewed meanwhile; bounds crash recovery.'),
         rate_per_minute: z
           .number()
           .int()

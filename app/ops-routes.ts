@@ -2,12 +2,19 @@
 import type { FastifyInstance } from 'fastify';
 import type { Connection } from '../component/connection.js';
 import type { Apps } from '../relay/apps.js';
+import type { ConfigSuspect } from '../relay/config-suspects.js';
 import type { Store } from '../store/types.js';
 import type { Metrics } from './metrics.js';
 
 export function opsRoutes(
   app: FastifyInstance,
-  o: { store: Store; component?: Connection; metrics: Metrics; apps: Apps },
+  o: {
+    store: Store;
+    component?: Connection;
+    metrics: Metrics;
+    apps: Apps;
+    configSuspects?: () => ConfigSuspect[];
+  },
 ): void {
   app.get('/healthz', async (_req, reply) => {
     const store = await o.store.ping().then(
@@ -17,6 +24,7 @@ export function opsRoutes(
     const xmpp = o.component ? (o.component.online ? 'up' : 'down') : 'not configured';
     const ok = store === 'up' && xmpp !== 'down';
     const queue = store === 'up' ? await o.store.queue.stats(Date.now()) : undefined;
+    const suspects = new Map((o.configSuspects?.() ?? []).map((s) => [s.app, configProblem(s)]));
     return reply.code(ok ? 200 : 503).send({
       status: ok ? 'ok' : 'unhealthy',
       xmpp,
@@ -28,6 +36,7 @@ export function opsRoutes(
         ...(a.environments.length > 0 && { environments: a.environments }),
         ...(a.voip && { voip: true }),
         ...(a.stateless && { stateless: true }),
+        ...(suspects.has(a.name) && { config: suspects.get(a.name) }),
       })),
       ...(queue && {
         queue: { depth: queue.depth, oldest_age_s: Math.round(queue.oldestAgeMs / 1000) },
@@ -38,3 +47,7 @@ export function opsRoutes(
     reply.header('content-type', o.metrics.registry.contentType).send(await o.metrics.text()),
   );
 }
+
+/** Why an app's configuration looks wrong, in the words /healthz shows. */
+const configProblem = (s: ConfigSuspect): string =>
+  `looks wrong since ${new Date(s.since).toISOString()}: APNs answers ${s.reason} for devices that never received a push (check topic, key and environment)`;

@@ -85,6 +85,7 @@ export async function start(
     maxAttempts: config.push.max_attempts,
     retryInitialMs: config.push.retry_initial_ms,
     retryMaxMs: config.push.retry_max_ms,
+    leaseMs: config.push.lease_ms,
   });
   const relay = createRelay({
     store,
@@ -154,7 +155,7 @@ export async function start(
   component?.on('online', () => {
     if (component?.reconnects) metrics.reconnected();
   });
-  opsRoutes(http, { store, component, metrics, apps });
+  opsRoutes(http, { store, component, metrics, apps, configSuspects: delivery.configSuspects });
 
   await http.listen(splitHostPort(config.http.listen));
   log.info({ listen: config.http.listen }, 'relay HTTP API listening');

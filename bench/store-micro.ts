@@ -6,6 +6,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Lease } from '../store/types.js';
 import { openBatchableStore } from './registrations.js';
 import { fmt, table } from './report.js';
 
@@ -59,24 +60,31 @@ async function main(): Promise<void> {
     // claim(1) as the delivery worker does after each finished send, with leased jobs in the table.
     for (const leased of [0, 1000]) {
       if (leased > 0) await store.queue.claim(leased, now + 1, now + 60_000);
-      const got: string[] = [];
+      const got: Lease[] = [];
       await time(`queue.claim(1) with ${leased} jobs leased`, 500, async () => {
-        for (const j of await store.queue.claim(1, now + 1, now + 60_000)) got.push(j.id);
+        got.push(...(await store.queue.claim(1, now + 1, now + 60_000)));
       });
       await time('queue.complete, one commit each', got.length, (i) =>
-        store.queue.complete(got[i] as string),
+        store.queue.complete(got[i] as Lease),
       );
     }
     let t = performance.now();
     const many = await store.queue.claim(1000, now + 1, now + 60_000);
     rows.push(['queue.claim(1000), per job', ((performance.now() - t) * 1000) / many.length]);
+    // The delivery worker's heartbeat: every lease it holds, renewed in one call.
+    t = performance.now();
+    await store.queue.extend(many, now + 120_000);
+    rows.push([
+      'queue.extend(1000 leases), per job',
+      ((performance.now() - t) * 1000) / many.length,
+    ]);
     await time('devices.recordSuccess, one commit each', 2000, (i) =>
       store.devices.recordSuccess(devices[i] as string, now),
     );
     t = performance.now();
     db.exec('BEGIN');
     for (const j of many) {
-      await store.queue.complete(j.id);
+      await store.queue.complete(j);
       await store.devices.recordSuccess(j.deviceId, now);
     }
     db.exec('COMMIT');

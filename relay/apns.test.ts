@@ -120,7 +120,7 @@ describe('APNs provider against the fake APNs', () => {
     expect(req?.payload).toEqual({ aps: { 'content-available': 1 } });
   });
 
-  it('maps 410 and 400 BadDeviceToken / DeviceTokenNotForTopic to dead', async () => {
+  it('maps 410 and 400 BadDeviceToken / DeviceTokenNotForTopic to dead (the 400s maybe a config fault)', async () => {
     const p = provider();
     fake.failNext('b1', 1, { status: 410, reason: 'Unregistered' });
     fake.failNext('b2', 1, { status: 400, reason: 'BadDeviceToken' });
@@ -134,8 +134,9 @@ describe('APNs provider against the fake APNs', () => {
       ok: false,
       kind: 'dead',
       reason: 'BadDeviceToken',
+      maybeConfig: true,
     });
-    expect(await p.send(msg({}, 'b3'))).toMatchObject({ kind: 'dead' });
+    expect(await p.send(msg({}, 'b3'))).toMatchObject({ kind: 'dead', maybeConfig: true });
   });
 
   it('maps 429 and 500 to retry, without node-apn retrying by itself', async () => {

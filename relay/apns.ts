@@ -81,8 +81,9 @@ export function classifyApnsFailure(f: ApnFailure): SendResult {
   if (status === undefined || status === 429 || status >= 500) {
     return { ok: false, kind: 'retry', reason };
   }
-  if (status === 410 || (status === 400 && DEAD_400_REASONS.has(reason))) {
-    return { ok: false, kind: 'dead', reason };
+  if (status === 410) return { ok: false, kind: 'dead', reason };
+  if (status === 400 && DEAD_400_REASONS.has(reason)) {
+    return { ok: false, kind: 'dead', reason, maybeConfig: true };
   }
   // node-apn has already regenerated its JWT; the next attempt will carry a fresh one.
   if (status === 403 && reason === 'ExpiredProviderToken') {

@@ -7,6 +7,8 @@ import type { Provider, SendResult } from './provider.js';
 
 export interface AppSender {
   readonly app: AppInfo;
+  /** The provider connection the device's pushes go through (shared by apps). */
+  connection(device: Device): Provider | undefined;
   send(device: Device, notification: Notification): Promise<SendResult>;
 }
 
@@ -22,17 +24,18 @@ export function appSender(
     voipTopic?: string;
   },
 ): AppSender {
+  // FCM apps have one connection, kept under `production`.
+  const environment = (device: Device) => environmentOf(app, device) ?? 'production';
   return {
     app,
+    connection: (device) => o.connections.get(environment(device)),
     send(device, notification) {
-      // FCM apps have one connection, kept under `production`.
-      const environment = environmentOf(app, device) ?? 'production';
-      const provider = o.connections.get(environment);
+      const provider = o.connections.get(environment(device));
       if (!provider) {
         return Promise.resolve({
           ok: false,
           kind: 'rejected',
-          reason: `app ${app.name} has no ${environment} connection`,
+          reason: `app ${app.name} has no ${environment(device)} connection`,
         });
       }
       if (device.voip) {

@@ -1,9 +1,16 @@
-import { afterEach, describe, expect, it } from '@jest/globals';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, describe, expect, it } from '@jest/globals';
+import { type RedisServer, startRedis } from '../harness/servers/redis.js';
 import { createLogger } from '../lib/log.js';
+import { openRedisStore } from '../store/redis/index.js';
 import { openSqliteStore } from '../store/sqlite/index.js';
-import type { Environment, Store } from '../store/types.js';
+import type { Environment, Job, Store } from '../store/types.js';
 import { appSender } from './app-senders.js';
 import { createApps } from './apps.js';
+import { createConfigSuspects } from './config-suspects.js';
 import { createDeliveryWorker, type DeliveryWorker } from './delivery.js';
 import type { Provider, PushMessage, SendResult } from './provider.js';
 import { sendersOver, testApp, testApps } from './test-kit.js';
@@ -49,7 +56,7 @@ describe('delivery worker', () => {
     await store?.close();
   });
 
-  async function setup(results: SendResult[], maxAttempts = 3) {
+  async function setup(results: SendResult[], maxAttempts = 3, logger = log, retryInitialMs = 10) {
     store = openSqliteStore(':memory:');
     const provider = scripted(results);
     const apps = testApps();
@@ -57,9 +64,9 @@ describe('delivery worker', () => {
       store,
       apps,
       senders: sendersOver(apps, provider),
-      log,
+      log: logger,
       maxAttempts,
-      retryInitialMs: 10,
+      retryInitialMs,
       retryMaxMs: 20,
       pollMs: 10,
     });
@@ -205,4 +212,212 @@ describe('delivery worker', () => {
     expect(sent(fcm)).toEqual([['t5', undefined, undefined]]);
     expect(sandB.sent[1]?.collapseId).toBeUndefined();
   });
+
+  it('keeps a device whose app is not configured here queued, without counting attempts, and says so once per app', async () => {
+    store = openSqliteStore(':memory:');
+    const lines: string[] = [];
+    const apps = createApps([testApp('apns', 'apns')]);
+    worker = createDeliveryWorker({
+      store,
+      apps,
+      senders: sendersOver(apps, scripted([])),
+      log: createLogger('warn', { write: (l: string) => lines.push(l) }),
+      maxAttempts: 1,
+      retryInitialMs: 10,
+      retryMaxMs: 20_000,
+      pollMs: 10,
+    });
+    const owner = await store.accounts.create({ username: 'romeo' }, 0);
+    if (owner === 'conflict') throw new Error('conflict');
+    const add = (deviceId: string, more: object) =>
+      store.devices.upsert(
+        { owner: owner.id, provider: 'apns', deviceId, deviceToken: deviceId, ...more },
+        0,
+      );
+    const elsewhere = [
+      await add('one', { app: 'other' }),
+      await add('two', { app: 'other' }),
+      await store.devices.upsert(
+        { owner: owner.id, provider: 'fcm', deviceId: 'three', deviceToken: 'three' },
+        0,
+      ),
+    ];
+    const retired = await add('four', {});
+    await store.devices.update(retired.id, owner.id, { active: false });
+    for (const d of [...elsewhere, retired]) {
+      await store.queue.enqueue(d.id, { payload: '{}', priority: 'high' }, 0, Date.now());
+    }
+    worker.start();
+    await until(async () => (await depth()) === 3 && lines.length === 2);
+    await worker.stop();
+    // Given back untried, for a process that has those apps: claimed again as first attempts.
+    const later = Date.now() + 2000;
+    const jobs = await store.queue.claim(10, later, later + 1000);
+    expect(jobs.map((j: Job) => [j.deviceId, j.attempts]).sort()).toEqual(
+      elsewhere.map((d) => [d.id, 1]).sort(),
+    );
+    expect(lines.map((l) => JSON.parse(l).msg)).toEqual(
+      expect.arrayContaining([
+        'pushes for other stay queued: it is not configured in this process',
+        'pushes for the default fcm app stay queued: it is not configured in this process',
+      ]),
+    );
+    expect(lines).toHaveLength(2);
+    expect(lines.join('')).not.toContain('three');
+  });
+
+  it('a process without any app claims nothing', async () => {
+    store = openSqliteStore(':memory:');
+    worker = createDeliveryWorker({
+      store,
+      apps: createApps([]),
+      senders: new Map(),
+      log,
+      maxAttempts: 1,
+      retryInitialMs: 10,
+      retryMaxMs: 20,
+      pollMs: 10,
+    });
+    const device = await addDevice(store);
+    await store.queue.enqueue(device.id, { payload: '{}', priority: 'high' }, 0, Date.now());
+    worker.start();
+    await new Promise((r) => setTimeout(r, 200));
+    expect(await store.queue.claim(10, Date.now(), Date.now() + 1000)).toMatchObject([
+      { deviceId: device.id, attempts: 1 },
+    ]);
+  });
+
+  it('keeps a device on BadDeviceToken until it is clearly the device, and reports the app', async () => {
+    const badToken: SendResult = {
+      ok: false,
+      kind: 'dead',
+      reason: 'BadDeviceToken',
+      maybeConfig: true,
+    };
+    const lines: string[] = [];
+    const { provider, device } = await setup(
+      [badToken, { ok: true }, badToken],
+      3,
+      createLogger('error', { write: (l: string) => lines.push(l) }),
+      500, // the retry comes after the checks below
+    );
+    // Never delivered to before: kept and retried; the app's config is suspect.
+    await until(async () => provider.sent.length === 1);
+    await until(async () => worker.configSuspects().length === 1);
+    expect(worker.configSuspects()).toEqual([
+      { app: 'apns', reason: 'BadDeviceToken', since: expect.any(Number) },
+    ]);
+    expect(lines.map((l) => JSON.parse(l).msg)).toEqual([
+      'app apns: APNs answers BadDeviceToken for devices that never received a push: its topic, key or environment looks wrong. Those devices are kept and retried',
+    ]);
+    // The retry goes through: the config works after all.
+    await until(async () => (await depth()) === 0);
+    expect(worker.configSuspects()).toEqual([]);
+    expect(await store.devices.get(device.id)).toMatchObject({ active: true, successCount: 1 });
+    // Once a device received a push, BadDeviceToken means it is gone.
+    await store.queue.enqueue(device.id, { payload: '{}', priority: 'high' }, 0, Date.now());
+    worker.wake();
+    await until(async () => (await store.devices.get(device.id))?.active === false);
+    expect(provider.sent).toHaveLength(3);
+    expect(worker.configSuspects()).toEqual([]);
+  });
+
+  it('retires a never-delivered device only after repeated such answers over minutes', () => {
+    const suspects = createConfigSuspects({ log, strikes: 3, windowMs: 600_000 });
+    const device = { id: '7' } as Parameters<typeof suspects.retire>[1];
+    expect(suspects.retire('a', device, 'BadDeviceToken', 0)).toBe(false);
+    expect(suspects.retire('a', device, 'BadDeviceToken', 1000)).toBe(false);
+    // Three answers within a minute: a config fault fixed meanwhile must not cost the device.
+    expect(suspects.retire('a', device, 'BadDeviceToken', 60_000)).toBe(false);
+    expect(suspects.retire('a', device, 'BadDeviceToken', 600_000)).toBe(true);
+    expect(suspects.retire('a', { ...device, lastSuccessAt: 5 }, 'BadDeviceToken', 0)).toBe(true);
+    expect(suspects.list()).toEqual([{ app: 'a', reason: 'BadDeviceToken', since: 0 }]);
+  });
+});
+
+let redis: RedisServer | undefined;
+afterAll(() => redis?.stop());
+
+/** An opener of instances on one fresh backing store: a file, or a prefix on a Redis. */
+const backings: Array<[string, () => Promise<() => Promise<Store>>]> = [
+  [
+    'SQLite',
+    async () => {
+      const file = join(mkdtempSync(join(tmpdir(), 'xpr-delivery-')), 'store.db');
+      return async () => openSqliteStore(file);
+    },
+  ],
+  [
+    'Redis',
+    async () => {
+      redis ??= await startRedis();
+      const url = redis.url;
+      const prefix = `xpr-test-${randomBytes(6).toString('hex')}`;
+      return () => openRedisStore(url, { prefix });
+    },
+  ],
+];
+
+describe.each(backings)("a dead process's leases (%s)", (_name, backing) => {
+  it('are delivered within 5 s by another worker', async () => {
+    // Two processes on one store (with SQLite, the second is the first one restarted).
+    const open = await backing();
+    const store = await open();
+    const apps = testApps();
+    const account = await store.accounts.create({ username: 'romeo' }, 0);
+    if (account === 'conflict') throw new Error('conflict');
+    for (let i = 0; i < 50; i++) {
+      const d = await store.devices.upsert(
+        { owner: account.id, provider: 'apns', deviceId: `d${i}`, deviceToken: `t${i}` },
+        0,
+      );
+      await store.queue.enqueue(d.id, { payload: '{}', priority: 'high' }, 0, Date.now());
+    }
+    // The first process claims everything, starts sending, and freezes (as under kill -9): no
+    // answer, no store call ever completes again.
+    let dead = false;
+    const frozen = new Proxy(store.queue, {
+      get: (q, name) => {
+        const f = Reflect.get(q, name) as (...a: unknown[]) => Promise<unknown>;
+        return (...a: unknown[]) => (dead ? new Promise(() => {}) : f.apply(q, a));
+      },
+    });
+    let sending = 0;
+    const hanging: Provider = {
+      name: 'apns',
+      send: () => {
+        sending++;
+        return new Promise(() => {});
+      },
+      async close() {},
+    };
+    const opts = { apps, log, maxAttempts: 3, retryInitialMs: 10, retryMaxMs: 20 };
+    createDeliveryWorker({
+      ...opts,
+      store: { ...store, queue: frozen },
+      senders: sendersOver(apps, hanging),
+    }).start();
+    await until(async () => sending === 50);
+    await new Promise((r) => setTimeout(r, 1500)); // its leases were renewed meanwhile
+    expect((await store.queue.stats(Date.now())).depth).toBe(50);
+    dead = true;
+    const died = Date.now();
+    const provider = scripted([]);
+    const other = await open();
+    const worker = createDeliveryWorker({
+      ...opts,
+      store: other,
+      senders: sendersOver(apps, provider),
+    });
+    worker.start();
+    try {
+      await until(async () => (await other.queue.stats(Date.now())).depth === 0, 8000);
+      expect(Date.now() - died).toBeLessThan(5000);
+      expect(new Set(provider.sent.map((m) => m.deviceToken)).size).toBe(50);
+    } finally {
+      await worker.stop();
+      await other.close();
+      await store.close(); // the dead one's connection
+    }
+  }, 30_000);
 });

@@ -18,14 +18,21 @@ export interface PushMessage {
 /**
  * The outcome of one send, as a value:
  * - `dead`: the provider says the device token is gone (APNs 410 / BadDeviceToken, FCM
- *   UNREGISTERED); the device is retired and never tried again.
+ *   UNREGISTERED); the device is retired and never tried again (with `maybeConfig`, only once
+ *   it is clear the device is at fault: see config-suspects.ts).
  * - `retry`: transient (429, 5xx, network); try again later, after `retryAfterMs` if given.
  * - `rejected`: the provider refused this message for good (bad payload, bad topic, auth);
  *   retrying the same message would fail the same way.
  */
 export type SendResult =
   | { ok: true }
-  | { ok: false; kind: 'dead'; reason: string }
+  | {
+      ok: false;
+      kind: 'dead';
+      reason: string;
+      /** A wrong topic, key or environment gets the same answer (APNs BadDeviceToken…). */
+      maybeConfig?: boolean;
+    }
   | { ok: false; kind: 'retry'; reason: string; retryAfterMs?: number }
   | { ok: false; kind: 'rejected'; reason: string };
 

@@ -106,6 +106,7 @@ describe('redis store schema', () => {
         'v1:seq:account',
         'v1:seq:device',
         'v1:seq:job',
+        'v1:seq:lease',
         'v1:seq:token',
       ]);
     } finally {

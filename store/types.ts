@@ -252,7 +252,12 @@ export interface Job extends QueuedPush {
   /** Attempts made so far, this one included. */
   attempts: number;
   createdAt: number;
+  /** This claim's token: only its holder may extend, complete or retry the job. */
+  lease: string;
 }
+
+/** A claimed job as its holder names it. */
+export type Lease = Pick<Job, 'id' | 'lease'>;
 
 export interface QueueStore {
   /**
@@ -274,12 +279,16 @@ export interface QueueStore {
    * lease. A crashed worker's lease expires and the job is claimed again (at least once).
    */
   claim(limit: number, now: number, leaseUntil: number): Promise<Job[]>;
-  complete(id: string): Promise<void>;
+  /** Moves the end of the leases still held to `leaseUntil`, in one call (a heartbeat). */
+  extend(leases: readonly Lease[], leaseUntil: number): Promise<void>;
+  /** Removes the job; nothing when `job.lease` is no longer its lease (claimed again since). */
+  complete(job: Lease): Promise<void>;
   /**
-   * Parks a leased job until `dueAt`. When a newer job for the device waits, the newer one
-   * takes this one's content along (merged as in enqueue) and this one is dropped.
+   * Parks a leased job until `dueAt` (nothing for a stale lease, as in complete); `untried`: the
+   * attempt it was claimed for does not count. When a newer job for the device waits, the newer
+   * one takes this one's content along (merged as in enqueue) and this one is dropped.
    */
-  retry(id: string, dueAt: number): Promise<void>;
+  retry(job: Lease, dueAt: number, untried?: boolean): Promise<void>;
   /** Jobs in the queue and the age of the oldest, for health and metrics. */
   stats(now: number): Promise<{ depth: number; oldestAgeMs: number }>;
 }

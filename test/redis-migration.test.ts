@@ -279,6 +279,7 @@ it('migrates schema 1: registrations and collected tokens name their targets', a
         priority: 'high',
         attempts: 1,
         createdAt: 40,
+        lease: expect.any(String),
       },
       {
         id: parked,
@@ -287,6 +288,7 @@ it('migrates schema 1: registrations and collected tokens name their targets', a
         priority: 'high',
         attempts: 1,
         createdAt: 41,
+        lease: expect.any(String),
       },
     ]);
     expect(JSON.parse(jobs[0]?.payload ?? '')).toEqual({

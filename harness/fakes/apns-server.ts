@@ -68,6 +68,11 @@ export interface FakeApns {
   failNext(token: string, n: number, response: FakeApnsResponse): void;
   /** Hold every response this long (to make concurrency observable). */
   setDelay(ms: number): void;
+  /**
+   * An outage for the next `ms`: every request is answered with `response` (e.g. 429 or 503),
+   * or, without one, held unanswered until the outage ends.
+   */
+  outage(ms: number, response?: FakeApnsResponse): void;
   close(): Promise<void>;
 }
 
@@ -147,6 +152,7 @@ export async function startFakeApns(opts: FakeApnsOptions = {}): Promise<FakeApn
   const queued = new Map<string, FakeApnsResponse[]>();
   const sessions = new Set<http2.ServerHttp2Session>();
   let delayMs = 0;
+  let outage = { until: 0, response: undefined as FakeApnsResponse | undefined };
   let open = 0;
   let maxConcurrent = 0;
 
@@ -178,13 +184,16 @@ export async function startFakeApns(opts: FakeApnsOptions = {}): Promise<FakeApn
     stream.on('error', () => {});
     const chunks: Buffer[] = [];
     stream.on('data', (c: Buffer) => chunks.push(c));
-    stream.on('end', () => {
+    const answer = (): void => {
       const apnsId =
         (headers['apns-id'] as string | undefined) ?? crypto.randomUUID().toUpperCase();
       const checked = checkRequest(headers, Buffer.concat(chunks), trust);
       if ('error' in checked) return reply(stream, checked.error, apnsId);
       const { deviceToken, payload, keyId } = checked;
-      const res = queued.get(deviceToken)?.shift() ?? fixed.get(deviceToken) ?? { status: 200 };
+      const down = Date.now() < outage.until ? outage.response : undefined;
+      const res = down ??
+        queued.get(deviceToken)?.shift() ??
+        fixed.get(deviceToken) ?? { status: 200 };
       const recorded = Object.fromEntries(
         RECORDED_HEADERS.flatMap((n) => (typeof headers[n] === 'string' ? [[n, headers[n]]] : [])),
       );
@@ -192,6 +201,12 @@ export async function startFakeApns(opts: FakeApnsOptions = {}): Promise<FakeApn
       requests.push(record);
       events.emit('request', record);
       reply(stream, res, apnsId);
+    };
+    stream.on('end', () => {
+      // A hanging outage answers only once it is over.
+      const hang = outage.response ? 0 : outage.until - Date.now();
+      if (hang > 0) setTimeout(answer, hang);
+      else answer();
     });
   });
 
@@ -242,6 +257,9 @@ export async function startFakeApns(opts: FakeApnsOptions = {}): Promise<FakeApn
     },
     setDelay(ms) {
       delayMs = ms;
+    },
+    outage(ms, response) {
+      outage = { until: Date.now() + ms, response };
     },
     close() {
       return new Promise<void>((resolve) => {

@@ -60,6 +60,8 @@ export interface FakeFcm {
   setResponse(token: string, response: FakeResponse | undefined): void;
   /** Answer the next `n` sends to `token` with `response`, then fall back. */
   failNext(token: string, n: number, response: FakeResponse): void;
+  /** Hold every send that arrives in the next `ms` unanswered until then (a hanging FCM). */
+  hang(ms: number): void;
   /** Open client connections (keep-alive included). */
   connections(): Promise<number>;
   close(): Promise<void>;
@@ -159,13 +161,16 @@ export async function startFakeFcm(opts: StartFakeFcmOptions = {}): Promise<Fake
         res.writeHead(status, { 'content-type': 'application/json; charset=UTF-8', ...headers });
         res.end(JSON.stringify(answer));
       };
-      if (opts.latencyMs && project !== undefined) setTimeout(reply, opts.latencyMs);
+      const held = project !== undefined ? Math.max(0, hangUntil - Date.now()) : 0;
+      if (held > 0) setTimeout(reply, held);
+      else if (opts.latencyMs && project !== undefined) setTimeout(reply, opts.latencyMs);
       else reply();
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = (server.address() as AddressInfo).port;
   let closed = false;
+  let hangUntil = 0;
 
   return {
     url: `https://127.0.0.1:${port}`,
@@ -195,6 +200,9 @@ export async function startFakeFcm(opts: StartFakeFcmOptions = {}): Promise<Fake
         waiters.add(wake);
         wake();
       });
+    },
+    hang(ms) {
+      hangUntil = Date.now() + ms;
     },
     setResponse(deviceToken, response) {
       if (response) fixed.set(deviceToken, response);

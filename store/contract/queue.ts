@@ -29,6 +29,7 @@ export function queueContract(k: Kit): void {
         priority: 'high',
         attempts: 1,
         createdAt: 10_000,
+        lease: expect.any(String),
       },
     ]);
     // The newer push's members win; members only the older one had stay.
@@ -88,7 +89,8 @@ export function queueContract(k: Kit): void {
     const other = await k.another();
     expect(await s.queue.claim(10, 4999, 9000)).toEqual([]);
     expect(await other.queue.claim(10, 4999, 9000)).toEqual([]);
-    expect(await other.queue.claim(10, 5000, 9000)).toEqual([{ ...job, attempts: 2 }]);
+    const again = { ...job, attempts: 2, lease: expect.not.stringMatching(`^${job?.lease}$`) };
+    expect(await other.queue.claim(10, 5000, 9000)).toEqual([again]);
     expect(await s.queue.claim(10, 8999, 20_000)).toEqual([]);
     expect(await s.queue.stats(1100)).toEqual({ depth: 1, oldestAgeMs: 1000 });
   });
@@ -98,9 +100,10 @@ export function queueContract(k: Kit): void {
     const d = await oneDevice(s);
     await s.queue.enqueue(d, push('p'), 0, 100);
     const [job] = await s.queue.claim(10, 100, 5000);
-    await s.queue.complete(job?.id ?? '');
-    await s.queue.complete(job?.id ?? ''); // twice is harmless
-    await s.queue.complete('999999');
+    if (!job) throw new Error('no job');
+    await s.queue.complete(job);
+    await s.queue.complete(job); // twice is harmless
+    await s.queue.complete({ id: '999999', lease: job.lease });
     expect(await s.queue.stats(200)).toEqual({ depth: 0, oldestAgeMs: 0 });
     expect(await s.queue.claim(10, 99_999, 100_000)).toEqual([]);
   });
@@ -110,10 +113,13 @@ export function queueContract(k: Kit): void {
     const d = await oneDevice(s);
     await s.queue.enqueue(d, push('p', 'high'), 0, 100);
     const [job] = await s.queue.claim(10, 100, 5000);
-    await s.queue.retry(job?.id ?? '', 3000);
-    await s.queue.retry('999999', 3000);
+    if (!job) throw new Error('no job');
+    await s.queue.retry(job, 3000);
+    await s.queue.retry({ id: '999999', lease: job.lease }, 3000);
     expect(await s.queue.claim(10, 2999, 9000)).toEqual([]);
-    expect(await s.queue.claim(10, 3000, 9000)).toEqual([{ ...job, attempts: 2 }]);
+    expect(await s.queue.claim(10, 3000, 9000)).toEqual([
+      { ...job, attempts: 2, lease: expect.any(String) },
+    ]);
   });
 
   it('a push never waits behind a parked job: it takes the parked content along, due at once', async () => {
@@ -121,13 +127,15 @@ export function queueContract(k: Kit): void {
     const d = await oneDevice(s);
     await s.queue.enqueue(d, push('old', 'high', { a: 1 }), 0, 100);
     const [job] = await s.queue.claim(10, 100, 5000);
-    await s.queue.retry(job?.id ?? '', 60_000);
+    if (!job) throw new Error('no job');
+    await s.queue.retry(job, 60_000);
     expect(await s.queue.enqueue(d, push('new', 'low'), 0, 2000)).toBe('queued');
     expect((await s.queue.stats(2000)).depth).toBe(1);
     const [next] = await s.queue.claim(10, 2000, 9000);
     expect(next).toMatchObject({ deviceId: d, priority: 'high', attempts: 1 });
     expect(payloadOf(next)).toEqual({ n: 'new', a: 1 });
-    await s.queue.complete(next?.id ?? '');
+    if (!next) throw new Error('no job');
+    await s.queue.complete(next);
     expect(await s.queue.claim(10, 100_000, 200_000)).toEqual([]);
   });
 
@@ -137,11 +145,76 @@ export function queueContract(k: Kit): void {
     await s.queue.enqueue(d, push('old', 'high', { a: 1 }), 0, 100);
     const [job] = await s.queue.claim(10, 100, 5000);
     expect(await s.queue.enqueue(d, push('new', 'low'), 0, 200)).toBe('queued');
-    await s.queue.retry(job?.id ?? '', 300);
+    if (!job) throw new Error('no job');
+    await s.queue.retry(job, 300);
     expect((await s.queue.stats(400)).depth).toBe(1);
     const jobs = await s.queue.claim(10, 10_000, 20_000);
     expect(jobs).toMatchObject([{ priority: 'high', attempts: 1 }]);
     expect(payloadOf(jobs[0])).toEqual({ n: 'new', a: 1 });
+  });
+
+  it('only the current lease holder completes or retries a job', async () => {
+    const s = k.store();
+    const d = await oneDevice(s);
+    await s.queue.enqueue(d, push('p'), 0, 100);
+    const [stale] = await s.queue.claim(10, 100, 5000);
+    const other = await k.another();
+    const [current] = await other.queue.claim(10, 5000, 9000);
+    if (!stale || !current) throw new Error('no job');
+    expect(current.lease).not.toBe(stale.lease);
+    // The first holder's send took longer than its lease: its answer changes nothing.
+    await s.queue.complete(stale);
+    await s.queue.retry(stale, 6000);
+    await s.queue.extend([stale], 100_000);
+    expect((await s.queue.stats(6000)).depth).toBe(1);
+    expect(await s.queue.claim(10, 8999, 20_000)).toEqual([]);
+    await other.queue.retry(current, 9500);
+    // A parked job is nobody's: its last holder cannot complete it either.
+    await other.queue.complete(current);
+    const [third] = await s.queue.claim(10, 9500, 20_000);
+    expect(third).toMatchObject({ id: current.id, attempts: 3 });
+    await s.queue.complete(current);
+    expect((await s.queue.stats(9600)).depth).toBe(1);
+    if (!third) throw new Error('no job');
+    await s.queue.complete(third);
+    expect((await s.queue.stats(9600)).depth).toBe(0);
+  });
+
+  it('extend keeps leases in one call; a job is claimed again only after the last extension', async () => {
+    const s = k.store();
+    const a = await account(s);
+    for (const name of ['a', 'b', 'c']) {
+      await s.queue.enqueue((await device(s, a.id, name)).id, push(name), 0, 100);
+    }
+    const jobs = await s.queue.claim(10, 100, 5000);
+    expect(jobs).toHaveLength(3);
+    await s.queue.extend(jobs.slice(0, 2), 8000);
+    await s.queue.extend([], 8000);
+    expect((await s.queue.claim(10, 5000, 20_000)).map(payloadOf)).toEqual([payloadOf(jobs[2])]);
+    expect(await s.queue.claim(10, 7999, 20_000)).toEqual([]);
+    expect(await s.queue.claim(10, 8000, 20_000)).toHaveLength(2);
+  });
+
+  it('retry untried gives a job back without counting the attempt; pushes merge into it', async () => {
+    const s = k.store();
+    const d = await oneDevice(s);
+    await s.queue.enqueue(d, push('old', 'high', { a: 1 }), 0, 100);
+    const [job] = await s.queue.claim(10, 100, 5000);
+    if (!job) throw new Error('no job');
+    await s.queue.retry(job, 3000, true);
+    expect(await s.queue.enqueue(d, push('new', 'low'), 0, 200)).toBe('coalesced');
+    expect(await s.queue.claim(10, 2999, 9000)).toEqual([]);
+    const [again] = await s.queue.claim(10, 3000, 9000);
+    expect(again).toMatchObject({ id: job.id, attempts: 1, priority: 'high' });
+    expect(payloadOf(again)).toEqual({ n: 'new', a: 1 });
+    // A job that was tried before stays parked: a new push takes it along, due at once.
+    if (!again) throw new Error('no job');
+    await s.queue.retry(again, 60_000);
+    const [third] = await s.queue.claim(10, 60_000, 90_000);
+    if (!third) throw new Error('no job');
+    await s.queue.retry(third, 100_000, true);
+    expect(await s.queue.enqueue(d, push('newer'), 0, 70_000)).toBe('queued');
+    expect(await s.queue.claim(10, 70_000, 90_000)).toMatchObject([{ attempts: 1 }]);
   });
 
   it('a push for a device that is gone is dropped', async () => {

@@ -4,7 +4,7 @@ import type { Ctx } from './ctx.js';
 
 // A job's score in queue:due is when it may be claimed: its due time while it waits, its lease
 // end once claimed. device:<id>.waiting names the device's one unclaimed job: untried while its
-// attempts are 0, else parked in retry backoff.
+// attempts are 0, else parked in retry backoff. A claimed job's `lease` is its claim's token.
 
 // merge(): the newer push's members replace the older one's, the others stay (see store/merge.ts).
 const MERGE = `
@@ -48,10 +48,13 @@ redis.call('HSET', d, 'waiting', id, 'lastDueAt', due)
 return 'queued'
 `;
 
-// ARGV: limit, now, leaseUntil. Returns {id, device, payload, priority, attempts, createdAt}.
+// ARGV: limit, now, leaseUntil. Returns {id, device, payload, priority, attempts, createdAt,
+// lease}.
 const CLAIM = `
 local ids = redis.call('ZRANGEBYSCORE', P .. 'queue:due', '-inf', ARGV[3], 'LIMIT', 0, ARGV[2])
 local out = {}
+if #ids == 0 then return out end
+local lease = redis.call('INCR', P .. 'seq:lease')
 for _, id in ipairs(ids) do
   local j = P .. 'job:' .. id
   local f = redis.call('HMGET', j, 'device', 'payload', 'priority', 'createdAt')
@@ -64,20 +67,37 @@ for _, id in ipairs(ids) do
     local d = P .. 'device:' .. f[1]
     if redis.call('HGET', d, 'waiting') == id then redis.call('HDEL', d, 'waiting') end
     redis.call('ZADD', P .. 'queue:due', ARGV[4], id)
-    out[#out + 1] = {id, f[1], f[2], f[3], attempts, f[4]}
+    redis.call('HSET', j, 'lease', lease)
+    out[#out + 1] = {id, f[1], f[2], f[3], attempts, f[4], lease}
   end
 end
 return out
 `;
 
-const COMPLETE = 'drop_job(ARGV[2]) return 1';
+// ARGV: leaseUntil, then id and lease of each job.
+const EXTEND = `
+for i = 3, #ARGV, 2 do
+  if redis.call('HGET', P .. 'job:' .. ARGV[i], 'lease') == ARGV[i + 1] then
+    redis.call('ZADD', P .. 'queue:due', 'XX', ARGV[2], ARGV[i])
+  end
+end
+return 1
+`;
 
-// ARGV: id, dueAt. When another job of the device waits (a newer one), that one takes this
-// one's content along and this one goes.
+// ARGV: id, lease.
+const COMPLETE = `
+if redis.call('HGET', P .. 'job:' .. ARGV[2], 'lease') == ARGV[3] then drop_job(ARGV[2]) end
+return 1
+`;
+
+// ARGV: id, lease, dueAt, untried ('1': the attempt does not count). When another job of the
+// device waits (a newer one), that one takes this one's content along and this one goes.
 const RETRY = `${MERGE}
 local id = ARGV[2]
-local f = redis.call('HMGET', P .. 'job:' .. id, 'device', 'payload', 'priority')
-if not f[1] then return 0 end
+local f = redis.call('HMGET', P .. 'job:' .. id, 'device', 'payload', 'priority', 'lease')
+if not f[1] or f[4] ~= ARGV[3] then return 0 end
+redis.call('HDEL', P .. 'job:' .. id, 'lease')
+if ARGV[5] == '1' then redis.call('HINCRBY', P .. 'job:' .. id, 'attempts', -1) end
 local d = P .. 'device:' .. f[1]
 local waiting = redis.call('HGET', d, 'waiting')
 if waiting and waiting ~= id then
@@ -90,15 +110,16 @@ if waiting and waiting ~= id then
   end
 end
 redis.call('HSET', d, 'waiting', id)
-redis.call('ZADD', P .. 'queue:due', ARGV[3], id)
+redis.call('ZADD', P .. 'queue:due', ARGV[4], id)
 return 1
 `;
 
-type Row = [string, string, string, Priority, number, string];
+type Row = [string, string, string, Priority, number, string, number];
 
 export function redisQueue(c: Ctx): QueueStore {
   const enqueue = c.script('job_enqueue', ENQUEUE);
   const claim = c.script('job_claim', CLAIM);
+  const extend = c.script('job_extend', EXTEND);
   const complete = c.script('job_complete', COMPLETE);
   const retry = c.script('job_retry', RETRY);
 
@@ -111,21 +132,26 @@ export function redisQueue(c: Ctx): QueueStore {
       if (limit <= 0) return [];
       const rows = (await claim(limit, now, leaseUntil)) as Row[];
       return rows.map(
-        ([id, deviceId, payload, priority, attempts, createdAt]): Job => ({
+        ([id, deviceId, payload, priority, attempts, createdAt, lease]): Job => ({
           id,
           deviceId,
           payload,
           priority,
           attempts: Number(attempts),
           createdAt: Number(createdAt),
+          lease: String(lease),
         }),
       );
     },
-    async complete(id) {
-      await complete(id);
+    async extend(leases, leaseUntil) {
+      if (leases.length === 0) return;
+      await extend(leaseUntil, ...leases.flatMap((l) => [l.id, l.lease]));
     },
-    async retry(id, dueAt) {
-      await retry(id, dueAt);
+    async complete(job) {
+      await complete(job.id, job.lease);
+    },
+    async retry(job, dueAt, untried = false) {
+      await retry(job.id, job.lease, dueAt, untried ? 1 : 0);
     },
     async stats(now) {
       const replies = await c.redis

@@ -1,8 +1,9 @@
 // SQLite delivery queue: one unleased job per device (waiting, or parked for a retry), merging,
 // leases, rate spacing.
+import { randomInt } from 'node:crypto';
 import type { Database } from 'better-sqlite3';
 import { mergePushes } from '../merge.js';
-import type { Job, QueuedPush, QueueStore } from '../types.js';
+import type { Job, Lease, QueuedPush, QueueStore } from '../types.js';
 import type { Write } from './group-commit.js';
 
 interface Row {
@@ -13,6 +14,7 @@ interface Row {
   attempts: number;
   created_at: number;
   parked: number;
+  lease: number;
 }
 
 const toJob = (r: Row): Job => ({
@@ -22,11 +24,13 @@ const toJob = (r: Row): Job => ({
   priority: r.priority,
   attempts: r.attempts,
   createdAt: r.created_at,
+  lease: String(r.lease),
 });
 
 // A job is unleased while leased_until = 0 (at most one per device, see the jobs_waiting index):
 // waiting untried, or parked after a failed attempt (parked = 1). A claimed job holds
-// leased_until and is claimable again once that has passed.
+// leased_until and is claimable again once that has passed; `lease` is its claim's random token
+// (0 while unleased).
 export function sqliteQueue(db: Database, write: Write): QueueStore {
   const unleased = db.prepare('SELECT * FROM jobs WHERE device_id = ? AND leased_until = 0');
   const setPush = db.prepare(
@@ -44,7 +48,8 @@ export function sqliteQueue(db: Database, write: Write): QueueStore {
   // Leases that ran out (their worker died) first, then waiting jobs by due time; each part
   // reads its own partial index, never the jobs leased now.
   const claim = db.prepare(
-    `UPDATE jobs SET leased_until = @leaseUntil, attempts = attempts + 1, parked = 0
+    `UPDATE jobs SET leased_until = @leaseUntil, attempts = attempts + 1, parked = 0,
+       lease = @lease
      WHERE id IN (
        SELECT id FROM (SELECT id FROM jobs WHERE leased_until > 0 AND leased_until <= @now
                        LIMIT @limit)
@@ -60,9 +65,16 @@ export function sqliteQueue(db: Database, write: Write): QueueStore {
     `SELECT EXISTS (SELECT 1 FROM jobs WHERE leased_until > 0 AND leased_until <= @now)
          OR EXISTS (SELECT 1 FROM jobs WHERE leased_until = 0 AND due_at <= @now) AS any`,
   );
-  const byId = db.prepare('SELECT * FROM jobs WHERE id = ?');
+  const held = db.prepare('SELECT * FROM jobs WHERE id = ? AND lease = ? AND leased_until > 0');
+  const extend = db.prepare(
+    'UPDATE jobs SET leased_until = ? WHERE id = ? AND lease = ? AND leased_until > 0',
+  );
   const remove = db.prepare('DELETE FROM jobs WHERE id = ?');
-  const park = db.prepare('UPDATE jobs SET leased_until = 0, parked = 1, due_at = ? WHERE id = ?');
+  const removeHeld = db.prepare('DELETE FROM jobs WHERE id = ? AND lease = ? AND leased_until > 0');
+  const park = db.prepare(
+    `UPDATE jobs SET leased_until = 0, lease = 0, attempts = @attempts, parked = @attempts > 0,
+       due_at = @dueAt WHERE id = @id`,
+  );
   const stats = db.prepare('SELECT COUNT(*) AS depth, MIN(created_at) AS oldest FROM jobs');
 
   const enqueueOne = (deviceId: string, push: QueuedPush, minIntervalMs: number, now: number) => {
@@ -81,18 +93,18 @@ export function sqliteQueue(db: Database, write: Write): QueueStore {
     setLastDue.run(due, deviceId);
     return 'queued' as const;
   };
-  const retry = (id: string, dueAt: number) => {
-    const job = byId.get(id) as Row | undefined;
+  const retry = (lease: Lease, dueAt: number, untried: boolean) => {
+    const job = held.get(lease.id, lease.lease) as Row | undefined;
     if (!job) return;
     const other = unleased.get(job.device_id) as Row | undefined;
-    if (!other || other.id === job.id) {
-      park.run(dueAt, id);
+    if (!other) {
+      park.run({ id: job.id, dueAt, attempts: job.attempts - (untried ? 1 : 0) });
       return;
     }
     // The two become one: the newer one's content wins, in the job that is not leased.
     const [older, newer] = other.id > job.id ? [job, other] : [other, job];
     setPush.run({ id: other.id, ...mergePushes(older, newer) });
-    remove.run(id);
+    remove.run(job.id);
   };
 
   return {
@@ -101,13 +113,20 @@ export function sqliteQueue(db: Database, write: Write): QueueStore {
     },
     async claim(limit, now, leaseUntil) {
       if (!(due.get({ now }) as { any: number }).any) return [];
-      return (claim.all({ limit, now, leaseUntil }) as Row[]).map(toJob);
+      const lease = randomInt(1, 2 ** 48);
+      return (claim.all({ limit, now, leaseUntil, lease }) as Row[]).map(toJob);
     },
-    async complete(id) {
-      await write(() => remove.run(id));
+    async extend(leases, leaseUntil) {
+      if (leases.length === 0) return;
+      await write(() => {
+        for (const l of leases) extend.run(leaseUntil, l.id, l.lease);
+      });
     },
-    retry(id, dueAt) {
-      return write(() => retry(id, dueAt));
+    async complete(job) {
+      await write(() => removeHeld.run(job.id, job.lease));
+    },
+    retry(job, dueAt, untried = false) {
+      return write(() => retry(job, dueAt, untried));
     },
     async stats(now) {
       const row = stats.get() as { depth: number; oldest: number | null };

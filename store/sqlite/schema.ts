@@ -85,6 +85,8 @@ const migrations: Migration[] = [
    DROP INDEX jobs_due;`,
   // 5: expired tokens are found by their expiry, to purge them.
   'CREATE INDEX tokens_expires ON tokens(expires_at) WHERE expires_at IS NOT NULL;',
+  // 6: a claim's token: only the worker holding the current lease may finish a job.
+  'ALTER TABLE jobs ADD COLUMN lease INTEGER NOT NULL DEFAULT 0;',
 ];
 
 /**
