@@ -72,14 +72,12 @@ export async function start(
     store,
     apps,
     senders,
-    onResult: (app, result, job) => {
-      metrics.push(app, result, job.createdAt);
-      // A dead token may have ended registrations: their users' servers are told (XEP-0357 §8).
-      if (!result.ok && result.kind === 'dead') {
-        relay.service
-          .reportDead(job.deviceId)
-          .catch((err: unknown) => log.warn({ err }, 'could not report a retired device'));
-      }
+    onResult: (app, result, job) => metrics.push(app, result, job.createdAt),
+    // A dead token may have ended registrations: their users' servers are told (XEP-0357 §8).
+    onRetired: (deviceId) => {
+      relay.service
+        .reportDead(deviceId)
+        .catch((err: unknown) => log.warn({ err }, 'could not report a retired device'));
     },
     log: log.child({ part: 'delivery' }),
     maxAttempts: config.push.max_attempts,

@@ -42,6 +42,8 @@ export interface DeliveryOptions {
   now?: () => number;
   /** Observes each finished attempt (metrics, tests). */
   onResult?: (app: AppInfo, result: SendResult, job: Job) => void;
+  /** A device was retired because its token is dead (recorded in the store). */
+  onRetired?: (deviceId: string) => void;
 }
 
 export interface DeliveryWorker {
@@ -301,6 +303,7 @@ export function createDeliveryWorker(o: DeliveryOptions): DeliveryWorker {
     const transient = result.kind === 'retry' || (result.kind === 'dead' && !dead);
     const lastTry = transient && job.attempts >= o.maxAttempts;
     await o.store.devices.recordError(device.id, reason, t, dead);
+    if (dead) o.onRetired?.(device.id);
     if (transient && !lastTry) {
       // A provider's Retry-After is honoured up to the longest delay we allow ourselves: a
       // hostile or broken endpoint must not park a push for days.

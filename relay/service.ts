@@ -1,7 +1,6 @@
 // The push relay's accounts, devices and whitelist tokens (the mission document's "Push Relay
 // Server"), shared by the HTTP API and the XMPP component. Outcomes are values.
 import { createHash } from 'node:crypto';
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { ProviderName } from '../lib/providers.js';
 import { hashSecret, newSecret } from '../lib/secrets.js';
 import type { Account, Device, DeviceRoute, Store, TokenRecord } from '../store/types.js';
@@ -228,12 +227,7 @@ export function createRelayService(o: RelayServiceOptions) {
      */
     async reportDead(deviceId: string): Promise<void> {
       if (retiredListeners.length === 0) return;
-      // The worker reports a send's result before it records it: look again a little later.
-      let device = await store.devices.get(deviceId);
-      for (let i = 0; device?.active && i < 5; i++) {
-        await sleep(200);
-        device = await store.devices.get(deviceId);
-      }
+      const device = await store.devices.get(deviceId);
       if (!device || device.active) return;
       const username = (await store.accounts.get(device.owner))?.username;
       const prefix = xmppAccountName('');
