@@ -144,6 +144,7 @@ export async function start(
       remotes: relay.remoteUrls,
       perToken: relay.limits.perToken,
       quotas: relay.quotas,
+      configSuspects: delivery.configSuspects,
       log,
       onPublish: (outcome) => {
         metrics.publish(outcome);

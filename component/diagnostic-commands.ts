@@ -1,5 +1,6 @@
 // Ad-hoc commands that tell users and admins what is going on, in plain words.
 import { type Apps, describeApp } from '../relay/apps.js';
+import type { ConfigSuspect } from '../relay/config-suspects.js';
 import { QuotaExceededError, type Quotas } from '../relay/quotas.js';
 import type { Targets } from '../relay/targets.js';
 import type { Store } from '../store/types.js';
@@ -163,6 +164,7 @@ export async function statusLines(
   store: Store,
   apps: Apps,
   started: number,
+  suspects: ConfigSuspect[] = [],
 ): Promise<string[]> {
   const queue = await store.queue.stats(Date.now()).catch(() => undefined);
   return [
@@ -174,5 +176,9 @@ export async function statusLines(
     apps.list.length > 0
       ? `Delivers for: ${apps.list.map(describeApp).join('; ')}.`
       : 'Delivers for: nothing (no app is configured: [apns], [fcm] or [[apps]]).',
+    ...suspects.map(
+      (x) =>
+        `App '${x.app}': its configuration looks wrong since ${new Date(x.since).toISOString()}: APNs answers ${x.reason} for devices that never received a push (check its topic, key and environment).`,
+    ),
   ];
 }

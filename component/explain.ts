@@ -19,6 +19,9 @@ const DEAD_REASONS: Record<string, string> = {
   DeviceTokenNotForTopic: 'the device token belongs to another app',
 };
 
+/** Answers that also come for every device when the app's settings are wrong. */
+const CONFIG_REASONS = new Set(['BadDeviceToken', 'DeviceTokenNotForTopic']);
+
 function deviceSentence(d: DeviceState): string {
   // A device of a named app says so: an operator with several apps needs to know which one.
   const app = d.app === undefined ? '' : `through app '${d.app}'${d.voip ? ' (calls)' : ''}, `;
@@ -34,6 +37,10 @@ function deviceState(d: DeviceState): string {
     return `not working: ${who} rejected the device token${when} (${why}). Open the app so it registers again; your server stops publishing for this registration.`;
   }
   if (d.problem) return `not deliverable from here: ${d.problem} (${counts}).`;
+  if (!d.lastSuccessAt && d.lastError && CONFIG_REASONS.has(d.lastError)) {
+    // Kept, not retired (relay/config-suspects.ts): a device that never got a push proves nothing.
+    return `waiting: ${who} refused the last push ${ago(d.lastErrorAt ?? 0)} (${d.lastError}), as it does for every device when the relay's settings for the app (topic, key or environment) are wrong; the device is kept and retried. If this lasts, tell the relay's admin (${counts}).`;
+  }
   if (d.lastErrorAt && (!d.lastSuccessAt || d.lastErrorAt > d.lastSuccessAt)) {
     return `working, but the last push failed ${ago(d.lastErrorAt)} (${d.lastError}) (${counts}).`;
   }

@@ -1,4 +1,5 @@
 import type { Logger } from '../lib/log.js';
+import type { ConfigSuspect } from '../relay/config-suspects.js';
 import type { Quotas } from '../relay/quotas.js';
 import type { RelayService } from '../relay/service.js';
 import type { Targets } from '../relay/targets.js';
@@ -51,6 +52,8 @@ export interface PushComponentOptions {
   /** Public HTTP base URL of the relay API, handed out with tokens. */
   api?: string;
   onPublish?: (outcome: PublishOutcome) => void;
+  /** Apps whose configuration looks wrong (the delivery worker's view), for admin-status. */
+  configSuspects?: () => ConfigSuspect[];
 }
 
 /** The XEP-0114 component: a XEP-0357 app server with ad-hoc registration. */
@@ -108,7 +111,8 @@ export function createPushComponent(o: PushComponentOptions): Connection {
       registrar,
       quotas: o.quotas,
       admins: o.admins,
-      status: () => statusLines(connection, o.store, service.apps, started),
+      status: () =>
+        statusLines(connection, o.store, service.apps, started, o.configSuspects?.() ?? []),
     }),
   ]);
   const publish = publishRoute({
