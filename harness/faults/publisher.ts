@@ -41,6 +41,11 @@ export interface Publisher {
   readonly records: PublishRecord[];
   /** Resolves once `count` components are connected (now or later). */
   waitOnline(timeoutMs: number, count?: number): Promise<void>;
+  /**
+   * From now on, targets for which `quiet` holds get no more publishes (the rate stays, spread
+   * over the others): their last pushes can only come from what was queued before.
+   */
+  mute(quiet: (target: number) => boolean): void;
   /** Sends publishes to targets round-robin at `ratePerS` for `durationMs`. */
   run(o: { targets: Target[]; ratePerS: number; durationMs: number }): Promise<void>;
   /** Resolves when every sent publish was answered or its link closed, or after `timeoutMs`. */
@@ -115,6 +120,7 @@ export async function startPublisher(o: {
   const records: PublishRecord[] = [];
   const waiters = new Set<() => void>();
   const sockets = new Set<net.Socket>();
+  let quiet: (target: number) => boolean = () => false;
   const wake = () => {
     for (const w of waiters) w();
   };
@@ -122,7 +128,7 @@ export async function startPublisher(o: {
   const onAnswer = (link: Link) => (id: string, type: string, errType?: string, cond?: string) => {
     const i = Number(id.slice(1));
     const r = id.startsWith('p') ? records[i] : undefined;
-    if (!r || r.type !== '' || !link.pending.delete(i)) return;
+    if (r?.type !== '' || !link.pending.delete(i)) return;
     r.answeredAt = Date.now();
     r.type = type === 'result' ? 'result' : 'error';
     if (r.type === 'error') {
@@ -216,9 +222,13 @@ export async function startPublisher(o: {
     waitOnline(timeoutMs, count = 1) {
       return until(() => links.length >= count, timeoutMs, `no ${count} component(s) online`, true);
     },
+    mute(q) {
+      quiet = q;
+    },
     async run({ targets, ratePerS, durationMs }) {
       const seqs = new Array<number>(targets.length).fill(0);
       let next = 0;
+      let turn = 0;
       let rr = 0;
       const t0 = Date.now();
       const total = Math.floor((durationMs * ratePerS) / 1000);
@@ -226,7 +236,9 @@ export async function startPublisher(o: {
         const due = Math.min(total, Math.floor(((Date.now() - t0) * ratePerS) / 1000) + 1);
         const parts = new Map<Link, string[]>();
         for (; next < due; next++) {
-          const target = next % targets.length;
+          let target = turn++ % targets.length;
+          for (let k = 0; quiet(target) && k < targets.length; k++)
+            target = turn++ % targets.length;
           const seq = (seqs[target] ?? 0) + 1;
           seqs[target] = seq;
           const index = records.length;

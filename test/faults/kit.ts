@@ -15,9 +15,15 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { createRegistrar } from '../../component/registrar.js';
 import { type FakeApns, startFakeApns, testApnsKey } from '../../harness/fakes/apns-server.js';
 import { type FakeFcm, startFakeFcm } from '../../harness/fakes/fcm-server.js';
-import { type Publisher, startPublisher, type Target } from '../../harness/faults/publisher.js';
+import {
+  type Publisher,
+  type PublishRecord,
+  startPublisher,
+  type Target,
+} from '../../harness/faults/publisher.js';
 import { judge, type Push, type Verdict } from '../../harness/faults/verdict.js';
 import { freePort } from '../../harness/servers/ports.js';
+import type { XmppServer } from '../../harness/servers/proc.js';
 import { createLogger } from '../../lib/log.js';
 import { createRelay } from '../../relay/relay.js';
 import { testApps } from '../../relay/test-kit.js';
@@ -43,6 +49,12 @@ const DOMAIN = 'push.localhost';
 const TOPIC = 'org.example.faults';
 
 export const providerOf = (target: number) => (target % 2 === 0 ? 'apns' : 'fcm');
+/**
+ * Half the registrations (of each provider) get no publish once the fault starts, like users
+ * whose messages stopped: their last pushes can come only from what was queued before, never
+ * from a newer publish that carries a higher count.
+ */
+export const quietFromFault = (target: number) => target % 4 >= 2;
 const apnsToken = (i: number) => i.toString(16).padStart(64, '0');
 const fcmToken = (i: number) => `fcm:${String(i).padStart(20, '0')}`;
 
@@ -110,7 +122,14 @@ async function register(storePath: string, storeUrl: string | undefined): Promis
 
 function writeConfig(
   dir: string,
-  o: { apns: FakeApns; fcm: FakeFcm; port: number; storeUrl?: string; httpPort: number },
+  o: {
+    apns: FakeApns;
+    fcm: FakeFcm;
+    port: number;
+    storeUrl?: string;
+    httpPort: number;
+    includeBody: boolean;
+  },
 ) {
   const key = testApnsKey();
   writeFileSync(join(dir, 'AuthKey.p8'), key.key);
@@ -132,6 +151,9 @@ ${o.storeUrl ? `url = "${o.storeUrl}"` : ''}
 
 [http]
 listen = "127.0.0.1:${o.httpPort}"
+
+[push]
+include_body = ${o.includeBody}
 
 [apns]
 key_file = "AuthKey.p8"
@@ -160,7 +182,20 @@ function unitFlags(): string[] {
   return (exec?.[1] ?? '').split(/\s+/).filter(Boolean);
 }
 
-export async function startFaultWorld(o: { storeUrl?: string } = {}): Promise<FaultWorld> {
+/** The unit's RestartSec, in ms: how long systemd waits before starting a crashed process. */
+export function unitRestartMs(): number {
+  const sec = /^RestartSec=(\d+)s?$/m.exec(readFileSync(UNIT, 'utf8'))?.[1];
+  if (sec === undefined) throw new Error(`${UNIT}: no RestartSec`);
+  return Number(sec) * 1000;
+}
+
+export async function startFaultWorld(
+  o: {
+    storeUrl?: string;
+    /** A real XMPP server our process connects to, instead of the publisher. */
+    server?: XmppServer;
+  } = {},
+): Promise<FaultWorld> {
   const dir = mkdtempSync(join(tmpdir(), 'xpr-faults-'));
   const [apns, fcm, publisher] = await Promise.all([
     startFakeApns(),
@@ -183,9 +218,10 @@ export async function startFaultWorld(o: { storeUrl?: string } = {}): Promise<Fa
       const config = writeConfig(dir, {
         apns,
         fcm,
-        port: publisher.port,
+        port: o.server?.componentPort ?? publisher.port,
         storeUrl: o.storeUrl,
         httpPort,
+        includeBody: o.server !== undefined,
       });
       const out = openSync(logFile, 'a');
       const before = publisher.links.length;
@@ -209,6 +245,7 @@ export async function startFaultWorld(o: { storeUrl?: string } = {}): Promise<Fa
       for (;;) {
         const link = publisher.links.slice(before).find((l) => l.closedAt === undefined);
         if (link) return link.onlineAt;
+        if (o.server && (await xmppUp(httpPort))) return Date.now();
         if (child.exitCode !== null || Date.now() > deadline) {
           throw new Error(`our process did not connect:\n${world.logs()}`);
         }
@@ -217,14 +254,18 @@ export async function startFaultWorld(o: { storeUrl?: string } = {}): Promise<Fa
     },
     pushes() {
       const out: Push[] = [];
+      // Through Prosody every message-count is 1: the body (`m<seq>`) names the message.
+      const count = (body: unknown, messageCount: unknown) =>
+        Number(/^m(\d+)$/.exec(String(body))?.[1] ?? messageCount);
       for (const d of apns.faults.deliveries) {
-        const count = (d.payload as Record<string, unknown>)['message-count'];
-        out.push({ target: Number.parseInt(d.deviceToken, 16), count: Number(count), at: d.at });
+        const p = d.payload as { aps?: { alert?: { body?: string } }; 'message-count'?: number };
+        const target = Number.parseInt(d.deviceToken, 16);
+        out.push({ target, count: count(p.aps?.alert?.body, p['message-count']), at: d.at });
       }
       for (const d of fcm.faults.deliveries) {
         const data = (d.payload as { data?: Record<string, string> }).data ?? {};
         const target = Number(d.deviceToken.slice('fcm:'.length));
-        out.push({ target, count: Number(data['message-count']), at: d.at });
+        out.push({ target, count: count(data.body, data['message-count']), at: d.at });
       }
       return out;
     },
@@ -244,6 +285,16 @@ export async function startFaultWorld(o: { storeUrl?: string } = {}): Promise<Fa
   return world;
 }
 
+/** Whether our process's /healthz says its XMPP link is up. */
+async function xmppUp(httpPort: number): Promise<boolean> {
+  try {
+    const res = await fetch(`http://127.0.0.1:${httpPort}/healthz`);
+    return ((await res.json()) as { xmpp?: string }).xmpp === 'up';
+  } catch {
+    return false;
+  }
+}
+
 export interface FaultRun {
   verdict: Verdict;
   faultStart: number;
@@ -255,23 +306,51 @@ export interface FaultRun {
  * returns when the fault ended (e.g. when a restarted process was connected again). Then waits
  * for late pushes as long as the targets allow (or MEASURE_MS) and judges.
  */
+/** Where the publishes come from: the publisher, or messages through a real XMPP server. */
+export interface Load {
+  run(o: { targets: number; ratePerS: number; durationMs: number }): Promise<void>;
+  mute(quiet: (target: number) => boolean): void;
+  /** Waits for answers to what was sent (at most `timeoutMs`). */
+  settle(timeoutMs: number): Promise<void>;
+  /** The publishes the user's server sent, with their answers. */
+  records(): PublishRecord[];
+}
+
+export function publisherLoad(world: FaultWorld): Load {
+  const p = world.publisher;
+  return {
+    run: (o) => p.run({ ...o, targets: world.targets.slice(0, o.targets) }),
+    mute: (q) => p.mute(q),
+    settle: (ms) => p.settle(ms),
+    records: () => p.records,
+  };
+}
+
 export async function runFault(
   world: FaultWorld,
-  fault: { begin(): unknown; end(): Promise<number> | number; groupOf?: (t: number) => string },
+  fault: {
+    begin(): unknown;
+    end(): Promise<number> | number;
+    groupOf?: (t: number) => string;
+    /** From begin() to end() (default FAULT_MS). */
+    durationMs?: number;
+  },
+  source: Load = publisherLoad(world),
 ): Promise<FaultRun> {
-  const load = world.publisher.run({
-    targets: world.targets,
+  const load = source.run({
+    targets: REGISTRATIONS,
     ratePerS: RATE_PER_S,
     durationMs: BEFORE_MS + FAULT_MS + AFTER_MS,
   });
   await sleep(BEFORE_MS);
+  source.mute(quietFromFault);
   const faultStart = Date.now();
   await fault.begin();
-  await sleep(Math.max(0, faultStart + FAULT_MS - Date.now()));
+  await sleep(Math.max(0, faultStart + (fault.durationMs ?? FAULT_MS) - Date.now()));
   const faultEnd = await fault.end();
   await load;
-  await world.publisher.settle(10_000);
-  const records = world.publisher.records;
+  await source.settle(10_000);
+  const records = source.records();
   const lastSent = records.reduce(
     (m, r) => (Number.isNaN(r.sentAt) ? m : Math.max(m, r.sentAt)),
     0,

@@ -7,11 +7,11 @@ export const REGISTRATIONS = 1000;
 /** Publishes per second, round-robin over the registrations (one per registration per second). */
 export const RATE_PER_S = 1000;
 /** Steady load before the fault starts. */
-export const BEFORE_MS = 5_000;
+export const BEFORE_MS = 3_000;
 /** How long the fault lasts. */
 export const FAULT_MS = 10_000;
 /** Steady load after the fault ends. */
-export const AFTER_MS = 8_000;
+export const AFTER_MS = 7_000;
 
 /** Every publish answered `result` is pushed within this long of max(its send, the fault's end). */
 export const ON_TIME_MS = 10_000;

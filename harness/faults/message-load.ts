@@ -1,0 +1,79 @@
+// Publishes through a real XMPP server: one sender sends chat messages (`m<seq>`, 1, 2, 3… per
+// user) to offline users u<i>@localhost at a steady rate, and the server turns each into a
+// XEP-0357 publish. When the server goes away the sender logs in again as soon as it can; what
+// was due meanwhile is not sent (the server never saw it, so it made no publish).
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { TestClient } from '../servers/xmpp-client.js';
+
+export interface MessageLoad {
+  run(o: { targets: number; ratePerS: number; durationMs: number }): Promise<void>;
+  mute(quiet: (target: number) => boolean): void;
+  /** Messages written to the sender's stream, and those due while it was not connected. */
+  readonly stats: { sent: number; dropped: number; logins: number };
+  stop(): Promise<void>;
+}
+
+export function messageLoad(connect: () => Promise<TestClient>): MessageLoad {
+  let client: TestClient | undefined;
+  let connecting: Promise<void> | undefined;
+  let quiet: (target: number) => boolean = () => false;
+  const stats = { sent: 0, dropped: 0, logins: 0 };
+  const reconnect = () => {
+    connecting ??= (async () => {
+      const old = client;
+      client = undefined;
+      await old?.stop().catch(() => undefined);
+      for (;;) {
+        try {
+          client = await connect();
+          stats.logins++;
+          return;
+        } catch {
+          await sleep(100);
+        }
+      }
+    })().finally(() => {
+      connecting = undefined;
+    });
+  };
+  return {
+    stats,
+    mute(q) {
+      quiet = q;
+    },
+    async run({ targets, ratePerS, durationMs }) {
+      if (!client) {
+        reconnect();
+        await connecting;
+      }
+      const seqs = new Array<number>(targets).fill(0);
+      const total = Math.floor((durationMs * ratePerS) / 1000);
+      const t0 = Date.now();
+      let turn = 0;
+      for (let next = 0; next < total; ) {
+        const due = Math.min(total, Math.floor(((Date.now() - t0) * ratePerS) / 1000) + 1);
+        for (; next < due; next++) {
+          let target = turn++ % targets;
+          for (let k = 0; quiet(target) && k < targets; k++) target = turn++ % targets;
+          const c = client;
+          if (c && c.xmpp.status !== 'online') reconnect();
+          if (!c || c !== client) {
+            stats.dropped++;
+            continue;
+          }
+          const seq = (seqs[target] ?? 0) + 1;
+          seqs[target] = seq;
+          stats.sent++;
+          c.sendMessage(`u${target}@localhost`, `m${seq}`).catch(() => {
+            if (client === c) reconnect();
+          });
+        }
+        await sleep(5);
+      }
+    },
+    async stop() {
+      await connecting;
+      await client?.stop();
+    },
+  };
+}
