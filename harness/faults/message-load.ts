@@ -10,6 +10,8 @@ export interface MessageLoad {
   mute(quiet: (target: number) => boolean): void;
   /** Messages written to the sender's stream, and those due while it was not connected. */
   readonly stats: { sent: number; dropped: number; logins: number };
+  /** Every message written: to u<target>, body m<seq>, at Date.now() `at`. */
+  readonly sent: Array<{ target: number; seq: number; at: number }>;
   stop(): Promise<void>;
 }
 
@@ -18,6 +20,7 @@ export function messageLoad(connect: () => Promise<TestClient>): MessageLoad {
   let connecting: Promise<void> | undefined;
   let quiet: (target: number) => boolean = () => false;
   const stats = { sent: 0, dropped: 0, logins: 0 };
+  const sent: MessageLoad['sent'] = [];
   const reconnect = () => {
     connecting ??= (async () => {
       const old = client;
@@ -38,6 +41,7 @@ export function messageLoad(connect: () => Promise<TestClient>): MessageLoad {
   };
   return {
     stats,
+    sent,
     mute(q) {
       quiet = q;
     },
@@ -64,6 +68,7 @@ export function messageLoad(connect: () => Promise<TestClient>): MessageLoad {
           const seq = (seqs[target] ?? 0) + 1;
           seqs[target] = seq;
           stats.sent++;
+          sent.push({ target, seq, at: Date.now() });
           c.sendMessage(`u${target}@localhost`, `m${seq}`).catch(() => {
             if (client === c) reconnect();
           });

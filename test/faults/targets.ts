@@ -4,8 +4,12 @@
 
 /** Registrations: even ones are APNs devices, odd ones FCM devices. */
 export const REGISTRATIONS = 1000;
-/** Publishes per second, round-robin over the registrations (one per registration per second). */
-export const RATE_PER_S = 1000;
+/**
+ * Publishes per second, round-robin over the registrations (one per registration per second).
+ * FAULTS_RATE overrides it to find what a slower machine sustains (the control run says whether
+ * it does); `npm test` runs at 1,000.
+ */
+export const RATE_PER_S = Number(process.env.FAULTS_RATE ?? 1000);
 /** Steady load before the fault starts. */
 export const BEFORE_MS = 3_000;
 /** How long the fault lasts. */
