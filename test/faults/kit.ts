@@ -5,9 +5,12 @@
 // middle, then the verdict (harness/faults/verdict.ts) checked against ./targets.ts.
 //
 // What is measured how: publishes and their answers at the user's server's end of the XEP-0114
-// link (what Prosody or ejabberd would see; nothing is read from our process), pushes at the
-// fake providers with their arrival times. A push names its publish by `message-count`.
-import { type ChildProcess, spawn } from 'node:child_process';
+// link (what Prosody or ejabberd would see; nothing is read from our process): the publisher's
+// own records, or with a real server what it logged (prosody.test.ts) or what was sent to it
+// (ejabberd.test.ts); pushes at the fake providers with their arrival times. A push names its
+// publish by `message-count`, or through a real server (which sends its own count) by the
+// message body `m<seq>`, forwarded with `[push] include_body`.
+import { spawn } from 'node:child_process';
 import { mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -203,7 +206,6 @@ export async function startFaultWorld(
     startPublisher({ domain: DOMAIN, secret: SECRET, serverDomain: 'localhost' }),
   ]);
   const targets = await register(join(dir, 'store'), o.storeUrl);
-  const children: ChildProcess[] = [];
   const ours: OurProcess[] = [];
   const logFile = join(dir, 'out.log');
   const world: FaultWorld = {
@@ -229,12 +231,13 @@ export async function startFaultWorld(
         cwd: dir,
         stdio: ['ignore', out, out],
       });
-      children.push(child);
       const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
       const gone = async (signal: NodeJS.Signals) => {
         if (child.exitCode !== null || child.signalCode !== null) return;
         child.kill(signal);
+        const late = setTimeout(() => child.kill('SIGKILL'), 5000);
         await exited;
+        clearTimeout(late);
       };
       ours.push({
         pid: child.pid ?? -1,
