@@ -2,6 +2,7 @@
 // user) to offline users u<i>@localhost at a steady rate, and the server turns each into a
 // XEP-0357 publish. When the server goes away the sender logs in again as soon as it can; what
 // was due meanwhile is not sent (the server never saw it, so it made no publish).
+import type { EventEmitter } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { TestClient } from '../servers/xmpp-client.js';
 
@@ -12,6 +13,8 @@ export interface MessageLoad {
   readonly stats: { sent: number; dropped: number; logins: number };
   /** Every message written: to u<target>, body m<seq>, at Date.now() `at`. */
   readonly sent: Array<{ target: number; seq: number; at: number }>;
+  /** The messages the server acknowledged (XEP-0198), when the sender logs in with it. */
+  readonly acked: Array<{ target: number; seq: number; at: number }>;
   stop(): Promise<void>;
 }
 
@@ -21,6 +24,16 @@ export function messageLoad(connect: () => Promise<TestClient>): MessageLoad {
   let quiet: (target: number) => boolean = () => false;
   const stats = { sent: 0, dropped: 0, logins: 0 };
   const sent: MessageLoad['sent'] = [];
+  const acked: MessageLoad['acked'] = [];
+  const sentAt = new Map<string, number>();
+  const onAck = (stanza: { attrs: { to?: string }; getChildText(name: string): string | null }) => {
+    const key = `${/^u(\d+)@/.exec(stanza.attrs.to ?? '')?.[1]}/${stanza.getChildText('body')?.slice(1)}`;
+    const at = sentAt.get(key);
+    if (at === undefined) return;
+    sentAt.delete(key);
+    const [target, seq] = key.split('/').map(Number) as [number, number];
+    acked.push({ target, seq, at });
+  };
   const reconnect = () => {
     connecting ??= (async () => {
       const old = client;
@@ -29,6 +42,8 @@ export function messageLoad(connect: () => Promise<TestClient>): MessageLoad {
       for (;;) {
         try {
           client = await connect();
+          // The typings omit it, but the stream-management plugin is an EventEmitter.
+          (client.xmpp.streamManagement as unknown as EventEmitter).on('ack', onAck);
           stats.logins++;
           return;
         } catch {
@@ -42,6 +57,7 @@ export function messageLoad(connect: () => Promise<TestClient>): MessageLoad {
   return {
     stats,
     sent,
+    acked,
     mute(q) {
       quiet = q;
     },
@@ -69,6 +85,7 @@ export function messageLoad(connect: () => Promise<TestClient>): MessageLoad {
           seqs[target] = seq;
           stats.sent++;
           sent.push({ target, seq, at: Date.now() });
+          sentAt.set(`${target}/${seq}`, Date.now());
           c.sendMessage(`u${target}@localhost`, `m${seq}`).catch(() => {
             if (client === c) reconnect();
           });
