@@ -1,5 +1,6 @@
 import type { Component, Element, IqContext } from '@xmpp/component';
 import type { Logger } from '../lib/log.js';
+import { type RepeatedErrors, repeatedErrors } from '../lib/repeats.js';
 import { backpressureGate } from './backpressure.js';
 import { StanzaError } from './stanza-error.js';
 
@@ -78,6 +79,21 @@ export function exceedsBytes(el: Element, max: number): boolean {
   return walk(el);
 }
 
+/**
+ * Failures per logger: when the store is away every publish fails the same way, up to thousands
+ * a second; the first is logged with its stack, the rest counted every 10 s.
+ */
+const failures = new WeakMap<Logger, RepeatedErrors>();
+
+function failureLog(log: Logger): RepeatedErrors {
+  let f = failures.get(log);
+  if (!f) {
+    f = repeatedErrors(log);
+    failures.set(log, f);
+  }
+  return f;
+}
+
 /** Runs one route for an IQ `stanza` whose payload is `element`; never throws. */
 export async function runRoute(
   route: IqRoute,
@@ -93,7 +109,7 @@ export async function runRoute(
   try {
     return await route.handler({ from, element, stanza });
   } catch (err) {
-    o.log.error({ err, ns: route.ns, name: route.name }, 'IQ handler failed');
+    failureLog(o.log).error(err, { ns: route.ns, name: route.name }, 'IQ handler failed');
     return new StanzaError('internal-server-error');
   }
 }

@@ -47,6 +47,9 @@ import { redisTokens } from './tokens.js';
  *   P migrate:own-tokens          set     while migration 2 runs: token ids to drop at its end
  */
 
+/** How long a command sent to Redis may go unanswered before it fails. */
+export const COMMAND_TIMEOUT_MS = 1500;
+
 export interface RedisStoreOptions {
   /** Base of every key (default `xpr`); data lives under `<prefix>:v1:`. */
   prefix?: string;
@@ -62,9 +65,19 @@ export async function openRedisStore(url: string, opts: RedisStoreOptions = {}):
   const redis = new Redis(url, {
     protocol: 2,
     lazyConnect: true,
+    // While Redis is away a command fails at once instead of waiting in a queue: a publish is
+    // answered `wait` within milliseconds, and nothing piles up in memory during an outage.
+    enableOfflineQueue: false,
+    // A command sent but not answered (Redis killed or unreachable mid-command) fails after this
+    // long, so that every caller's promise settles: one that never did would hold the publish
+    // unanswered and, with auto-pipelining, every later command queued behind its pipeline.
+    commandTimeout: COMMAND_TIMEOUT_MS,
+    // Such a command is not sent again after the reconnection: its caller has had its error.
+    autoResendUnfulfilledCommands: false,
     maxRetriesPerRequest: 3,
-    // Opening fails at once when Redis does not answer; once open, reconnect for ever.
-    retryStrategy: (times) => (opened ? Math.min(times * 50, 2000) : null),
+    // Opening fails at once when Redis does not answer; once open, reconnect for ever, at least
+    // every 500 ms, so that service is back within a second of Redis.
+    retryStrategy: (times) => (opened ? Math.min(times * 50, 500) : null),
     // How long a closing socket may linger (ioredis waits 2 s even for one already gone).
     disconnectTimeout: 500,
     // The commands of one tick go out in one write and come back in one round trip: under load

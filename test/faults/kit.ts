@@ -113,6 +113,7 @@ async function register(storePath: string, storeUrl: string | undefined): Promis
             deviceToken: provider === 'apns' ? apnsToken(i) : fcmToken(i),
           });
           if ('refused' in c) throw new Error(`registration ${i} refused: ${c.refused}`);
+          if ('over' in c) throw new Error(`registration ${i} over the ${c.over} quota`);
           targets[i] = { node: c.node, secret: c.secret ?? '' };
         }
       }),

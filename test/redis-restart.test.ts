@@ -1,0 +1,84 @@
+// Redis killed -9 and started again under steady publishes, with our process as an operator runs
+// it (test/faults/kit.ts: the fake user's server of harness/faults/publisher.ts, the fake APNs and
+// FCM). While Redis is away every publish must be answered promptly with a `wait` error (never
+// left unanswered, never an error that would make the server switch push off); once it is back,
+// publishes are answered `result` again within seconds, and each one answered `result` is pushed.
+import { setTimeout as sleep } from 'node:timers/promises';
+import { afterEach, expect, it } from '@jest/globals';
+import type { PublishRecord } from '../harness/faults/publisher.js';
+import { type AofRedis, startAofRedis } from '../harness/faults/redis-aof.js';
+import { type FaultWorld, startFaultWorld } from './faults/kit.js';
+
+const RATE_PER_S = 200;
+const BEFORE_MS = 1500;
+const OUTAGE_MS = 4000;
+const AFTER_MS = 6000;
+/** A publish during the outage is answered within this long. */
+const ANSWER_MS = 2000;
+/** From Redis answering again until every publish is answered `result`. */
+const BACK_MS = 5000;
+
+let world: FaultWorld | undefined;
+let redis: AofRedis | undefined;
+afterEach(async () => {
+  await world?.stop();
+  await redis?.stop();
+});
+
+const show = (r: PublishRecord) =>
+  `${r.type}${r.errorType ? ` ${r.errorType}/${r.condition}` : ''} after ${r.answeredAt - r.sentAt} ms`;
+
+it('answers every publish while Redis is away with a wait error, and result again once it is back', async () => {
+  redis = await startAofRedis();
+  const r = redis;
+  world = await startFaultWorld({ storeUrl: r.url });
+  await world.start();
+  const { publisher } = world;
+  const load = publisher.run({
+    targets: world.targets.slice(0, 200),
+    ratePerS: RATE_PER_S,
+    durationMs: BEFORE_MS + OUTAGE_MS + AFTER_MS,
+  });
+  await sleep(BEFORE_MS);
+  await r.kill9();
+  const killed = Date.now();
+  await sleep(OUTAGE_MS);
+  const restarting = Date.now();
+  await r.restart();
+  const back = Date.now();
+  await load;
+  await publisher.settle(10_000);
+  const records = publisher.records;
+  expect(records.filter((p) => Number.isNaN(p.sentAt))).toEqual([]);
+
+  // Sent while Redis was down (from its kill to the restart command): answered `wait`, quickly.
+  const during = records.filter((p) => p.sentAt > killed + 200 && p.sentAt < restarting);
+  expect(during.length).toBeGreaterThan((RATE_PER_S * OUTAGE_MS) / 2000);
+  const slowOrWrong = during.filter(
+    (p) => p.type !== 'error' || p.errorType !== 'wait' || p.answeredAt - p.sentAt > ANSWER_MS,
+  );
+  expect(slowOrWrong.map(show)).toEqual([]);
+
+  // Nothing answered anything but `result` or a `wait` error, and nothing left unanswered.
+  expect(records.filter((p) => p.type === '').length).toBe(0);
+  expect(records.filter((p) => p.type === 'error' && p.errorType !== 'wait').map(show)).toEqual([]);
+
+  // Back: every publish sent BACK_MS after Redis answered again is answered `result`.
+  const after = records.filter((p) => p.sentAt >= back + BACK_MS);
+  expect(after.length).toBeGreaterThan(RATE_PER_S / 2);
+  expect(after.filter((p) => p.type !== 'result').map(show)).toEqual([]);
+
+  // Every publish answered `result`, before or after the outage, reaches its device: a push
+  // carrying its count or a newer one (pushes to one device merge).
+  const w = world;
+  const missing = () => {
+    const newest = new Map<number, number>();
+    for (const p of w.pushes()) newest.set(p.target, Math.max(newest.get(p.target) ?? 0, p.count));
+    return records.filter((p) => p.type === 'result' && (newest.get(p.target) ?? 0) < p.seq);
+  };
+  const deadline = Date.now() + 10_000;
+  while (missing().length > 0 && Date.now() < deadline) await sleep(100);
+  expect(
+    missing().map((p) => `${p.target}#${p.seq} sent ${p.sentAt - killed} ms after the kill`),
+  ).toEqual([]);
+}, 90_000);
