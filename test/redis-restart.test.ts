@@ -3,6 +3,8 @@
 // FCM). While Redis is away every publish must be answered promptly with a `wait` error (never
 // left unanswered, never an error that would make the server switch push off); once it is back,
 // publishes are answered `result` again within seconds, and each one answered `result` is pushed.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, expect, it } from '@jest/globals';
 import type { PublishRecord } from '../harness/faults/publisher.js';
@@ -67,6 +69,14 @@ it('answers every publish while Redis is away with a wait error, and result agai
   const after = records.filter((p) => p.sentAt >= back + BACK_MS);
   expect(after.length).toBeGreaterThan(RATE_PER_S / 2);
   expect(after.filter((p) => p.type !== 'result').map(show)).toEqual([]);
+
+  // The log says it once, not once per publish: the first failure with its stack, then a
+  // count every 10 s; the connection trouble once for the outage.
+  const log = readFileSync(join(world.dir, 'out.log'), 'utf8').split('\n');
+  const failures = log.filter((l) => l.includes('IQ handler failed'));
+  expect(failures.length).toBeGreaterThan(0);
+  expect(failures.length).toBeLessThanOrEqual(6);
+  expect(log.filter((l) => l.includes('store connection trouble'))).toHaveLength(1);
 
   // Every publish answered `result`, before or after the outage, reaches its device: a push
   // carrying its count or a newer one (pushes to one device merge).

@@ -53,7 +53,7 @@ export const COMMAND_TIMEOUT_MS = 1500;
 export interface RedisStoreOptions {
   /** Base of every key (default `xpr`); data lives under `<prefix>:v1:`. */
   prefix?: string;
-  /** Connection trouble (commands fail meanwhile, and ping() rejects). */
+  /** Connection trouble, once per outage (commands fail meanwhile, and ping() rejects). */
   onError?: (err: Error) => void;
 }
 
@@ -84,7 +84,16 @@ export async function openRedisStore(url: string, opts: RedisStoreOptions = {}):
     // the many enqueues, claims and completions of a tick cost one round trip, not one each.
     enableAutoPipelining: true,
   });
-  redis.on('error', (err: Error) => opts.onError?.(err));
+  // Told once per outage: every reconnection attempt fails with an error of its own.
+  let troubled = false;
+  redis.on('error', (err: Error) => {
+    if (troubled) return;
+    troubled = true;
+    opts.onError?.(err);
+  });
+  redis.on('ready', () => {
+    troubled = false;
+  });
   await redis.connect();
   opened = true;
   try {
