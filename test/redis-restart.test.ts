@@ -9,6 +9,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, expect, it } from '@jest/globals';
 import type { PublishRecord } from '../harness/faults/publisher.js';
 import { type AofRedis, startAofRedis } from '../harness/faults/redis-aof.js';
+import { openRedisStore } from '../store/redis/index.js';
+import type { Job } from '../store/types.js';
 import { type FaultWorld, startFaultWorld } from './faults/kit.js';
 
 const RATE_PER_S = 200;
@@ -25,6 +27,8 @@ let redis: AofRedis | undefined;
 afterEach(async () => {
   await world?.stop();
   await redis?.stop();
+  world = undefined;
+  redis = undefined;
 });
 
 const show = (r: PublishRecord) =>
@@ -92,3 +96,61 @@ it('answers every publish while Redis is away with a wait error, and result agai
     missing().map((p) => `${p.target}#${p.seq} sent ${p.sentAt - killed} ms after the kill`),
   ).toEqual([]);
 }, 90_000);
+
+it('makes a job leased before Redis was lost due again once Redis is back, not a lease later', async () => {
+  redis = await startAofRedis();
+  const store = await openRedisStore(redis.url, { onError: () => undefined });
+  try {
+    const account = await store.accounts.create({ username: 'leases' }, Date.now());
+    if (account === 'conflict') throw new Error('account exists');
+    const device = await store.devices.upsert(
+      { owner: account.id, provider: 'apns', deviceId: 'phone', deviceToken: 'ab'.repeat(32) },
+      Date.now(),
+    );
+    await store.queue.enqueue(device.id, { payload: '{"n":1}', priority: 'high' }, 0, Date.now());
+    const [job] = await store.queue.claim(10, Date.now(), Date.now() + 60_000);
+    expect(job?.deviceId).toBe(device.id);
+    // The delivery of the job loses Redis before sending: reading the device fails.
+    await redis.kill9();
+    await expect(store.devices.get(device.id)).rejects.toThrow();
+    await redis.restart();
+    const deadline = Date.now() + 5000;
+    let again: Job[] = [];
+    while (again.length === 0 && Date.now() < deadline) {
+      await sleep(100);
+      again = await store.queue.claim(10, Date.now(), Date.now() + 60_000).catch(() => []);
+    }
+    expect(again.map((j) => [j.id, j.payload])).toEqual([[job?.id, '{"n":1}']]);
+  } finally {
+    await store.close();
+  }
+}, 30_000);
+
+it('completes a job whose completion failed while Redis was lost, instead of pushing it again', async () => {
+  redis = await startAofRedis();
+  const store = await openRedisStore(redis.url, { onError: () => undefined });
+  try {
+    const account = await store.accounts.create({ username: 'completes' }, Date.now());
+    if (account === 'conflict') throw new Error('account exists');
+    const device = await store.devices.upsert(
+      { owner: account.id, provider: 'fcm', deviceId: 'phone', deviceToken: 'fcm:1' },
+      Date.now(),
+    );
+    await store.queue.enqueue(device.id, { payload: '{"n":1}', priority: 'high' }, 0, Date.now());
+    const [job] = await store.queue.claim(10, Date.now(), Date.now() + 60_000);
+    // Pushed; then Redis is lost before the job is marked done.
+    await redis.kill9();
+    await expect(store.queue.complete(job?.id ?? '')).rejects.toThrow();
+    await redis.restart();
+    const deadline = Date.now() + 5000;
+    let depth = 1;
+    while (depth > 0 && Date.now() < deadline) {
+      await sleep(100);
+      depth = (await store.queue.stats(Date.now()).catch(() => ({ depth: 1 }))).depth;
+    }
+    expect(depth).toBe(0);
+    expect(await store.queue.claim(10, Date.now() + 120_000, Date.now() + 180_000)).toEqual([]);
+  } finally {
+    await store.close();
+  }
+}, 30_000);

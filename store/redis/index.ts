@@ -1,7 +1,7 @@
 // The Redis store: shared by any number of relay processes; invariants kept by Lua scripts.
 import { Redis } from 'ioredis';
 import { sameLimiterPerName } from '../limiter.js';
-import type { Store } from '../types.js';
+import type { QueueStore, Store } from '../types.js';
 import { redisAccounts } from './accounts.js';
 import { redisCollected } from './collected.js';
 import { createCtx } from './ctx.js';
@@ -91,8 +91,14 @@ export async function openRedisStore(url: string, opts: RedisStoreOptions = {}):
     troubled = true;
     opts.onError?.(err);
   });
+  let lostAt: number | undefined;
+  redis.on('close', () => {
+    lostAt ??= Date.now();
+  });
   redis.on('ready', () => {
     troubled = false;
+    if (lostAt !== undefined) queue.giveBack(lostAt);
+    lostAt = undefined;
   });
   await redis.connect();
   opened = true;
@@ -103,13 +109,14 @@ export async function openRedisStore(url: string, opts: RedisStoreOptions = {}):
     throw err;
   }
   const ctx = createCtx(redis, prefix);
+  const queue = givingBackLeases(redisQueue(ctx));
   return {
     accounts: redisAccounts(ctx),
     registrations: redisRegistrations(ctx),
     collected: redisCollected(ctx),
     devices: redisDevices(ctx),
     tokens: redisTokens(ctx),
-    queue: redisQueue(ctx),
+    queue: queue.store,
     limiter: sameLimiterPerName((o) => redisLimiter(redis, prefix, o)),
     async ping() {
       await redis.ping();
@@ -118,6 +125,52 @@ export async function openRedisStore(url: string, opts: RedisStoreOptions = {}):
       if (redis.status === 'end') return;
       // While Redis is away, quit() gives up the reconnection at once.
       await redis.quit().catch(() => redis.disconnect());
+    },
+  };
+}
+
+/**
+ * The queue, keeping in memory the jobs this process leased and has not completed or parked. A
+ * delivery that loses Redis midway cannot end its job, which would stay leased for the whole
+ * lease (its push late by a minute). `giveBack(lostAt)`, once Redis is back, ends them as the
+ * delivery meant to: a completion or parking that failed is done now (the push went out, or
+ * failed, already); a job leased before Redis was lost and never ended is due again at once.
+ */
+function givingBackLeases(queue: QueueStore): {
+  store: QueueStore;
+  giveBack(lostAt: number): void;
+} {
+  /** Job id → when leased, and the end its delivery asked for and could not have. */
+  const leased = new Map<string, { at: number; end?: () => Promise<void> }>();
+  const ending = async (id: string, end: () => Promise<void>) => {
+    try {
+      await end();
+      leased.delete(id);
+    } catch (err) {
+      const entry = leased.get(id);
+      if (entry) entry.end = end;
+      throw err;
+    }
+  };
+  return {
+    store: {
+      ...queue,
+      async claim(limit, now, leaseUntil) {
+        const jobs = await queue.claim(limit, now, leaseUntil);
+        const at = Date.now();
+        for (const job of jobs) leased.set(job.id, { at });
+        return jobs;
+      },
+      complete: (id) => ending(id, () => queue.complete(id)),
+      retry: (id, dueAt) => ending(id, () => queue.retry(id, dueAt)),
+    },
+    giveBack(lostAt) {
+      for (const [id, { at, end }] of leased) {
+        if (!end && at >= lostAt) continue;
+        leased.delete(id);
+        // Still failing: the job waits for its lease to run out, as before.
+        (end ?? (() => queue.retry(id, Date.now())))().catch(() => undefined);
+      }
     },
   };
 }
