@@ -94,7 +94,15 @@ function failureLog(log: Logger): RepeatedErrors {
   return f;
 }
 
-/** Runs one route for an IQ `stanza` whose payload is `element`; never throws. */
+/**
+ * A handler that has not answered by then (a call that never settles) is answered
+ * `internal-server-error` (wait): the request is never left unanswered, and it stops counting
+ * toward `max_in_flight`, so that a stuck one cannot keep the socket paused. Remote relays take
+ * 10 s at most (two tries of 5 s).
+ */
+export const ANSWER_WITHIN_MS = 15_000;
+
+/** Runs one route for an IQ `stanza` whose payload is `element`; never throws, always settles. */
 export async function runRoute(
   route: IqRoute,
   stanza: Element,
@@ -106,10 +114,23 @@ export async function runRoute(
   if (!route.anySize && exceedsBytes(stanza, o.maxStanzaBytes)) {
     return new StanzaError('policy-violation', 'stanza too large');
   }
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<Reply>((resolve) => {
+    timer = setTimeout(() => {
+      failureLog(o.log).error(
+        new Error(`no answer within ${ANSWER_WITHIN_MS} ms`),
+        { ns: route.ns, name: route.name },
+        'IQ handler did not answer in time',
+      );
+      resolve(new StanzaError('internal-server-error'));
+    }, ANSWER_WITHIN_MS);
+  });
   try {
-    return await route.handler({ from, element, stanza });
+    return await Promise.race([route.handler({ from, element, stanza }), late]);
   } catch (err) {
     failureLog(o.log).error(err, { ns: route.ns, name: route.name }, 'IQ handler failed');
     return new StanzaError('internal-server-error');
+  } finally {
+    clearTimeout(timer);
   }
 }
