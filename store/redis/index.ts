@@ -140,8 +140,12 @@ function givingBackLeases(queue: QueueStore): {
   store: QueueStore;
   giveBack(lostAt: number): void;
 } {
-  /** Job id → when leased, and the end its delivery asked for and could not have. */
-  const leased = new Map<string, { at: number; end?: () => Promise<void> }>();
+  /** Job id → when leased, until when, and the end its delivery asked for and could not have. */
+  const leased = new Map<string, { at: number; until: number; end?: () => Promise<void> }>();
+  /** A job left leased for another reason (its delivery failed otherwise) is forgotten with its lease. */
+  const forgetExpired = (now: number) => {
+    for (const [id, { until, end }] of leased) if (!end && until < now) leased.delete(id);
+  };
   const ending = async (id: string, end: () => Promise<void>) => {
     try {
       await end();
@@ -157,14 +161,16 @@ function givingBackLeases(queue: QueueStore): {
       ...queue,
       async claim(limit, now, leaseUntil) {
         const jobs = await queue.claim(limit, now, leaseUntil);
+        if (leased.size > 10_000) forgetExpired(now);
         const at = Date.now();
-        for (const job of jobs) leased.set(job.id, { at });
+        for (const job of jobs) leased.set(job.id, { at, until: leaseUntil });
         return jobs;
       },
       complete: (id) => ending(id, () => queue.complete(id)),
       retry: (id, dueAt) => ending(id, () => queue.retry(id, dueAt)),
     },
     giveBack(lostAt) {
+      forgetExpired(Date.now());
       for (const [id, { at, end }] of leased) {
         if (!end && at >= lostAt) continue;
         leased.delete(id);
