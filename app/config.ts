@@ -85,8 +85,18 @@ const schema = z
         secret: z.string().min(1).optional().describe('Shared component secret (XEP-0114).'),
         secret_file: z.string().optional().describe('File holding the secret (first line).'),
         server: hostPort.default('127.0.0.1:5347').describe("The XMPP server's component port."),
-        reconnect_initial_ms: z.number().int().min(10).default(1000).describe('First retry delay.'),
-        reconnect_max_ms: z.number().int().min(100).default(60000).describe('Longest retry delay.'),
+        reconnect_initial_ms: z
+          .number()
+          .int()
+          .min(10)
+          .default(250)
+          .describe('First retry delay after the link is lost; each next one doubles.'),
+        reconnect_max_ms: z
+          .number()
+          .int()
+          .min(100)
+          .default(2000)
+          .describe('Longest retry delay: the link is back within it of the server listening.'),
         admins: z
           .array(
             z.string().regex(/^[^@/\s]+@[^@/\s]+$/, 'expected bare JIDs like "admin@example.org"'),

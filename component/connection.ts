@@ -1,7 +1,7 @@
 // XEP-0114: Jabber Component Protocol — the link to the XMPP server, kept up with backoff.
 import { EventEmitter } from 'node:events';
 import { type Component, component } from '@xmpp/component';
-import { backoffMs } from '../lib/backoff.js';
+import { reconnectDelayMs } from '../lib/backoff.js';
 import { ComponentAuthError } from '../lib/errors.js';
 import type { Logger } from '../lib/log.js';
 
@@ -61,7 +61,7 @@ export function createConnection(o: ConnectionOptions): Connection {
 
   function schedule(): void {
     if (stopped || fatal || timer) return;
-    const delay = backoffMs(++attempt, o.reconnectInitialMs, o.reconnectMaxMs);
+    const delay = reconnectDelayMs(++attempt, o.reconnectInitialMs, o.reconnectMaxMs);
     o.log.info({ delayMs: delay, attempt }, `reconnecting to the XMPP server at ${where}`);
     timer = setTimeout(connect, delay);
   }

@@ -1,5 +1,6 @@
 import type { Component, Element, IqContext } from '@xmpp/component';
 import type { Logger } from '../lib/log.js';
+import { type RepeatedErrors, repeatedErrors } from '../lib/repeats.js';
 import { backpressureGate } from './backpressure.js';
 import { StanzaError } from './stanza-error.js';
 
@@ -78,7 +79,30 @@ export function exceedsBytes(el: Element, max: number): boolean {
   return walk(el);
 }
 
-/** Runs one route for an IQ `stanza` whose payload is `element`; never throws. */
+/**
+ * Failures per logger: when the store is away every publish fails the same way, up to thousands
+ * a second; the first is logged with its stack, the rest counted every 10 s.
+ */
+const failures = new WeakMap<Logger, RepeatedErrors>();
+
+function failureLog(log: Logger): RepeatedErrors {
+  let f = failures.get(log);
+  if (!f) {
+    f = repeatedErrors(log);
+    failures.set(log, f);
+  }
+  return f;
+}
+
+/**
+ * A handler that has not answered by then (a call that never settles) is answered
+ * `internal-server-error` (wait): the request is never left unanswered, and it stops counting
+ * toward `max_in_flight`, so that a stuck one cannot keep the socket paused. Remote relays take
+ * 10 s at most (two tries of 5 s).
+ */
+export const ANSWER_WITHIN_MS = 15_000;
+
+/** Runs one route for an IQ `stanza` whose payload is `element`; never throws, always settles. */
 export async function runRoute(
   route: IqRoute,
   stanza: Element,
@@ -90,10 +114,23 @@ export async function runRoute(
   if (!route.anySize && exceedsBytes(stanza, o.maxStanzaBytes)) {
     return new StanzaError('policy-violation', 'stanza too large');
   }
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<Reply>((resolve) => {
+    timer = setTimeout(() => {
+      failureLog(o.log).error(
+        new Error(`no answer within ${ANSWER_WITHIN_MS} ms`),
+        { ns: route.ns, name: route.name },
+        'IQ handler did not answer in time',
+      );
+      resolve(new StanzaError('internal-server-error'));
+    }, ANSWER_WITHIN_MS);
+  });
   try {
-    return await route.handler({ from, element, stanza });
+    return await Promise.race([route.handler({ from, element, stanza }), late]);
   } catch (err) {
-    o.log.error({ err, ns: route.ns, name: route.name }, 'IQ handler failed');
+    failureLog(o.log).error(err, { ns: route.ns, name: route.name }, 'IQ handler failed');
     return new StanzaError('internal-server-error');
+  } finally {
+    clearTimeout(timer);
   }
 }

@@ -125,7 +125,7 @@ describe('delivery in provider trouble', () => {
     const { fake, sender } = await apns();
     const ids = await devices('apns', 100, 'a');
     const outageMs = 3000;
-    fake.outage(outageMs, { status: 429, reason: 'TooManyRequests' });
+    fake.faults.set({ kind: 'status', status: 429 }, outageMs);
     const outageEnd = Date.now() + outageMs;
     worker([sender], { concurrency: 50 });
     await enqueue(ids, 1);
@@ -143,7 +143,7 @@ describe('delivery in provider trouble', () => {
     // The target: every waiting push within 10 s of the provider's recovery.
     expect(recoveryMs).toBeLessThan(10_000);
     // A backed-off connection is probed, not hammered with every job.
-    const refused = fake.requests.filter((r) => r.status === 429).length;
+    const refused = fake.faults.stats.failed;
     expect(refused).toBeLessThan(150);
     await untilAsync(async () => (await store.queue.stats(Date.now())).depth === 0, 2000);
     // One push per device after the outage: the earlier push merged into the later one.
@@ -158,7 +158,7 @@ describe('delivery in provider trouble', () => {
     const fcmIds = await devices('fcm', 30, 'f');
     const apnsIds = await devices('apns', 30, 'a');
     const hangMs = 5000;
-    f.fake.hang(hangMs);
+    f.fake.faults.set({ kind: 'hold' }, hangMs);
     const start = Date.now();
     // FCM's jobs first: they are claimed first and fill the pool.
     await enqueue(fcmIds, 1);

@@ -2,6 +2,7 @@
 // enable, offline/hibernated user, publish, and delivery to fake APNs/FCM over their real wire
 // protocols.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { parseConfig } from '../app/config.js';
 import { startEjabberd } from '../harness/servers/ejabberd.js';
 import type { XmppServer } from '../harness/servers/proc.js';
 import { startProsody } from '../harness/servers/prosody.js';
@@ -10,6 +11,11 @@ import { TOPIC, until } from './stack.js';
 import { formValues, startWorld, type World } from './world.js';
 
 const SECRET = 'component-secret';
+/** `[component] reconnect_max_ms` by default (the stack runs with the default delays). */
+const RECONNECT_MAX_MS = Number(
+  parseConfig(`[component]\njid = "push.localhost"\nsecret = "s"\n`, '/', {}).component
+    ?.reconnect_max_ms,
+);
 
 const servers: Array<[string, () => Promise<XmppServer>, number]> = [
   ['Prosody', () => startProsody({ componentSecret: SECRET, pushMaxErrors: 3 }), 3],
@@ -245,13 +251,20 @@ describe.each(servers)('push through %s', (_name, startServer, errorsUntilDisabl
     expect(w.apns.requests.filter((r) => r.deviceToken === token).length).toBeGreaterThan(before);
   });
 
-  it('reconnects after the XMPP server restarts, and pushes resume', async () => {
+  it('reconnects within reconnect_max_ms of the restarted XMPP server listening, and pushes resume', async () => {
     const offline = new Promise<void>((r) => link().once('offline', () => r()));
-    const online = new Promise<void>((r) => offline.then(() => link().once('online', () => r())));
+    const online = new Promise<number>((r) =>
+      offline.then(() => link().once('online', () => r(Date.now()))),
+    );
     await juliet.stop();
     await w.server.restart();
+    // restart() returns once the server answers a stream on its component port.
+    const listening = Date.now();
     await offline;
-    await online;
+    const back = await online;
+    // The default delays: 250 ms doubling up to 2 s. The old defaults (1 s, then random delays
+    // up to 60 s) took 11 s against a Prosody restart.
+    expect(back - listening).toBeLessThan(RECONNECT_MAX_MS + 1000);
     juliet = await w.connect('juliet');
     const token = 'a1'.repeat(32);
     const before = w.apns.requests.filter((r) => r.deviceToken === token).length;
@@ -276,12 +289,17 @@ describe.each(servers)('push through %s', (_name, startServer, errorsUntilDisabl
     const tybalt = await w.connect('tybalt');
     const { node } = await registerAndEnable(tybalt, 'apns', token);
     await goOffline(tybalt);
+    const before = w.stack.publishes.length;
     await sendFromJuliet('tybalt@localhost', 'first: the device answers 410');
     await w.apns.waitFor((r) => r.deviceToken === token && r.status === 410, 15_000);
     await until(async () => (await deviceOf(node))?.active === false);
     expect(await deviceOf(node)).toMatchObject({ lastError: 'Unregistered' });
+    // The relay tells the server at once (XEP-0357 §8 remove access). Neither server acts on the
+    // notice itself: it is stored offline and published for, and that publish is refused.
+    const told = await w.stack.waitPublishes(before + 2);
+    expect(told.slice(before)).toEqual(['queued', 'gone']);
     // every later publish is refused with a non-wait error until the server disables push
-    for (let i = 0; i < errorsUntilDisabled; i++) {
+    for (let i = 1; i < errorsUntilDisabled; i++) {
       const seen = w.stack.publishes.length;
       await sendFromJuliet('tybalt@localhost', `refused ${i}`);
       const outcomes = await w.stack.waitPublishes(seen + 1);

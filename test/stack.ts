@@ -66,8 +66,6 @@ export function writeConfig(o: StackOptions, dir: string): string {
 jid = "push.localhost"
 secret = "${o.componentSecret}"
 server = "127.0.0.1:${o.componentPort}"
-reconnect_initial_ms = 100
-reconnect_max_ms = 1000
 admins = ${JSON.stringify(o.admins ?? [])}
 ${o.maxInFlight === undefined ? '' : `max_in_flight = ${o.maxInFlight}\n`}
 `;

@@ -5,6 +5,7 @@ import { EventEmitter } from 'node:events';
 import * as http2 from 'node:http2';
 import type { AddressInfo } from 'node:net';
 import { testTls } from '../tls.js';
+import { createFaultSwitch, type FaultSwitch } from './faults.js';
 
 export interface ApnsTestKey {
   /** PEM of an EC P-256 PKCS#8 private key, like a real .p8 file. */
@@ -68,11 +69,8 @@ export interface FakeApns {
   failNext(token: string, n: number, response: FakeApnsResponse): void;
   /** Hold every response this long (to make concurrency observable). */
   setDelay(ms: number): void;
-  /**
-   * An outage for the next `ms`: every request is answered with `response` (e.g. 429 or 503),
-   * or, without one, held unanswered until the outage ends.
-   */
-  outage(ms: number, response?: FakeApnsResponse): void;
+  /** Provider-wide faults (every device) and the log of delivered pushes with their times. */
+  faults: FaultSwitch;
   close(): Promise<void>;
 }
 
@@ -152,7 +150,7 @@ export async function startFakeApns(opts: FakeApnsOptions = {}): Promise<FakeApn
   const queued = new Map<string, FakeApnsResponse[]>();
   const sessions = new Set<http2.ServerHttp2Session>();
   let delayMs = 0;
-  let outage = { until: 0, response: undefined as FakeApnsResponse | undefined };
+  const faults = createFaultSwitch();
   let open = 0;
   let maxConcurrent = 0;
 
@@ -162,9 +160,14 @@ export async function startFakeApns(opts: FakeApnsOptions = {}): Promise<FakeApn
     session.on('close', () => sessions.delete(session));
   });
 
-  function reply(stream: http2.ServerHttp2Stream, res: FakeApnsResponse, apnsId: string): void {
+  function reply(
+    stream: http2.ServerHttp2Stream,
+    res: FakeApnsResponse,
+    apnsId: string,
+    extra: http2.OutgoingHttpHeaders = {},
+  ): void {
     const ok = res.status === 200;
-    const headers = { ':status': res.status, 'apns-id': apnsId };
+    const headers = { ':status': res.status, 'apns-id': apnsId, ...extra };
     const reason = res.reason ?? 'InternalServerError';
     const body = res.status === 410 ? { reason, timestamp: Date.now() } : { reason };
     setTimeout(() => {
@@ -184,31 +187,55 @@ export async function startFakeApns(opts: FakeApnsOptions = {}): Promise<FakeApn
     stream.on('error', () => {});
     const chunks: Buffer[] = [];
     stream.on('data', (c: Buffer) => chunks.push(c));
-    const answer = (): void => {
+    stream.on('end', () => {
       const apnsId =
         (headers['apns-id'] as string | undefined) ?? crypto.randomUUID().toUpperCase();
       const checked = checkRequest(headers, Buffer.concat(chunks), trust);
       if ('error' in checked) return reply(stream, checked.error, apnsId);
       const { deviceToken, payload, keyId } = checked;
-      const down = Date.now() < outage.until ? outage.response : undefined;
-      const res = down ??
-        queued.get(deviceToken)?.shift() ??
-        fixed.get(deviceToken) ?? { status: 200 };
-      const recorded = Object.fromEntries(
-        RECORDED_HEADERS.flatMap((n) => (typeof headers[n] === 'string' ? [[n, headers[n]]] : [])),
-      );
-      const record = { deviceToken, keyId, headers: recorded, payload, status: res.status };
-      requests.push(record);
-      events.emit('request', record);
-      reply(stream, res, apnsId);
-    };
-    stream.on('end', () => {
-      // A hanging outage answers only once it is over.
-      const hang = outage.response ? 0 : outage.until - Date.now();
-      if (hang > 0) setTimeout(answer, hang);
-      else answer();
+      const answer = () => {
+        const res = queued.get(deviceToken)?.shift() ?? fixed.get(deviceToken) ?? { status: 200 };
+        const recorded = Object.fromEntries(
+          RECORDED_HEADERS.flatMap((n) =>
+            typeof headers[n] === 'string' ? [[n, headers[n]]] : [],
+          ),
+        );
+        const record = { deviceToken, keyId, headers: recorded, payload, status: res.status };
+        requests.push(record);
+        events.emit('request', record);
+        if (res.status === 200) faults.deliveries.push({ deviceToken, at: Date.now(), payload });
+        reply(stream, res, apnsId);
+      };
+      if (!faultAnswer(stream, apnsId, answer)) answer();
     });
   });
+
+  // ---- Provider-wide faults (faults.ts): true when the fault took care of the request ----
+  const FAULT_REASONS: Record<number, string> = {
+    429: 'TooManyRequests',
+    500: 'InternalServerError',
+    503: 'ServiceUnavailable',
+  };
+  function faultAnswer(
+    stream: http2.ServerHttp2Stream,
+    apnsId: string,
+    answer: () => void,
+  ): boolean {
+    const fault = faults.current();
+    if (!fault) return false;
+    if (fault.kind === 'hang' || fault.kind === 'hold') {
+      faults.stats.hung++;
+      if (fault.kind === 'hold') void faults.over().then(answer);
+      return true;
+    }
+    faults.stats.failed++;
+    const res = { status: fault.status, reason: FAULT_REASONS[fault.status] };
+    const retry =
+      fault.retryAfterS === undefined ? {} : { 'retry-after': String(fault.retryAfterS) };
+    reply(stream, res, apnsId, retry);
+    return true;
+  }
+  // ---- end of provider-wide faults ----
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -258,9 +285,7 @@ export async function startFakeApns(opts: FakeApnsOptions = {}): Promise<FakeApn
     setDelay(ms) {
       delayMs = ms;
     },
-    outage(ms, response) {
-      outage = { until: Date.now() + ms, response };
-    },
+    faults,
     close() {
       return new Promise<void>((resolve) => {
         server.close(() => resolve());

@@ -3,10 +3,11 @@
 // against the test service account's key) and the FCM HTTP v1 `messages:send` method, with errors
 // as google.rpc.Status carrying a `google.firebase.fcm.v1.FcmError` detail.
 import { generateKeyPairSync, type KeyObject, randomBytes, randomUUID, verify } from 'node:crypto';
-import type { IncomingMessage } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { testTls } from '../tls.js';
+import { createFaultSwitch, type FaultSwitch } from './faults.js';
 
 export const GOOGLE_TOKEN_URL = 'https://oauth2.googleapis.com/token';
 const FCM_ERROR_TYPE = 'type.googleapis.com/google.firebase.fcm.v1.FcmError';
@@ -60,8 +61,8 @@ export interface FakeFcm {
   setResponse(token: string, response: FakeResponse | undefined): void;
   /** Answer the next `n` sends to `token` with `response`, then fall back. */
   failNext(token: string, n: number, response: FakeResponse): void;
-  /** Hold every send that arrives in the next `ms` unanswered until then (a hanging FCM). */
-  hang(ms: number): void;
+  /** Provider-wide faults (every device) and the log of delivered pushes with their times. */
+  readonly faults: FaultSwitch;
   /** Open client connections (keep-alive included). */
   connections(): Promise<number>;
   close(): Promise<void>;
@@ -103,6 +104,7 @@ export async function startFakeFcm(opts: StartFakeFcmOptions = {}): Promise<Fake
   const fixed = new Map<string, FakeResponse>();
   const queued = new Map<string, FakeResponse[]>();
   const waiters = new Set<() => void>();
+  const faults = createFaultSwitch();
   const invalid = (message: string): Reply => [400, fcmErrorBody({ status: 400, message })];
 
   const token = (body: string): Reply => {
@@ -143,6 +145,7 @@ export async function startFakeFcm(opts: StartFakeFcmOptions = {}): Promise<Fake
       return [scripted.status, fcmErrorBody(scripted), headers];
     }
     sends.push({ deviceToken: message.token, message });
+    faults.deliveries.push({ deviceToken: message.token, at: Date.now(), payload: message });
     for (const wake of waiters) wake();
     return [200, { name: `projects/${projectId}/messages/0:${Date.now()}%${randomUUID()}` }];
   };
@@ -157,20 +160,40 @@ export async function startFakeFcm(opts: StartFakeFcmOptions = {}): Promise<Fake
       const route = (): Reply =>
         path === '/token' ? token(body) : project ? send(req, project, body) : NOT_FOUND;
       const reply = (): void => {
+        if (project !== undefined && faultAnswer(res, reply)) return;
         const [status, answer, headers] = route();
         res.writeHead(status, { 'content-type': 'application/json; charset=UTF-8', ...headers });
         res.end(JSON.stringify(answer));
       };
-      const held = project !== undefined ? Math.max(0, hangUntil - Date.now()) : 0;
-      if (held > 0) setTimeout(reply, held);
-      else if (opts.latencyMs && project !== undefined) setTimeout(reply, opts.latencyMs);
+      if (opts.latencyMs && project !== undefined) setTimeout(reply, opts.latencyMs);
       else reply();
     });
   });
+  // ---- Provider-wide faults (faults.ts): true when the fault took care of the send ----
+  function faultAnswer(res: ServerResponse, reply: () => void): boolean {
+    const fault = faults.current();
+    if (!fault) return false;
+    if (fault.kind === 'hold') {
+      faults.stats.hung++;
+      void faults.over().then(reply);
+      return true;
+    }
+    stats.sendRequests++;
+    if (fault.kind === 'hang') {
+      faults.stats.hung++;
+      return true;
+    }
+    faults.stats.failed++;
+    const retry = fault.retryAfterS === undefined ? {} : { 'retry-after': `${fault.retryAfterS}` };
+    res.writeHead(fault.status, { 'content-type': 'application/json; charset=UTF-8', ...retry });
+    res.end(JSON.stringify(fcmErrorBody({ status: fault.status })));
+    return true;
+  }
+  // ---- end of provider-wide faults ----
+
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = (server.address() as AddressInfo).port;
   let closed = false;
-  let hangUntil = 0;
 
   return {
     url: `https://127.0.0.1:${port}`,
@@ -179,6 +202,7 @@ export async function startFakeFcm(opts: StartFakeFcmOptions = {}): Promise<Fake
     serviceAccount,
     sends,
     stats,
+    faults,
     waitFor(countOrMatch, timeoutMs = 5000) {
       const [enough, filter] =
         typeof countOrMatch === 'number' ? [countOrMatch] : [1, countOrMatch];
@@ -200,9 +224,6 @@ export async function startFakeFcm(opts: StartFakeFcmOptions = {}): Promise<Fake
         waiters.add(wake);
         wake();
       });
-    },
-    hang(ms) {
-      hangUntil = Date.now() + ms;
     },
     setResponse(deviceToken, response) {
       if (response) fixed.set(deviceToken, response);

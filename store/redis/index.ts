@@ -1,7 +1,7 @@
 // The Redis store: shared by any number of relay processes; invariants kept by Lua scripts.
 import { Redis } from 'ioredis';
 import { sameLimiterPerName } from '../limiter.js';
-import type { Store } from '../types.js';
+import type { Lease, QueueStore, Store } from '../types.js';
 import { redisAccounts } from './accounts.js';
 import { redisCollected } from './collected.js';
 import { createCtx } from './ctx.js';
@@ -47,10 +47,13 @@ import { redisTokens } from './tokens.js';
  *   P migrate:own-tokens          set     while migration 2 runs: token ids to drop at its end
  */
 
+/** How long a command sent to Redis may go unanswered before it fails. */
+export const COMMAND_TIMEOUT_MS = 1500;
+
 export interface RedisStoreOptions {
   /** Base of every key (default `xpr`); data lives under `<prefix>:v1:`. */
   prefix?: string;
-  /** Connection trouble (commands fail meanwhile, and ping() rejects). */
+  /** Connection trouble, once per outage (commands fail meanwhile, and ping() rejects). */
   onError?: (err: Error) => void;
 }
 
@@ -62,16 +65,41 @@ export async function openRedisStore(url: string, opts: RedisStoreOptions = {}):
   const redis = new Redis(url, {
     protocol: 2,
     lazyConnect: true,
+    // While Redis is away a command fails at once instead of waiting in a queue: a publish is
+    // answered `wait` within milliseconds, and nothing piles up in memory during an outage.
+    enableOfflineQueue: false,
+    // A command sent but not answered (Redis killed or unreachable mid-command) fails after this
+    // long, so that every caller's promise settles: one that never did would hold the publish
+    // unanswered and, with auto-pipelining, every later command queued behind its pipeline.
+    commandTimeout: COMMAND_TIMEOUT_MS,
+    // Such a command is not sent again after the reconnection: its caller has had its error.
+    autoResendUnfulfilledCommands: false,
     maxRetriesPerRequest: 3,
-    // Opening fails at once when Redis does not answer; once open, reconnect for ever.
-    retryStrategy: (times) => (opened ? Math.min(times * 50, 2000) : null),
+    // Opening fails at once when Redis does not answer; once open, reconnect for ever, at least
+    // every 500 ms, so that service is back within a second of Redis.
+    retryStrategy: (times) => (opened ? Math.min(times * 50, 500) : null),
     // How long a closing socket may linger (ioredis waits 2 s even for one already gone).
     disconnectTimeout: 500,
     // The commands of one tick go out in one write and come back in one round trip: under load
     // the many enqueues, claims and completions of a tick cost one round trip, not one each.
     enableAutoPipelining: true,
   });
-  redis.on('error', (err: Error) => opts.onError?.(err));
+  // Told once per outage: every reconnection attempt fails with an error of its own.
+  let troubled = false;
+  redis.on('error', (err: Error) => {
+    if (troubled) return;
+    troubled = true;
+    opts.onError?.(err);
+  });
+  let lostAt: number | undefined;
+  redis.on('close', () => {
+    lostAt ??= Date.now();
+  });
+  redis.on('ready', () => {
+    troubled = false;
+    if (lostAt !== undefined) queue.giveBack(lostAt);
+    lostAt = undefined;
+  });
   await redis.connect();
   opened = true;
   try {
@@ -81,13 +109,14 @@ export async function openRedisStore(url: string, opts: RedisStoreOptions = {}):
     throw err;
   }
   const ctx = createCtx(redis, prefix);
+  const queue = givingBackLeases(redisQueue(ctx));
   return {
     accounts: redisAccounts(ctx),
     registrations: redisRegistrations(ctx),
     collected: redisCollected(ctx),
     devices: redisDevices(ctx),
     tokens: redisTokens(ctx),
-    queue: redisQueue(ctx),
+    queue: queue.store,
     limiter: sameLimiterPerName((o) => redisLimiter(redis, prefix, o)),
     async ping() {
       await redis.ping();
@@ -96,6 +125,61 @@ export async function openRedisStore(url: string, opts: RedisStoreOptions = {}):
       if (redis.status === 'end') return;
       // While Redis is away, quit() gives up the reconnection at once.
       await redis.quit().catch(() => redis.disconnect());
+    },
+  };
+}
+
+/**
+ * The queue, keeping in memory the jobs this process leased and has not completed or parked. A
+ * delivery that loses Redis midway cannot end its job, which would stay leased for the whole
+ * lease (its push late by a minute). `giveBack(lostAt)`, once Redis is back, ends them as the
+ * delivery meant to: a completion or parking that failed is done now (the push went out, or
+ * failed, already); a job leased before Redis was lost and never ended is due again at once.
+ */
+function givingBackLeases(queue: QueueStore): {
+  store: QueueStore;
+  giveBack(lostAt: number): void;
+} {
+  /** Job id → its lease, when leased, until when, and the end its delivery could not have. */
+  const leased = new Map<
+    string,
+    { job: Lease; at: number; until: number; end?: () => Promise<void> }
+  >();
+  /** A job left leased for another reason (its delivery failed otherwise) is forgotten with its lease. */
+  const forgetExpired = (now: number) => {
+    for (const [id, { until, end }] of leased) if (!end && until < now) leased.delete(id);
+  };
+  const ending = async (id: string, end: () => Promise<void>) => {
+    try {
+      await end();
+      leased.delete(id);
+    } catch (err) {
+      const entry = leased.get(id);
+      if (entry) entry.end = end;
+      throw err;
+    }
+  };
+  return {
+    store: {
+      ...queue,
+      async claim(limit, now, leaseUntil) {
+        const jobs = await queue.claim(limit, now, leaseUntil);
+        if (leased.size > 10_000) forgetExpired(now);
+        const at = Date.now();
+        for (const job of jobs) leased.set(job.id, { job, at, until: leaseUntil });
+        return jobs;
+      },
+      complete: (job) => ending(job.id, () => queue.complete(job)),
+      retry: (job, dueAt, untried) => ending(job.id, () => queue.retry(job, dueAt, untried)),
+    },
+    giveBack(lostAt) {
+      forgetExpired(Date.now());
+      for (const [id, { job, at, end }] of leased) {
+        if (!end && at >= lostAt) continue;
+        leased.delete(id);
+        // Still failing: the job waits for its lease to run out, as before.
+        (end ?? (() => queue.retry(job, Date.now(), true)))().catch(() => undefined);
+      }
     },
   };
 }

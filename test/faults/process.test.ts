@@ -1,0 +1,67 @@
+// Fault suite, our process: kill -9 while RATE_PER_S publishes come in, then started again after
+// the systemd unit's RestartSec (SQLite store); and two processes on one Redis, one killed for
+// good (the user's server spreads publishes over both links, as ejabberd does). The fault ends
+// when the restarted process is connected again, or at the kill when the other process lives on.
+// Publishes due while no process is connected are not sent (the user's server answers them
+// itself); those in flight on the killed link are never answered: neither counts as `result`.
+// Targets and what is measured how: ./targets.ts and ./kit.ts.
+import { afterEach, expect, it } from '@jest/globals';
+import { type AofRedis, startAofRedis } from '../../harness/faults/redis-aof.js';
+import {
+  broken,
+  describeRun,
+  type FaultWorld,
+  runFault,
+  startFaultWorld,
+  unitRestartMs,
+} from './kit.js';
+import { MEASURE_MS } from './targets.js';
+
+let world: FaultWorld | undefined;
+let redis: AofRedis | undefined;
+afterEach(async () => {
+  await world?.stop();
+  await redis?.stop();
+  world = undefined;
+  redis = undefined;
+});
+
+it(
+  'kill -9 our process, systemd starts it again: every answered publish pushed on time',
+  async () => {
+    const w = await startFaultWorld();
+    world = w;
+    await w.start();
+    const run = await runFault(w, {
+      begin: () => w.ours[0]?.kill9(),
+      durationMs: unitRestartMs(),
+      end: () => w.start(),
+    });
+    console.log(describeRun('kill -9, restart', run));
+    expect(broken(run)).toEqual([]);
+  },
+  120_000 + MEASURE_MS,
+);
+
+it(
+  'two processes on one Redis, one killed: every answered publish pushed on time',
+  async () => {
+    redis = await startAofRedis();
+    const w = await startFaultWorld({ storeUrl: redis.url });
+    world = w;
+    await w.start();
+    await w.start();
+    let killedAt = 0;
+    const run = await runFault(w, {
+      begin: async () => {
+        await w.ours[0]?.kill9();
+        killedAt = Date.now();
+      },
+      durationMs: 0,
+      end: () => killedAt,
+    });
+    console.log(describeRun('two processes, one killed', run));
+    expect(broken(run)).toEqual([]);
+  },
+  120_000 + MEASURE_MS,
+);

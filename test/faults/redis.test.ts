@@ -1,0 +1,36 @@
+// Fault suite, Redis: our process on a Redis with AOF on (docs/operations.md), Redis killed -9
+// while RATE_PER_S publishes come in and started again FAULT_MS later on its AOF. The fault ends
+// when Redis answers again. Meanwhile publishes may be answered `wait` (never another type) or
+// held and answered later; every one answered `result`, before or after, must be pushed.
+// Targets and what is measured how: ./targets.ts and ./kit.ts.
+import { afterEach, expect, it } from '@jest/globals';
+import { type AofRedis, startAofRedis } from '../../harness/faults/redis-aof.js';
+import { broken, describeRun, type FaultWorld, runFault, startFaultWorld } from './kit.js';
+import { MEASURE_MS } from './targets.js';
+
+let world: FaultWorld | undefined;
+let redis: AofRedis | undefined;
+afterEach(async () => {
+  await world?.stop();
+  await redis?.stop();
+});
+
+it(
+  'kill -9 Redis (AOF on), start it again: every answered publish pushed on time',
+  async () => {
+    const r = await startAofRedis();
+    redis = r;
+    world = await startFaultWorld({ storeUrl: r.url });
+    await world.start();
+    const run = await runFault(world, {
+      begin: () => r.kill9(),
+      end: async () => {
+        await r.restart();
+        return Date.now();
+      },
+    });
+    console.log(describeRun('kill -9 Redis', run));
+    expect(broken(run)).toEqual([]);
+  },
+  120_000 + MEASURE_MS,
+);

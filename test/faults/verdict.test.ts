@@ -1,0 +1,58 @@
+// The fault suite's bookkeeping (harness/faults/verdict.ts) on small hand-made runs: what counts
+// as pushed, late, duplicated, and when service is back.
+import { expect, it } from '@jest/globals';
+import type { PublishRecord } from '../../harness/faults/publisher.js';
+import { judge, type Push } from '../../harness/faults/verdict.js';
+
+const publish = (target: number, seq: number, sentAt: number, more: Partial<PublishRecord> = {}) =>
+  ({
+    target,
+    seq,
+    dueAt: sentAt,
+    sentAt,
+    answeredAt: sentAt + 1,
+    type: 'result',
+    ...more,
+  }) as PublishRecord;
+const push = (target: number, count: number, at: number): Push => ({ target, count, at });
+const verdict = (records: PublishRecord[], pushes: Push[], faultEnd = 1000) =>
+  judge({ records, pushes, faultEnd, onTimeMs: 100, serviceLatencyMs: 10 });
+
+it('a push carrying a later count delivers the earlier publishes of that device', () => {
+  const v = verdict([publish(0, 1, 0), publish(0, 2, 5), publish(1, 1, 5)], [push(0, 2, 8)]);
+  expect(v).toMatchObject({ results: 3, missing: 1, late: 0, duplicates: 0 });
+});
+
+it('a push with an older count does not deliver a newer publish', () => {
+  const v = verdict([publish(0, 2, 0)], [push(0, 1, 3)]);
+  expect(v.missing).toBe(1);
+});
+
+it('counts late pushes from the fault end, and duplicates of one count', () => {
+  const v = verdict(
+    [publish(0, 1, 0), publish(1, 1, 0), publish(1, 2, 2000)],
+    [push(0, 1, 1050), push(1, 1, 1200), push(1, 1, 1300), push(1, 2, 2005)],
+  );
+  expect(v).toMatchObject({ late: 1, duplicates: 1, missing: 0, lastPushAfterFaultMs: 200 });
+});
+
+it('only errors of another type than wait count as non-wait; unsent publishes are no results', () => {
+  const v = verdict(
+    [
+      publish(0, 1, 0, { type: 'error', errorType: 'wait', condition: 'internal-server-error' }),
+      publish(0, 2, 0, { type: 'error', errorType: 'cancel', condition: 'item-not-found' }),
+      publish(0, 3, Number.NaN, { dueAt: 0, type: '' }),
+    ],
+    [],
+  );
+  expect(v).toMatchObject({ nonWait: 1, unsent: 1, results: 0, missing: 0 });
+  expect(v.errors).toEqual({ 'wait/internal-server-error': 1, 'cancel/item-not-found': 1 });
+});
+
+it('service is back from the first publish after which every one is answered and pushed in time', () => {
+  const records = [publish(0, 1, 1000), publish(0, 2, 1200), publish(0, 3, 1400)];
+  const slowThenFast = [push(0, 1, 1500), push(0, 2, 1500), push(0, 3, 1401)];
+  expect(verdict(records, slowThenFast).serviceBackMs).toBe(200);
+  expect(verdict(records, [push(0, 3, 1401)]).serviceBackMs).toBe(200);
+  expect(verdict(records, [push(0, 3, 1500)]).serviceBackMs).toBeNaN();
+});
