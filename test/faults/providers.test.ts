@@ -54,9 +54,11 @@ it.each(cases)(
     const fake = provider === 'apns' ? world.apns : world.fcm;
     const run = await runFault(world, {
       begin: () => fake.faults.set(fault),
+      // A provider answering Retry-After asks for calm until the last one runs out: that is
+      // when its outage ends for a client that honours it.
       end: () => {
         fake.faults.set(undefined);
-        return Date.now();
+        return Date.now() + ('retryAfterS' in fault ? (fault.retryAfterS ?? 0) * 1000 : 0);
       },
       groupOf: providerOf,
     });
