@@ -74,30 +74,33 @@ export function createPushComponent(o: PushComponentOptions): Connection {
     if (name === 'presence' && !attrs.type && attrs.from) void collector.collect(attrs.from);
     return next();
   });
-  const adhoc = adhocRoute([
-    ...registerCommands({
-      registrar,
-      apps: service.apps,
-      relays: o.relayNames,
-      jid: o.jid,
-      onRegistered: (from) => void collector.collect(from),
-    }),
-    ...(service.apps.list.some((a) => a.tigaseProviders.length > 0)
-      ? tigaseCommands({
-          registrar,
-          apps: service.apps,
-          onRegistered: (from) => void collector.collect(from),
-        })
-      : []),
-    tokenCommand(service),
-    ...diagnosticCommands({
-      store: o.store,
-      targets: o.targets,
-      registrar,
-      admins: o.admins,
-      status: () => statusLines(connection, o.store, service.apps, started),
-    }),
-  ]);
+  const adhoc = adhocRoute(
+    [
+      ...registerCommands({
+        registrar,
+        apps: service.apps,
+        relays: o.relayNames,
+        jid: o.jid,
+        onRegistered: (from) => void collector.collect(from),
+      }),
+      ...(service.apps.list.some((a) => a.tigaseProviders.length > 0)
+        ? tigaseCommands({
+            registrar,
+            apps: service.apps,
+            onRegistered: (from) => void collector.collect(from),
+          })
+        : []),
+      tokenCommand(service),
+      ...diagnosticCommands({
+        store: o.store,
+        targets: o.targets,
+        registrar,
+        admins: o.admins,
+        status: () => statusLines(connection, o.store, service.apps, started),
+      }),
+    ],
+    o.store.sessions,
+  );
   const publish = publishRoute({
     store: o.store,
     targets: o.targets,

@@ -14,6 +14,7 @@ export interface Store {
   readonly devices: DeviceStore;
   readonly tokens: TokenStore;
   readonly queue: QueueStore;
+  readonly sessions: SessionStore;
   /**
    * The rate limiter named `options.name`: the same one for every call with that name (its
    * options must not change), shared by every process using this store where the store allows.
@@ -271,6 +272,29 @@ export interface QueueStore {
   retry(id: string, dueAt: number): Promise<void>;
   /** Jobs in the queue and the age of the oldest, for health and metrics. */
   stats(now: number): Promise<{ depth: number; oldestAgeMs: number }>;
+}
+
+// ---- ad-hoc command sessions ----------------------------------------------------------------
+
+/** A XEP-0050 command that showed its form and waits for it: who may complete it, and which. */
+export interface CommandSession {
+  node: string;
+  /** Full JID of the requester: only it may complete the session. */
+  from: string;
+}
+
+export interface SessionStore {
+  /**
+   * Keeps the session `id` until `expiresAt`; 'full' (nothing kept) when `owner` (a bare JID)
+   * already has `max` sessions open that have not expired.
+   */
+  open(
+    id: string,
+    session: CommandSession & { owner: string },
+    o: { now: number; expiresAt: number; max: number },
+  ): Promise<'opened' | 'full'>;
+  /** Gets and removes the session at once (two takers never both get it); expired = absent. */
+  take(id: string, now: number): Promise<CommandSession | undefined>;
 }
 
 // ---- rate limits -----------------------------------------------------------------------------

@@ -10,6 +10,7 @@ import { redisLimiter } from './limiter.js';
 import { redisQueue } from './queue.js';
 import { redisRegistrations } from './registrations.js';
 import { migrate } from './schema.js';
+import { redisSessions } from './sessions.js';
 import { redisTokens } from './tokens.js';
 
 /*
@@ -42,6 +43,8 @@ import { redisTokens } from './tokens.js';
  *   P job:<id>                    hash    device, payload, priority, attempts, createdAt
  *   P queue:due                   zset    job id → due time (waiting) or lease end (claimed)
  *   P queue:created               zset    job id → createdAt (oldest for stats)
+ *   P session:<id>                string  an ad-hoc command session (JSON), expiring (PX)
+ *   P sessions:owner:<bare jid>   zset    the owner's session ids by expiry
  *   P limit:<name>:<key>          string  rate-limiter-flexible counters
  *   P migrate:own-tokens          set     while migration 2 runs: token ids to drop at its end
  */
@@ -87,6 +90,7 @@ export async function openRedisStore(url: string, opts: RedisStoreOptions = {}):
     devices: redisDevices(ctx),
     tokens: redisTokens(ctx),
     queue: redisQueue(ctx),
+    sessions: redisSessions(ctx),
     limiter: sameLimiterPerName((o) => redisLimiter(redis, prefix, o)),
     async ping() {
       await redis.ping();

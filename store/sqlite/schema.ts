@@ -83,6 +83,16 @@ const migrations: Migration[] = [
   `CREATE INDEX jobs_waiting_due ON jobs(due_at, id) WHERE leased_until = 0;
    CREATE INDEX jobs_lease_end ON jobs(leased_until) WHERE leased_until > 0;
    DROP INDEX jobs_due;`,
+  // 5: ad-hoc command sessions outlive the process that opened them.
+  `CREATE TABLE command_sessions (
+     id TEXT PRIMARY KEY,
+     node TEXT NOT NULL,
+     from_jid TEXT NOT NULL,
+     owner TEXT NOT NULL,
+     expires_at INTEGER NOT NULL
+   );
+   CREATE INDEX command_sessions_owner ON command_sessions(owner, expires_at);
+   CREATE INDEX command_sessions_expiry ON command_sessions(expires_at);`,
 ];
 
 /**
