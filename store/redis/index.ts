@@ -1,5 +1,5 @@
 // The Redis store: shared by any number of relay processes; invariants kept by Lua scripts.
-import { Redis } from 'ioredis';
+import { Redis, type RedisOptions } from 'ioredis';
 import { sameLimiterPerName } from '../limiter.js';
 import type { Store } from '../types.js';
 import { redisAccounts } from './accounts.js';
@@ -9,6 +9,7 @@ import { redisDevices } from './devices.js';
 import { redisLimiter } from './limiter.js';
 import { redisQueue } from './queue.js';
 import { redisRegistrations } from './registrations.js';
+import { replicaWaiter, withReplicas } from './replicas.js';
 import { migrate } from './schema.js';
 import { redisSessions } from './sessions.js';
 import { redisTokens } from './tokens.js';
@@ -54,25 +55,60 @@ export interface RedisStoreOptions {
   prefix?: string;
   /** Connection trouble (commands fail meanwhile, and ping() rejects). */
   onError?: (err: Error) => void;
+  /** Replicas that must have an acknowledged write before it resolves (Redis WAIT). */
+  minReplicas?: number;
+  /** How long such a write waits for them before it rejects (default 1000 ms). */
+  minReplicasTimeoutMs?: number;
 }
 
-/** Connects to Redis (`redis://` or `rediss://` URL), runs pending migrations, returns the store. */
-export async function openRedisStore(url: string, opts: RedisStoreOptions = {}): Promise<Store> {
+/** The master that Redis Sentinel names `name`, found through `sentinels`. */
+export interface SentinelTarget {
+  sentinels: Array<{ host: string; port: number }>;
+  name: string;
+  /** Of the master and replicas. */
+  password?: string;
+  sentinelPassword?: string;
+}
+
+/**
+ * Connects to Redis (a `redis://` or `rediss://` URL, or the master named by sentinels), runs
+ * pending migrations, returns the store.
+ */
+export async function openRedisStore(
+  target: string | SentinelTarget,
+  opts: RedisStoreOptions = {},
+): Promise<Store> {
   const base = opts.prefix ?? 'xpr';
   const prefix = `${base}:v1:`;
   let opened = false;
-  const redis = new Redis(url, {
+  // Opening fails at once when Redis does not answer; once open, reconnect for ever.
+  const retry = (times: number) => (opened ? Math.min(times * 50, 2000) : null);
+  const options: RedisOptions = {
     protocol: 2,
     lazyConnect: true,
     maxRetriesPerRequest: 3,
-    // Opening fails at once when Redis does not answer; once open, reconnect for ever.
-    retryStrategy: (times) => (opened ? Math.min(times * 50, 2000) : null),
+    retryStrategy: retry,
+    // A master demoted by a failover refuses writes: reconnect (to the new one) and resend.
+    reconnectOnError: (err) => (err.message.startsWith('READONLY') ? 2 : false),
     // How long a closing socket may linger (ioredis waits 2 s even for one already gone).
     disconnectTimeout: 500,
     // The commands of one tick go out in one write and come back in one round trip: under load
     // the many enqueues, claims and completions of a tick cost one round trip, not one each.
     enableAutoPipelining: true,
-  });
+  };
+  const redis =
+    typeof target === 'string'
+      ? new Redis(target, options)
+      : new Redis({
+          ...options,
+          sentinels: target.sentinels,
+          name: target.name,
+          password: target.password,
+          sentinelPassword: target.sentinelPassword,
+          sentinelRetryStrategy: retry,
+          // Reconnect as soon as the sentinels announce a new master, not at the next error.
+          failoverDetector: true,
+        });
   redis.on('error', (err: Error) => opts.onError?.(err));
   await redis.connect();
   opened = true;
@@ -83,7 +119,7 @@ export async function openRedisStore(url: string, opts: RedisStoreOptions = {}):
     throw err;
   }
   const ctx = createCtx(redis, prefix);
-  return {
+  const store: Store = {
     accounts: redisAccounts(ctx),
     registrations: redisRegistrations(ctx),
     collected: redisCollected(ctx),
@@ -101,4 +137,7 @@ export async function openRedisStore(url: string, opts: RedisStoreOptions = {}):
       await redis.quit().catch(() => redis.disconnect());
     },
   };
+  const replicas = opts.minReplicas ?? 0;
+  if (replicas === 0) return store;
+  return withReplicas(store, replicaWaiter(redis, replicas, opts.minReplicasTimeoutMs ?? 1000));
 }
