@@ -88,8 +88,6 @@ export async function openRedisStore(
     lazyConnect: true,
     maxRetriesPerRequest: 3,
     retryStrategy: retry,
-    // A master demoted by a failover refuses writes: reconnect (to the new one) and resend.
-    reconnectOnError: (err) => (err.message.startsWith('READONLY') ? 2 : false),
     // How long a closing socket may linger (ioredis waits 2 s even for one already gone).
     disconnectTimeout: 500,
     // The commands of one tick go out in one write and come back in one round trip: under load
@@ -106,6 +104,8 @@ export async function openRedisStore(
           password: target.password,
           sentinelPassword: target.sentinelPassword,
           sentinelRetryStrategy: retry,
+          // A master demoted by a failover refuses writes: reconnect (to the new one) and resend.
+          reconnectOnError: (err) => (err.message.startsWith('READONLY') ? 2 : false),
           // Reconnect as soon as the sentinels announce a new master, not at the next error.
           failoverDetector: true,
         });
