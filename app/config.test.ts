@@ -58,6 +58,26 @@ describe('config', () => {
     ]);
   });
 
+  it('takes Redis sentinels instead of a url, not both', () => {
+    const c = parseConfig(
+      `${minimal}[store]\nsentinels = ["10.0.0.1:26379", "10.0.0.2:26379"]\nmin_replicas = 1\n`,
+      '/etc/xpr',
+      {},
+    );
+    expect(c.store).toMatchObject({
+      sentinels: ['10.0.0.1:26379', '10.0.0.2:26379'],
+      sentinel_name: 'mymaster',
+      min_replicas: 1,
+      min_replicas_timeout_ms: 1000,
+    });
+    expect(
+      problems(`${minimal}[store]\nurl = "redis://h"\nsentinels = ["10.0.0.1:26379"]\n`),
+    ).toEqual(['store: url and sentinels: give one of them, not both']);
+    expect(problems(`${minimal}[store]\nsentinels = ["10.0.0.1"]\n`)).toEqual([
+      'store.sentinels.0: expected "host:port"',
+    ]);
+  });
+
   const apnsApp = (name: string, more = '') =>
     `[[apps]]\nname = "${name}"\nprovider = "apns"\nkey_file = "k.p8"\nkey_id = "ABC123DEFG"\nteam_id = "TEAM123456"\ntopic = "org.example.${name}"\n${more}`;
   const fcmApp = (name: string, more = '') =>

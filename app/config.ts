@@ -239,9 +239,48 @@ const schema = z
           .regex(/^rediss?:\/\//, 'expected redis://… or rediss://…')
           .optional()
           .describe('Redis instead of SQLite, shared by several processes.'),
+        sentinels: z
+          .array(hostPort)
+          .min(1)
+          .optional()
+          .describe('Redis through Redis Sentinel instead of url: the sentinels, host:port.'),
+        sentinel_name: z
+          .string()
+          .default('mymaster')
+          .describe('The master name the sentinels monitor.'),
+        password: z
+          .string()
+          .optional()
+          .describe("With sentinels: the password of Redis's master and replicas."),
+        sentinel_password: z
+          .string()
+          .optional()
+          .describe('With sentinels: the password of the sentinels, when they ask for one.'),
+        min_replicas: z
+          .number()
+          .int()
+          .min(0)
+          .default(0)
+          .describe(
+            'Replicas that must have a write before it counts as done (Redis WAIT); 0: do not wait.',
+          ),
+        min_replicas_timeout_ms: z
+          .number()
+          .int()
+          .min(10)
+          .default(1000)
+          .describe('How long a write waits for min_replicas before it fails.'),
       })
       .strict()
-      .default({ path: '/var/lib/xmpp-push-relay' }),
+      .refine((s) => !(s.url && s.sentinels), {
+        message: 'url and sentinels: give one of them, not both',
+      })
+      .default({
+        path: '/var/lib/xmpp-push-relay',
+        sentinel_name: 'mymaster',
+        min_replicas: 0,
+        min_replicas_timeout_ms: 1000,
+      }),
     push: z
       .object({
         include_sender: z

@@ -1,9 +1,13 @@
-// XEP-0050: Ad-Hoc Commands — one-stage commands whose form may come with the first execute.
+// XEP-0050: Ad-Hoc Commands — one-stage commands whose form may come with the first execute;
+// the session between the form and its submission lives in the store, so any process serving
+// the component (now or after a restart) completes it.
 import { randomBytes } from 'node:crypto';
 import { type Element, xml } from '@xmpp/component';
+import type { SessionStore } from '../store/types.js';
 import type { CommandInfo } from './disco.js';
 import { buildForm, type FieldSpec, type FormValues, readForm } from './forms.js';
 import type { IqRequest, IqRoute, Reply } from './iq-router.js';
+import { bareJid, parseJid } from './jid.js';
 import { NS_COMMANDS } from './ns.js';
 import { StanzaError } from './stanza-error.js';
 
@@ -18,7 +22,8 @@ export interface Command extends CommandInfo {
 }
 
 const SESSION_TTL_MS = 10 * 60_000;
-const MAX_SESSIONS = 10_000;
+/** Open sessions per bare JID: a client waits on one form at a time, a flood gets an error. */
+export const MAX_SESSIONS_PER_JID = 20;
 
 function commandError(condition: 'bad-request', text: string, app: string): StanzaError {
   return new StanzaError(condition, text, xml(app, { xmlns: NS_COMMANDS }));
@@ -29,21 +34,14 @@ function commandError(condition: 'bad-request', text: string, app: string): Stan
  * the form (status `executing`); the filled form, in that first request or in the next one
  * with the session id, completes it.
  */
-export function adhocRoute(commands: Command[]): {
+export function adhocRoute(
+  commands: Command[],
+  sessions: SessionStore,
+): {
   route: IqRoute;
   visible: (from: string) => CommandInfo[];
 } {
-  const sessions = new Map<string, { node: string; from: string; expires: number }>();
   const visible = (from: string) => commands.filter((c) => c.allowed?.(from) ?? true);
-
-  function openSession(node: string, from: string): string {
-    const now = Date.now();
-    for (const [id, s] of sessions) if (s.expires <= now) sessions.delete(id);
-    if (sessions.size >= MAX_SESSIONS) sessions.delete(sessions.keys().next().value as string);
-    const id = randomBytes(12).toString('hex');
-    sessions.set(id, { node, from, expires: now + SESSION_TTL_MS });
-    return id;
-  }
 
   async function handler({ from, element }: IqRequest): Promise<Reply> {
     const node = element.attrs.node;
@@ -52,11 +50,10 @@ export function adhocRoute(commands: Command[]): {
     const action = element.attrs.action ?? 'execute';
     let sessionid = element.attrs.sessionid;
     if (sessionid) {
-      const session = sessions.get(sessionid);
-      if (!session || session.node !== node || session.from !== from) {
+      // Only the sender who opened it, for the same command, can go on with (and end) a session.
+      if (!(await sessions.take(sessionid, { node, from }, Date.now()))) {
         return commandError('bad-request', 'unknown or expired session', 'bad-sessionid');
       }
-      sessions.delete(sessionid);
     }
     const reply = (status: string, ...children: Element[]) =>
       xml(
@@ -77,7 +74,22 @@ export function adhocRoute(commands: Command[]): {
     const form = readForm(submitted);
     if (!form && command.fields.length > 0) {
       if (sessionid) return commandError('bad-request', 'the form is missing', 'bad-payload');
-      sessionid = openSession(node, from);
+      const id = randomBytes(12).toString('hex');
+      const jid = parseJid(from);
+      const owner = jid ? bareJid(jid) : from;
+      const now = Date.now();
+      const opened = await sessions.open(
+        id,
+        { node, from, owner },
+        { now, expiresAt: now + SESSION_TTL_MS, max: MAX_SESSIONS_PER_JID },
+      );
+      if (opened === 'full') {
+        return new StanzaError(
+          'resource-constraint',
+          `too many open command sessions: complete or cancel one (at most ${MAX_SESSIONS_PER_JID})`,
+        );
+      }
+      sessionid = id;
       return reply(
         'executing',
         xml('actions', { execute: 'complete' }, xml('complete')),

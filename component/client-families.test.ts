@@ -75,7 +75,10 @@ async function jobs(store: Store) {
 function setup(o: Parameters<typeof memoryKit>[0] = {}) {
   const kit = memoryKit({ apps: apps(), ...o });
   const registrar = createRegistrar({ ...kit, log });
-  const commands = adhocRoute(tigaseCommands({ registrar, apps: kit.service.apps })).route;
+  const commands = adhocRoute(
+    tigaseCommands({ registrar, apps: kit.service.apps }),
+    kit.store.sessions,
+  ).route;
   return { kit, commands, publish: publishOver(kit) };
 }
 

@@ -89,32 +89,35 @@ export function createPushComponent(o: PushComponentOptions): Connection {
     if (name === 'presence' && !attrs.type && attrs.from) void collector.collect(attrs.from);
     return next();
   });
-  const adhoc = adhocRoute([
-    ...registerCommands({
-      registrar,
-      apps: service.apps,
-      relays: o.relayNames,
-      jid: o.jid,
-      onRegistered: (from) => void collector.collect(from),
-    }),
-    ...(service.apps.list.some((a) => a.tigaseProviders.length > 0)
-      ? tigaseCommands({
-          registrar,
-          apps: service.apps,
-          onRegistered: (from) => void collector.collect(from),
-        })
-      : []),
-    tokenCommand(service),
-    ...diagnosticCommands({
-      store: o.store,
-      targets: o.targets,
-      registrar,
-      quotas: o.quotas,
-      admins: o.admins,
-      status: () =>
-        statusLines(connection, o.store, service.apps, started, o.configSuspects?.() ?? []),
-    }),
-  ]);
+  const adhoc = adhocRoute(
+    [
+      ...registerCommands({
+        registrar,
+        apps: service.apps,
+        relays: o.relayNames,
+        jid: o.jid,
+        onRegistered: (from) => void collector.collect(from),
+      }),
+      ...(service.apps.list.some((a) => a.tigaseProviders.length > 0)
+        ? tigaseCommands({
+            registrar,
+            apps: service.apps,
+            onRegistered: (from) => void collector.collect(from),
+          })
+        : []),
+      tokenCommand(service),
+      ...diagnosticCommands({
+        store: o.store,
+        targets: o.targets,
+        registrar,
+        quotas: o.quotas,
+        admins: o.admins,
+        status: () =>
+          statusLines(connection, o.store, service.apps, started, o.configSuspects?.() ?? []),
+      }),
+    ],
+    o.store.sessions,
+  );
   const publish = publishRoute({
     store: o.store,
     targets: o.targets,

@@ -37,19 +37,22 @@ function setup(quotas: Partial<QuotaLimits>) {
     ]),
   });
   const registrar = createRegistrar({ ...kit, log });
-  const commands = adhocRoute([
-    ...registerCommands({ registrar, apps: kit.service.apps, relays: kit.names, jid: 'p.l' }),
-    ...tigaseCommands({ registrar, apps: kit.service.apps }),
-    tokenCommand(kit.service),
-    ...diagnosticCommands({
-      store: kit.store,
-      targets: kit.targets,
-      registrar,
-      quotas: kit.quotas,
-      admins: [],
-      status: async () => [],
-    }),
-  ]).route;
+  const commands = adhocRoute(
+    [
+      ...registerCommands({ registrar, apps: kit.service.apps, relays: kit.names, jid: 'p.l' }),
+      ...tigaseCommands({ registrar, apps: kit.service.apps }),
+      tokenCommand(kit.service),
+      ...diagnosticCommands({
+        store: kit.store,
+        targets: kit.targets,
+        registrar,
+        quotas: kit.quotas,
+        admins: [],
+        status: async () => [],
+      }),
+    ],
+    kit.store.sessions,
+  ).route;
   const run = async (from: string, node: string, fields: Record<string, string> = {}) => {
     const form = Object.entries(fields)
       .map(([k, v]) => `<field var='${k}'><value>${v}</value></field>`)

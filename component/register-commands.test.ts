@@ -43,6 +43,7 @@ describe('ad-hoc registration (p2-compatible)', () => {
         relays: ['local', 'other'],
         jid: 'push.localhost',
       }),
+      store.sessions,
     ).route;
   });
   afterEach(() => store.close());

@@ -56,6 +56,7 @@ async function setup(quotas: Partial<QuotaLimits>) {
       admins: [],
       status: async () => [],
     }),
+    kit.store.sessions,
   ).route;
   /** Registers `user` through the remote relay with `token`; returns a publish for it. */
   return async (user: string, token = KNOWN) => {

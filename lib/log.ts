@@ -9,11 +9,15 @@ const redact = [
   'token',
   'deviceToken',
   'key',
+  'sentinel_password',
+  'sentinelPassword',
   '*.secret',
   '*.password',
   '*.token',
   '*.deviceToken',
   '*.key',
+  '*.sentinel_password',
+  '*.sentinelPassword',
 ];
 
 /**

@@ -6,6 +6,7 @@ import type { ContractOptions, Kit } from './contract/kit.js';
 import { limiterContract } from './contract/limiter.js';
 import { queueContract } from './contract/queue.js';
 import { collectedContract, registrationsContract } from './contract/registrations.js';
+import { sessionsContract } from './contract/sessions.js';
 import { tokensContract } from './contract/tokens.js';
 import type { Store } from './types.js';
 
@@ -62,6 +63,7 @@ export function describeStoreContract(
     describe('collected tokens', () => collectedContract(kit));
     describe('queue', () => queueContract(kit));
     describe('limiter', () => limiterContract(kit));
+    describe('ad-hoc sessions', () => sessionsContract(kit));
 
     it('limiter() with the same name is the same limiter', async () => {
       const o = { name: 'same', points: 1, durationS: 60 };

@@ -176,6 +176,24 @@ describe('redis store schema', () => {
     }
   });
 
+  it('with min_replicas, an acknowledged write fails when no replica confirms it; reads go on', async () => {
+    const store = await openRedisStore(url(), {
+      prefix: freshPrefix(),
+      minReplicas: 1,
+      minReplicasTimeoutMs: 50,
+    });
+    try {
+      const err = await store.accounts.create({ username: 'alice' }, 1).catch((e: Error) => e);
+      expect((err as Error).message).toBe(
+        'only 0 of 1 Redis replicas confirmed the write within 50 ms',
+      );
+      expect(await store.accounts.getByUsername('alice')).toMatchObject({ username: 'alice' });
+      expect(await store.queue.stats(1)).toEqual({ depth: 0, oldestAgeMs: 0 });
+    } finally {
+      await store.close();
+    }
+  });
+
   it('fails to open when Redis does not answer, without the URL in the error', async () => {
     const secretUrl = 'redis://:hunter2@127.0.0.1:1';
     const err = await openRedisStore(secretUrl).catch((e: Error) => e);

@@ -14,6 +14,7 @@ export interface Store {
   readonly devices: DeviceStore;
   readonly tokens: TokenStore;
   readonly queue: QueueStore;
+  readonly sessions: SessionStore;
   /**
    * The rate limiter named `options.name`: the same one for every call with that name (its
    * options must not change), shared by every process using this store where the store allows.
@@ -291,6 +292,33 @@ export interface QueueStore {
   retry(job: Lease, dueAt: number, untried?: boolean): Promise<void>;
   /** Jobs in the queue and the age of the oldest, for health and metrics. */
   stats(now: number): Promise<{ depth: number; oldestAgeMs: number }>;
+}
+
+// ---- ad-hoc command sessions ----------------------------------------------------------------
+
+/** A XEP-0050 command that showed its form and waits for it: who may complete it, and which. */
+export interface CommandSession {
+  node: string;
+  /** Full JID of the requester: only it may complete the session. */
+  from: string;
+}
+
+export interface SessionStore {
+  /**
+   * Keeps the session `id` until `expiresAt`; 'full' (nothing kept) when `owner` (a bare JID)
+   * already has `max` sessions open that have not expired.
+   */
+  open(
+    id: string,
+    session: CommandSession & { owner: string },
+    o: { now: number; expiresAt: number; max: number },
+  ): Promise<'opened' | 'full'>;
+  /**
+   * Removes the session `id` when it is the one `session` names (its node and full JID) and has
+   * not expired; whether it did. Two takers never both get it; a sender that is not the one who
+   * opened it cannot end it.
+   */
+  take(id: string, session: CommandSession, now: number): Promise<boolean>;
 }
 
 // ---- rate limits -----------------------------------------------------------------------------

@@ -64,9 +64,15 @@ function readable(address: string | undefined): boolean {
  */
 const theirs = (err: unknown) => String((err as Error).stack).includes('IQCaller._route');
 
-/** Rows that changed, as `table: before -> after`, or undefined when none did. */
+/**
+ * Rows that changed, as `table: before -> after`, or undefined when none did. A refused second
+ * step of a command ends its sender's own session: a session may go, never come.
+ */
 function changed(before: Record<string, number>, after: Record<string, number>) {
-  const diff = Object.keys(after).filter((t) => before[t] !== after[t]);
+  const diff = Object.keys(after).filter(
+    (t) =>
+      before[t] !== after[t] && !(t === 'command_sessions' && (after[t] ?? 0) < (before[t] ?? 0)),
+  );
   return diff.length === 0
     ? undefined
     : `stored: ${diff.map((t) => `${t} ${before[t]} -> ${after[t]}`).join(', ')}`;

@@ -25,6 +25,10 @@ export interface StackOptions {
   dir?: string;
   /** `[store] url`: Redis instead of SQLite. */
   storeUrl?: string;
+  /** More lines in `[store]` (sentinels, min_replicas). */
+  storeToml?: string;
+  /** More lines in `[push]`. */
+  pushToml?: string;
   /** `[component] admins`. */
   admins?: string[];
   /** `[component] max_in_flight`. */
@@ -75,6 +79,7 @@ ${o.maxInFlight === undefined ? '' : `max_in_flight = ${o.maxInFlight}\n`}
     `${component}[store]
 path = "store"
 ${o.storeUrl ? `url = "${o.storeUrl}"` : ''}
+${o.storeToml ?? ''}
 
 [http]
 listen = "${o.httpListen ?? '127.0.0.1:0'}"
@@ -83,6 +88,8 @@ listen = "${o.httpListen ?? '127.0.0.1:0'}"
 retry_initial_ms = 50
 retry_max_ms = 200
 ${o.includeContent ? 'include_sender = true\ninclude_body = true\n' : ''}
+${o.pushToml ?? ''}
+
 [apns]
 key_file = "AuthKey.p8"
 key_id = "${key.keyId}"

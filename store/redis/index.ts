@@ -1,5 +1,5 @@
 // The Redis store: shared by any number of relay processes; invariants kept by Lua scripts.
-import { Redis } from 'ioredis';
+import { Redis, type RedisOptions } from 'ioredis';
 import { sameLimiterPerName } from '../limiter.js';
 import type { Lease, QueueStore, Store } from '../types.js';
 import { redisAccounts } from './accounts.js';
@@ -9,7 +9,9 @@ import { redisDevices } from './devices.js';
 import { redisLimiter } from './limiter.js';
 import { redisQueue } from './queue.js';
 import { redisRegistrations } from './registrations.js';
+import { replicaWaiter, withReplicas } from './replicas.js';
 import { migrate } from './schema.js';
+import { redisSessions } from './sessions.js';
 import { redisTokens } from './tokens.js';
 
 /*
@@ -43,6 +45,8 @@ import { redisTokens } from './tokens.js';
  *   P job:<id>                    hash    device, payload, priority, attempts, createdAt
  *   P queue:due                   zset    job id → due time (waiting) or lease end (claimed)
  *   P queue:created               zset    job id → createdAt (oldest for stats)
+ *   P session:<id>                string  an ad-hoc command session (JSON), expiring (PX)
+ *   P sessions:owner:<bare jid>   zset    the owner's session ids by expiry
  *   P limit:<name>:<key>          string  rate-limiter-flexible counters
  *   P migrate:own-tokens          set     while migration 2 runs: token ids to drop at its end
  */
@@ -55,14 +59,36 @@ export interface RedisStoreOptions {
   prefix?: string;
   /** Connection trouble, once per outage (commands fail meanwhile, and ping() rejects). */
   onError?: (err: Error) => void;
+  /** Replicas that must have an acknowledged write before it resolves (Redis WAIT). */
+  minReplicas?: number;
+  /** How long such a write waits for them before it rejects (default 1000 ms). */
+  minReplicasTimeoutMs?: number;
 }
 
-/** Connects to Redis (`redis://` or `rediss://` URL), runs pending migrations, returns the store. */
-export async function openRedisStore(url: string, opts: RedisStoreOptions = {}): Promise<Store> {
+/** The master that Redis Sentinel names `name`, found through `sentinels`. */
+export interface SentinelTarget {
+  sentinels: Array<{ host: string; port: number }>;
+  name: string;
+  /** Of the master and replicas. */
+  password?: string;
+  sentinelPassword?: string;
+}
+
+/**
+ * Connects to Redis (a `redis://` or `rediss://` URL, or the master named by sentinels), runs
+ * pending migrations, returns the store.
+ */
+export async function openRedisStore(
+  target: string | SentinelTarget,
+  opts: RedisStoreOptions = {},
+): Promise<Store> {
   const base = opts.prefix ?? 'xpr';
   const prefix = `${base}:v1:`;
   let opened = false;
-  const redis = new Redis(url, {
+  // Opening fails at once when Redis does not answer; once open, reconnect for ever, at least
+  // every 500 ms, so that service is back within a second of Redis.
+  const retry = (times: number) => (opened ? Math.min(times * 50, 500) : null);
+  const options: RedisOptions = {
     protocol: 2,
     lazyConnect: true,
     // While Redis is away a command fails at once instead of waiting in a queue: a publish is
@@ -75,15 +101,28 @@ export async function openRedisStore(url: string, opts: RedisStoreOptions = {}):
     // Such a command is not sent again after the reconnection: its caller has had its error.
     autoResendUnfulfilledCommands: false,
     maxRetriesPerRequest: 3,
-    // Opening fails at once when Redis does not answer; once open, reconnect for ever, at least
-    // every 500 ms, so that service is back within a second of Redis.
-    retryStrategy: (times) => (opened ? Math.min(times * 50, 500) : null),
+    retryStrategy: retry,
     // How long a closing socket may linger (ioredis waits 2 s even for one already gone).
     disconnectTimeout: 500,
     // The commands of one tick go out in one write and come back in one round trip: under load
     // the many enqueues, claims and completions of a tick cost one round trip, not one each.
     enableAutoPipelining: true,
-  });
+  };
+  const redis =
+    typeof target === 'string'
+      ? new Redis(target, options)
+      : new Redis({
+          ...options,
+          sentinels: target.sentinels,
+          name: target.name,
+          password: target.password,
+          sentinelPassword: target.sentinelPassword,
+          sentinelRetryStrategy: retry,
+          // A master demoted by a failover refuses writes: reconnect (to the new one) and resend.
+          reconnectOnError: (err) => (err.message.startsWith('READONLY') ? 2 : false),
+          // Reconnect as soon as the sentinels announce a new master, not at the next error.
+          failoverDetector: true,
+        });
   // Told once per outage: every reconnection attempt fails with an error of its own.
   let troubled = false;
   redis.on('error', (err: Error) => {
@@ -110,13 +149,14 @@ export async function openRedisStore(url: string, opts: RedisStoreOptions = {}):
   }
   const ctx = createCtx(redis, prefix);
   const queue = givingBackLeases(redisQueue(ctx));
-  return {
+  const store: Store = {
     accounts: redisAccounts(ctx),
     registrations: redisRegistrations(ctx),
     collected: redisCollected(ctx),
     devices: redisDevices(ctx),
     tokens: redisTokens(ctx),
     queue: queue.store,
+    sessions: redisSessions(ctx),
     limiter: sameLimiterPerName((o) => redisLimiter(redis, prefix, o)),
     async ping() {
       await redis.ping();
@@ -127,6 +167,9 @@ export async function openRedisStore(url: string, opts: RedisStoreOptions = {}):
       await redis.quit().catch(() => redis.disconnect());
     },
   };
+  const replicas = opts.minReplicas ?? 0;
+  if (replicas === 0) return store;
+  return withReplicas(store, replicaWaiter(redis, replicas, opts.minReplicasTimeoutMs ?? 1000));
 }
 
 /**

@@ -11,6 +11,7 @@ import { memoryLimiters } from './limiter.js';
 import { sqliteQueue } from './queue.js';
 import { sqliteRegistrations } from './registrations.js';
 import { migrate } from './schema.js';
+import { sqliteSessions } from './sessions.js';
 import { sqliteTokens } from './tokens.js';
 
 /** The embedded store: one SQLite file in `dir` (or in memory for `:memory:`). */
@@ -45,6 +46,7 @@ export function sqliteStoreOver(db: Database.Database): Store {
     devices: sqliteDevices(db, write),
     tokens: sqliteTokens(db),
     queue: sqliteQueue(db, write),
+    sessions: sqliteSessions(db),
     limiter: memoryLimiters(),
     async ping() {
       db.prepare('SELECT 1').get();

@@ -87,6 +87,16 @@ const migrations: Migration[] = [
   'CREATE INDEX tokens_expires ON tokens(expires_at) WHERE expires_at IS NOT NULL;',
   // 6: a claim's token: only the worker holding the current lease may finish a job.
   'ALTER TABLE jobs ADD COLUMN lease INTEGER NOT NULL DEFAULT 0;',
+  // 7: ad-hoc command sessions outlive the process that opened them.
+  `CREATE TABLE command_sessions (
+     id TEXT PRIMARY KEY,
+     node TEXT NOT NULL,
+     from_jid TEXT NOT NULL,
+     owner TEXT NOT NULL,
+     expires_at INTEGER NOT NULL
+   );
+   CREATE INDEX command_sessions_owner ON command_sessions(owner, expires_at);
+   CREATE INDEX command_sessions_expiry ON command_sessions(expires_at);`,
 ];
 
 /**
