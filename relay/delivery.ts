@@ -1,5 +1,6 @@
 import { backoffMs } from '../lib/backoff.js';
 import type { Logger } from '../lib/log.js';
+import { repeatedErrors } from '../lib/repeats.js';
 import type { Device, Job, Store } from '../store/types.js';
 import type { AppSender } from './app-senders.js';
 import type { AppInfo, Apps } from './apps.js';
@@ -80,6 +81,7 @@ export function createDeliveryWorker(o: DeliveryOptions): DeliveryWorker {
   const now = o.now ?? Date.now;
   const concurrency = o.concurrency ?? 1000;
   const leaseMs = o.leaseMs ?? 3000;
+  const errors = repeatedErrors(o.log);
   const gateOptions: GateOptions = {
     concurrency: o.connectionConcurrency ?? concurrency,
     initialMs: o.connectionBackoffMs?.initial ?? 250,
@@ -142,7 +144,7 @@ export function createDeliveryWorker(o: DeliveryOptions): DeliveryWorker {
         }
       } while (again && running);
     } catch (err) {
-      o.log.error({ err }, 'delivery queue unavailable; retrying');
+      errors.error(err, {}, 'delivery queue unavailable; retrying');
     } finally {
       pumping = false;
     }
@@ -159,7 +161,8 @@ export function createDeliveryWorker(o: DeliveryOptions): DeliveryWorker {
 
   /** Store trouble: the job's lease is no longer renewed, so it is claimed again when it ends. */
   function fail(job: Job, err: unknown): void {
-    o.log.error({ err, job: job.id }, 'delivery failed');
+    // Store trouble fails every job alike: one line per kind and window, not one per job.
+    errors.error(err, {}, 'delivery failed');
     finish(job);
   }
 
