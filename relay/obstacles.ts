@@ -21,6 +21,13 @@ export interface Undeliverable {
   cause: 'target' | 'access' | 'payload';
 }
 
+/**
+ * What became of a push: queued as a new job, merged into a waiting one, nowhere to go (`gone`:
+ * no live device), not deliverable by this process now (our configuration or a remote relay's
+ * trouble: the sender should try later), or never deliverable as it stands.
+ */
+export type PushOutcome = 'queued' | 'coalesced' | 'gone' | Unavailable | Undeliverable;
+
 /** Why this process cannot deliver to the active device `d` at all; undefined when it can. */
 export function deviceProblem(apps: Apps, d: Device): Unavailable | Undeliverable | undefined {
   const app = apps.of(d);

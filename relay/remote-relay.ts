@@ -9,7 +9,7 @@ import {
   RelayValidationError,
 } from '../relay-client/errors.js';
 import type { Notification } from './notification.js';
-import type { PushOutcome } from './service.js';
+import type { PushOutcome } from './obstacles.js';
 
 /** The relay's last refusal of our pushes (401, 403: it does not let us push), for `explain`. */
 export interface RemoteRefusal {

@@ -6,7 +6,13 @@ import { hashSecret, newSecret } from '../lib/secrets.js';
 import type { Account, Device, DeviceRoute, Store, TokenRecord } from '../store/types.js';
 import type { Apps } from './apps.js';
 import type { Notification } from './notification.js';
-import { deviceProblem, pushObstacle, type Unavailable, type Undeliverable } from './obstacles.js';
+import {
+  deviceProblem,
+  type PushOutcome,
+  pushObstacle,
+  type Unavailable,
+  type Undeliverable,
+} from './obstacles.js';
 import { hashPassword, verifyPassword } from './passwords.js';
 import type { OverQuota, Quotas } from './quotas.js';
 
@@ -25,13 +31,7 @@ export interface RelayServiceOptions {
   now?: () => number;
 }
 
-/**
- * What became of a push: queued as a new job, merged into a waiting one, nowhere to go (`gone`:
- * no live device), not deliverable by this process now (our configuration or a remote relay's
- * trouble: the sender should try later), or never deliverable as it stands.
- */
-export type PushOutcome = 'queued' | 'coalesced' | 'gone' | Unavailable | Undeliverable;
-export type { Unavailable, Undeliverable };
+export type { PushOutcome, Unavailable, Undeliverable };
 
 /** Delivery history of one device, for diagnostics. */
 export type DeviceState = Pick<
