@@ -6,6 +6,7 @@ import { redisAccounts } from './accounts.js';
 import { redisCollected } from './collected.js';
 import { createCtx } from './ctx.js';
 import { redisDevices } from './devices.js';
+import { followFailovers } from './failover.js';
 import { redisLimiter } from './limiter.js';
 import { redisQueue } from './queue.js';
 import { redisRegistrations } from './registrations.js';
@@ -120,8 +121,6 @@ export async function openRedisStore(
           sentinelRetryStrategy: retry,
           // A master demoted by a failover refuses writes: reconnect (to the new one) and resend.
           reconnectOnError: (err) => (err.message.startsWith('READONLY') ? 2 : false),
-          // Reconnect as soon as the sentinels announce a new master, not at the next error.
-          failoverDetector: true,
         });
   // Told once per outage: every reconnection attempt fails with an error of its own.
   let troubled = false;
@@ -129,6 +128,17 @@ export async function openRedisStore(
     if (troubled) return;
     troubled = true;
     opts.onError?.(err);
+  });
+  // Once open, never stay given up (status `end`): ioredis in sentinel mode gives up for good
+  // when its lookup of the master is cut short by a disconnect. Start over.
+  let closing = false;
+  let restart: NodeJS.Timeout | undefined;
+  redis.on('end', () => {
+    if (!opened || closing) return;
+    clearTimeout(restart);
+    restart = setTimeout(() => {
+      if (!closing && redis.status === 'end') redis.connect().catch(() => undefined);
+    }, 500);
   });
   let lostAt: number | undefined;
   redis.on('close', () => {
@@ -144,9 +154,15 @@ export async function openRedisStore(
   try {
     await migrate(redis, base, prefix);
   } catch (err) {
+    closing = true;
     await redis.quit().catch(() => redis.disconnect());
     throw err;
   }
+  // Reconnect as soon as the sentinels announce a new master, not at the next refused write.
+  const unfollow =
+    typeof target === 'string'
+      ? undefined
+      : followFailovers(redis, target.sentinels, target.name, target.sentinelPassword);
   const ctx = createCtx(redis, prefix);
   const queue = givingBackLeases(redisQueue(ctx));
   const store: Store = {
@@ -162,9 +178,13 @@ export async function openRedisStore(
       await redis.ping();
     },
     async close() {
-      if (redis.status === 'end') return;
-      // While Redis is away, quit() gives up the reconnection at once.
-      await redis.quit().catch(() => redis.disconnect());
+      closing = true;
+      clearTimeout(restart);
+      unfollow?.();
+      // While Redis is away, quit() fails at once (no offline queue).
+      if (redis.status !== 'end') await redis.quit().catch(() => undefined);
+      // Ends the reconnection (and, in ioredis's sentinel mode, its own sentinel connections).
+      redis.disconnect();
     },
   };
   const replicas = opts.minReplicas ?? 0;
