@@ -3,7 +3,7 @@
 import type { Target } from '../store/types.js';
 import type { Notification } from './notification.js';
 import type { UserRemote } from './quotas.js';
-import type { RemoteRefusal, RemoteRelay } from './remote-relay.js';
+import type { RemoteRefusal } from './remote-relay.js';
 import type { DeviceState, PushOutcome, RelayService } from './service.js';
 
 /** What a user is shown of a target: never the devices behind somebody else's token. */
