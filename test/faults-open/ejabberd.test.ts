@@ -31,8 +31,8 @@ import {
   type Load,
   runFault,
   startFaultWorld,
-} from './kit.js';
-import { MEASURE_MS, REGISTRATIONS } from './targets.js';
+} from '../faults/kit.js';
+import { MEASURE_MS, REGISTRATIONS } from '../faults/targets.js';
 
 const PASSWORD = 'fault-pass';
 let world: FaultWorld | undefined;

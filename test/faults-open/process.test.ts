@@ -14,8 +14,8 @@ import {
   runFault,
   startFaultWorld,
   unitRestartMs,
-} from './kit.js';
-import { MEASURE_MS } from './targets.js';
+} from '../faults/kit.js';
+import { MEASURE_MS } from '../faults/targets.js';
 
 let world: FaultWorld | undefined;
 let redis: AofRedis | undefined;

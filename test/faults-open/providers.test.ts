@@ -1,0 +1,48 @@
+// Fault suite, providers: APNs, then FCM, answering 503, 429 or nothing at all for FAULT_MS
+// while 1,000 registrations (half APNs, half FCM) get RATE_PER_S publishes. Targets and what is
+// measured how: ./targets.ts and ./kit.ts. Each run also checks that the other provider's pushes
+// kept arriving on time meanwhile (providers are isolated).
+import { afterEach, expect, it } from '@jest/globals';
+import type { ProviderFault } from '../../harness/fakes/faults.js';
+import {
+  broken,
+  describeRun,
+  type FaultWorld,
+  providerOf,
+  runFault,
+  startFaultWorld,
+} from '../faults/kit.js';
+import { MEASURE_MS } from '../faults/targets.js';
+
+let world: FaultWorld | undefined;
+afterEach(async () => {
+  await world?.stop();
+  world = undefined;
+});
+
+const cases: Array<[provider: 'apns' | 'fcm', name: string, fault: ProviderFault]> = [
+  ['fcm', 'FCM answers 429 with Retry-After: 10', { kind: 'status', status: 429, retryAfterS: 10 }],
+  ['fcm', 'FCM accepts and never answers', { kind: 'hang' }],
+];
+
+it.each(cases)(
+  '%s: %s for the fault period: every answered publish pushed on time, service back',
+  async (provider, name, fault) => {
+    world = await startFaultWorld();
+    await world.start();
+    const fake = provider === 'apns' ? world.apns : world.fcm;
+    const run = await runFault(world, {
+      begin: () => fake.faults.set(fault),
+      // A provider answering Retry-After asks for calm until the last one runs out: that is
+      // when its outage ends for a client that honours it.
+      end: () => {
+        fake.faults.set(undefined);
+        return Date.now() + ('retryAfterS' in fault ? (fault.retryAfterS ?? 0) * 1000 : 0);
+      },
+      groupOf: providerOf,
+    });
+    console.log(`${describeRun(name, run)}; fake: ${JSON.stringify(fake.faults.stats)}`);
+    expect(broken(run, { isolated: provider === 'apns' ? 'fcm' : 'apns' })).toEqual([]);
+  },
+  90_000 + MEASURE_MS,
+);
