@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, expect, it } from '@jest/globals';
 import type { PublishRecord } from '../harness/faults/publisher.js';
-import { type AofRedis, startAofRedis } from '../harness/faults/redis-aof.js';
+import { type RedisServer, startRedis } from '../harness/servers/redis.js';
 import { openRedisStore } from '../store/redis/index.js';
 import type { Job } from '../store/types.js';
 import { type FaultWorld, startFaultWorld } from './faults/kit.js';
@@ -23,7 +23,7 @@ const ANSWER_MS = 2000;
 const BACK_MS = 5000;
 
 let world: FaultWorld | undefined;
-let redis: AofRedis | undefined;
+let redis: RedisServer | undefined;
 afterEach(async () => {
   await world?.stop();
   await redis?.stop();
@@ -35,7 +35,7 @@ const show = (r: PublishRecord) =>
   `${r.type}${r.errorType ? ` ${r.errorType}/${r.condition}` : ''} after ${r.answeredAt - r.sentAt} ms`;
 
 it('answers every publish while Redis is away with a wait error, and result again once it is back', async () => {
-  redis = await startAofRedis();
+  redis = await startRedis({ aof: true });
   const r = redis;
   world = await startFaultWorld({ storeUrl: r.url });
   await world.start();
@@ -98,7 +98,7 @@ it('answers every publish while Redis is away with a wait error, and result agai
 }, 90_000);
 
 it('makes a job leased before Redis was lost due again once Redis is back, not a lease later', async () => {
-  redis = await startAofRedis();
+  redis = await startRedis({ aof: true });
   const store = await openRedisStore(redis.url, { onError: () => undefined });
   try {
     const account = await store.accounts.create({ username: 'leases' }, Date.now());
@@ -127,7 +127,7 @@ it('makes a job leased before Redis was lost due again once Redis is back, not a
 }, 30_000);
 
 it('completes a job whose completion failed while Redis was lost, instead of pushing it again', async () => {
-  redis = await startAofRedis();
+  redis = await startRedis({ aof: true });
   const store = await openRedisStore(redis.url, { onError: () => undefined });
   try {
     const account = await store.accounts.create({ username: 'completes' }, Date.now());

@@ -1,15 +1,28 @@
-// A private redis-server for tests: loopback, free port, no persistence, temp dir removed on stop.
+// A private redis-server for tests: loopback, free port, temp dir removed on stop. No persistence
+// by default; with `aof` the AOF is on (`appendonly yes`, as docs/operations.md asks), so a test
+// can kill -9 it and start it again on the same port and folder without losing what it answered.
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { freePort } from './ports.js';
-import { killQuietly, spawnLogged, tailFiles, waitExit } from './proc.js';
+import { killQuietly, type Running, spawnLogged, tailFiles, waitExit } from './proc.js';
+
+export interface RedisOptions {
+  /** AOF persistence on. Default off. */
+  aof?: boolean;
+  /** How long a start may take. Default 20 s. */
+  timeoutMs?: number;
+}
 
 export interface RedisServer {
   url: string;
   port: number;
+  /** SIGKILL: no shutdown, no final AOF rewrite. */
+  kill9(): Promise<void>;
+  /** Starts it again on the same port and folder (with `aof` it loads the AOF). */
+  restart(): Promise<void>;
   /** Stops the server and removes its temp dir. Idempotent. */
   stop(): Promise<void>;
 }
@@ -35,35 +48,56 @@ function pingOnce(port: number): Promise<boolean> {
   });
 }
 
-export async function startRedis(timeoutMs = 20_000): Promise<RedisServer> {
+export async function startRedis(options: RedisOptions = {}): Promise<RedisServer> {
+  const { aof = false, timeoutMs = 20_000 } = options;
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'xpr-redis-'));
   const log = path.join(dir, 'redis.log');
   const port = await freePort();
-  const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'];
-  const run = spawnLogged('redis-server', [...args, '--dir', dir], log);
+  const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', ''];
+  args.push('--appendonly', aof ? 'yes' : 'no', '--dir', dir);
+  let run: Running | undefined;
   let stopped = false;
+
+  const halt = async (signal: NodeJS.Signals) => {
+    const r = run;
+    run = undefined;
+    const pid = r?.child.pid;
+    if (!r || pid === undefined || r.exitReason() !== undefined) return;
+    killQuietly(pid, signal);
+    if (!(await waitExit(r, 5000))) {
+      killQuietly(pid, 'SIGKILL');
+      await waitExit(r, 5000);
+    }
+  };
   const stop = async () => {
     if (stopped) return;
     stopped = true;
-    const pid = run.child.pid;
-    if (pid !== undefined && run.exitReason() === undefined) {
-      killQuietly(pid, 'SIGTERM');
-      if (!(await waitExit(run, 5000))) {
-        killQuietly(pid, 'SIGKILL');
-        await waitExit(run, 5000);
-      }
-    }
+    await halt('SIGTERM');
     fs.rmSync(dir, { recursive: true, force: true });
   };
-  const deadline = Date.now() + timeoutMs;
-  while (!(await pingOnce(port))) {
-    const why = run.exitReason() ?? (Date.now() > deadline ? 'no PONG in time' : undefined);
-    if (why) {
-      const tail = tailFiles([log], 20);
-      await stop();
-      throw new Error(`redis-server on port ${port}: ${why}\n${tail}`);
+  const boot = async () => {
+    if (stopped) throw new Error('redis-server: restart() after stop()');
+    const r = spawnLogged('redis-server', args, log);
+    run = r;
+    const deadline = Date.now() + timeoutMs;
+    while (!(await pingOnce(port))) {
+      const why = r.exitReason() ?? (Date.now() > deadline ? 'no PONG in time' : undefined);
+      if (why) throw new Error(`redis-server on port ${port}: ${why}\n${tailFiles([log], 20)}`);
+      await sleep(50);
     }
-    await sleep(50);
+  };
+
+  try {
+    await boot();
+  } catch (err) {
+    await stop();
+    throw err;
   }
-  return { url: `redis://127.0.0.1:${port}`, port, stop };
+  return {
+    url: `redis://127.0.0.1:${port}`,
+    port,
+    kill9: () => halt('SIGKILL'),
+    restart: boot,
+    stop,
+  };
 }
