@@ -1,9 +1,13 @@
-// The load generator plays the XMPP SERVER side of XEP-0114 (jabber:component:accept): it accepts
-// the component's connection, checks its handshake (SHA-1 of stream id + secret), then sends
-// XEP-0357 publishes shaped like Prosody's mod_cloud_notify ones and times each IQ's answer.
-import { createHash, randomBytes } from 'node:crypto';
+// The load generator plays the XMPP SERVER side of XEP-0114 (harness/fakes/component-port.ts):
+// it accepts the component's connections, then sends XEP-0357 publishes shaped like Prosody's
+// mod_cloud_notify ones and times each IQ's answer.
 import net from 'node:net';
-import LtxParser from 'ltx/lib/parsers/ltx.js';
+import {
+  acceptComponent,
+  type IqAnswer,
+  iqAnswerReader,
+  publishStanza,
+} from '../harness/fakes/component-port.js';
 import { nowMs } from './clock.js';
 
 export type ParserKind = 'scan' | 'ltx';
@@ -55,108 +59,47 @@ export interface PhaseResult {
   drainWaits: number;
 }
 
-const NS_STREAM = 'http://etherx.jabber.org/streams';
-
-/** A publish as Prosody 0.12 mod_cloud_notify sends it (util.dataforms `form` of push_form). */
-export function publishStanza(id: string, t: Target, from: string, to: string): string {
-  return (
-    `<iq type='set' from='${from}' to='${to}' id='${id}'>` +
-    `<pubsub xmlns='http://jabber.org/protocol/pubsub'><publish node='${t.node}'><item>` +
-    `<notification xmlns='urn:xmpp:push:0'><x xmlns='jabber:x:data' type='form'>` +
-    `<field type='hidden' var='FORM_TYPE'><value>urn:xmpp:push:summary</value></field>` +
-    `<field type='text-single' var='message-count'><value>1</value></field>` +
-    `<field type='text-single' var='pending-subscription-count'/>` +
-    `<field type='jid-single' var='last-message-sender'><value>sender@localhost/bench</value></field>` +
-    `<field type='text-single' var='last-message-body'><value>Hello from the bench ${t.index}</value></field>` +
-    `</x></notification></item></publish>` +
-    `<publish-options><x xmlns='jabber:x:data' type='submit'>` +
-    `<field var='FORM_TYPE'><value>http://jabber.org/protocol/pubsub#publish-options</value></field>` +
-    `<field var='secret'><value>${t.secret}</value></field>` +
-    `</x></publish-options></pubsub></iq>`
-  );
-}
-
 /** Prosody's ids are SHA-256 hex; ours carry the sequence number in hex, same length. */
 const iqId = (seq: number) => seq.toString(16).padStart(64, '0');
-
-interface Answer {
-  id: string;
-  type: string;
-  condition?: string;
-}
 
 /**
  * Finds answered IQs in the stream. `scan`: a regular expression over start tags (only <iq> and
  * the condition inside <error>); `ltx`: ltx's streaming SAX parser (full XML tokenizing).
  */
-interface Reader {
-  write(chunk: string): void;
-}
+type Reader = (chunk: string) => void;
 
-function scanReader(onAnswer: (a: Answer) => void, onEnd: (why: string) => void): Reader {
+function scanReader(onAnswer: (a: IqAnswer) => void, onEnd: (why: string) => void): Reader {
   let pending = '';
-  let open: Answer | undefined;
+  let open: IqAnswer | undefined;
   let inError = false;
   const TAG = /<(\/?)([a-zA-Z:-]+)\b([^>]*)>/g;
   const attr = (s: string, name: string) => new RegExp(`\\s${name}=(['"])([^'"]*)\\1`).exec(s)?.[2];
-  return {
-    write(chunk) {
-      const s = pending + chunk;
-      TAG.lastIndex = 0;
-      let last = 0;
-      for (let m = TAG.exec(s); m; m = TAG.exec(s)) {
-        last = TAG.lastIndex;
-        const [, close, name, rest = ''] = m;
-        if (name === 'iq') {
-          if (close) {
-            if (open) onAnswer(open);
-            open = undefined;
-            continue;
-          }
-          const a: Answer = { id: attr(rest, 'id') ?? '', type: attr(rest, 'type') ?? '' };
-          inError = false;
-          if (rest.endsWith('/')) onAnswer(a);
-          else open = a;
-        } else if (open?.type === 'error' && !close && open.condition === undefined) {
-          if (name === 'error') inError = true;
-          else if (inError && name !== 'text') open.condition = name;
-        } else if (name === 'stream:error' || (close && name === 'stream:stream')) {
-          onEnd(name);
+  return (chunk) => {
+    const s = pending + chunk;
+    TAG.lastIndex = 0;
+    let last = 0;
+    for (let m = TAG.exec(s); m; m = TAG.exec(s)) {
+      last = TAG.lastIndex;
+      const [, close, name, rest = ''] = m;
+      if (name === 'iq') {
+        if (close) {
+          if (open) onAnswer(open);
+          open = undefined;
+          continue;
         }
+        const a: IqAnswer = { id: attr(rest, 'id') ?? '', type: attr(rest, 'type') ?? '' };
+        inError = false;
+        if (rest.endsWith('/')) onAnswer(a);
+        else open = a;
+      } else if (open?.type === 'error' && !close && open.condition === undefined) {
+        if (name === 'error') inError = true;
+        else if (inError && name !== 'text') open.condition = name;
+      } else if (name === 'stream:error' || (close && name === 'stream:stream')) {
+        onEnd(name);
       }
-      const lt = s.lastIndexOf('<');
-      pending = lt >= last && s.indexOf('>', lt) === -1 ? s.slice(lt) : '';
-    },
-  };
-}
-
-function ltxReader(onAnswer: (a: Answer) => void, onEnd: (why: string) => void): Reader {
-  const p = new LtxParser();
-  let depth = 0;
-  let inError = false;
-  let open: Answer | undefined;
-  p.on('startElement', (name: string, attrs: Record<string, string>) => {
-    depth++;
-    if (depth === 1 && name === 'iq') open = { id: attrs.id ?? '', type: attrs.type ?? '' };
-    else if (depth === 2 && open) inError = name === 'error';
-    else if (depth === 3 && inError && open && open.condition === undefined) {
-      if (name !== 'text') open.condition = name;
-    } else if (depth === 1 && name === 'stream:error') onEnd(name);
-  });
-  p.on('endElement', (name: string) => {
-    depth--;
-    if (depth === 0 && name === 'iq' && open) {
-      onAnswer(open);
-      open = undefined;
     }
-    if (depth < 0) onEnd('stream:stream');
-  });
-  p.on('error', (err: Error) => onEnd(`XML error: ${err.message}`));
-  // The stream header was consumed by the handshake: stanzas come at depth 1.
-  return {
-    write(chunk) {
-      p.write(chunk);
-    },
+    const lt = s.lastIndexOf('<');
+    pending = lt >= last && s.indexOf('>', lt) === -1 ? s.slice(lt) : '';
   };
 }
 
@@ -201,7 +144,7 @@ export async function startLoadServer(o: {
   const maxComponents = o.maxComponents ?? 1;
   const links: Link[] = [];
   let ended: string | undefined;
-  let onAnswer: (a: Answer) => void = () => undefined;
+  let onAnswer: (a: IqAnswer) => void = () => undefined;
   let onDrain: () => void = () => undefined;
   const onlineWaiters = new Set<() => void>();
   let bytesOut = 0;
@@ -229,45 +172,16 @@ export async function startLoadServer(o: {
       if (link.online) ended ??= 'connection closed';
       link.online = false;
     });
-    const streamId = randomBytes(8).toString('hex');
-    let head = '';
-    let headerAnswered = false;
-    let reader: Reader | undefined;
-    s.on('data', (chunk: string) => {
-      if (reader) return reader.write(chunk);
-      head += chunk;
-      if (!headerAnswered) {
-        if (!/<stream:stream\b[^>]*>/.test(head)) return;
-        headerAnswered = true;
-        s.write(
-          `<?xml version='1.0'?><stream:stream xmlns:stream='${NS_STREAM}' xml:lang='en' ` +
-            `id='${streamId}' from='${o.domain}' xmlns='jabber:component:accept'>`,
-        );
-      }
-      const hs = /<handshake>([0-9a-fA-F]*)<\/handshake>/.exec(head);
-      if (!hs) return;
-      const want = createHash('sha1')
-        .update(streamId + o.secret)
-        .digest('hex');
-      if (hs[1]?.toLowerCase() !== want) {
-        s.end(
-          `<stream:error><not-authorized xmlns='urn:ietf:params:xml:ns:xmpp-streams'/></stream:error></stream:stream>`,
-        );
-        return;
-      }
-      s.write('<handshake/>');
-      const rest = head.slice((hs.index ?? 0) + hs[0].length);
+    acceptComponent(s, o, () => {
       ended = undefined;
       const end = (why: string) => {
         ended = why;
       };
-      reader =
-        o.parser === 'ltx'
-          ? ltxReader((a) => onAnswer(a), end)
-          : scanReader((a) => onAnswer(a), end);
       link.online = true;
       for (const w of onlineWaiters) w();
-      if (rest) reader.write(rest);
+      return o.parser === 'ltx'
+        ? iqAnswerReader((a) => onAnswer(a), end)
+        : scanReader((a) => onAnswer(a), end);
     });
   });
   await new Promise<void>((resolve, reject) => {
@@ -306,12 +220,10 @@ export async function startLoadServer(o: {
         const upTo = Math.min(end, sent + MAX_PER_WRITE);
         const parts: string[][] = socks.map(() => []);
         for (let i = sent; i < upTo; i++) {
-          const stanza = publishStanza(
-            iqId(base + i),
-            p.targets[i] as Target,
-            o.serverDomain,
-            o.domain,
-          );
+          const { node, secret, index } = p.targets[i] as Target;
+          const body = `Hello from the bench ${index}`;
+          const content = { node, secret, count: 1, sender: 'sender@localhost/bench', body };
+          const stanza = publishStanza(iqId(base + i), o.serverDomain, o.domain, content);
           parts[i % socks.length]?.push(stanza);
         }
         const t = nowMs();

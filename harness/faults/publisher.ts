@@ -1,11 +1,15 @@
 // The user's XMPP server as the fault suite plays it: the server side of XEP-0114
-// (jabber:component:accept, handshake = SHA-1 of stream id + secret) that sends XEP-0357 publishes
-// shaped like Prosody 0.12 mod_cloud_notify's at a steady rate and records every answer. Unlike
-// bench/generator.ts it outlives its components: a component that dies and connects again simply
-// gets the next publishes, and the publishes due while none is connected are counted as unsent.
-import { createHash, randomBytes } from 'node:crypto';
+// (../fakes/component-port.ts) sending XEP-0357 publishes at a steady rate and recording every
+// answer. Unlike bench/generator.ts it outlives its components: a component that dies and
+// connects again simply gets the next publishes, and the publishes due while none is connected
+// are counted as unsent.
 import net from 'node:net';
-import LtxParser from 'ltx/lib/parsers/ltx.js';
+import {
+  acceptComponent,
+  type IqAnswer,
+  iqAnswerReader,
+  publishStanza,
+} from '../fakes/component-port.js';
 
 export interface Target {
   node: string;
@@ -53,59 +57,11 @@ export interface Publisher {
   close(): Promise<void>;
 }
 
-const NS_STREAM = 'http://etherx.jabber.org/streams';
-
-export function publishStanza(id: string, t: Target, seq: number, from: string, to: string) {
-  return (
-    `<iq type='set' from='${from}' to='${to}' id='${id}'>` +
-    `<pubsub xmlns='http://jabber.org/protocol/pubsub'><publish node='${t.node}'><item>` +
-    `<notification xmlns='urn:xmpp:push:0'><x xmlns='jabber:x:data' type='form'>` +
-    `<field type='hidden' var='FORM_TYPE'><value>urn:xmpp:push:summary</value></field>` +
-    `<field type='text-single' var='message-count'><value>${seq}</value></field>` +
-    `<field type='text-single' var='pending-subscription-count'/>` +
-    `<field type='jid-single' var='last-message-sender'><value>sender@localhost/faults</value></field>` +
-    `<field type='text-single' var='last-message-body'><value>message ${seq}</value></field>` +
-    `</x></notification></item></publish>` +
-    `<publish-options><x xmlns='jabber:x:data' type='submit'>` +
-    `<field var='FORM_TYPE'><value>http://jabber.org/protocol/pubsub#publish-options</value></field>` +
-    `<field var='secret'><value>${t.secret}</value></field>` +
-    `</x></publish-options></pubsub></iq>`
-  );
-}
-
 interface Link {
   socket: net.Socket;
   record: LinkRecord;
   /** Indexes of publishes written on this link and not answered yet. */
   pending: Set<number>;
-}
-
-/** Reads answered IQs (depth 1 of the stream) and hands each to `onAnswer`. */
-function answerReader(
-  onAnswer: (id: string, type: string, errType?: string, cond?: string) => void,
-) {
-  const p = new LtxParser();
-  let depth = 0;
-  let iq: { id: string; type: string; errType?: string; cond?: string } | undefined;
-  let inError = false;
-  p.on('startElement', (name: string, attrs: Record<string, string>) => {
-    depth++;
-    if (depth === 1)
-      iq = name === 'iq' ? { id: attrs.id ?? '', type: attrs.type ?? '' } : undefined;
-    else if (depth === 2 && iq) {
-      inError = name === 'error';
-      if (inError) iq.errType = attrs.type;
-    } else if (depth === 3 && inError && iq && iq.cond === undefined && name !== 'text') {
-      iq.cond = name;
-    }
-  });
-  p.on('endElement', () => {
-    depth--;
-    if (depth === 0 && iq) onAnswer(iq.id, iq.type, iq.errType, iq.cond);
-    if (depth === 0) iq = undefined;
-  });
-  p.on('error', () => undefined);
-  return (chunk: string) => p.write(chunk);
 }
 
 export async function startPublisher(o: {
@@ -125,28 +81,26 @@ export async function startPublisher(o: {
     for (const w of waiters) w();
   };
 
-  const onAnswer = (link: Link) => (id: string, type: string, errType?: string, cond?: string) => {
-    const i = Number(id.slice(1));
-    const r = id.startsWith('p') ? records[i] : undefined;
-    if (r?.type !== '' || !link.pending.delete(i)) return;
-    r.answeredAt = Date.now();
-    r.type = type === 'result' ? 'result' : 'error';
-    if (r.type === 'error') {
-      r.errorType = errType;
-      r.condition = cond;
-    }
-    if (link.pending.size === 0) wake();
-  };
+  const onAnswer =
+    (link: Link) =>
+    ({ id, type, errorType, condition }: IqAnswer) => {
+      const i = Number(id.slice(1));
+      const r = id.startsWith('p') ? records[i] : undefined;
+      if (r?.type !== '' || !link.pending.delete(i)) return;
+      r.answeredAt = Date.now();
+      r.type = type === 'result' ? 'result' : 'error';
+      if (r.type === 'error') {
+        r.errorType = errorType;
+        r.condition = condition;
+      }
+      if (link.pending.size === 0) wake();
+    };
 
   const server = net.createServer((socket) => {
     sockets.add(socket);
     socket.setNoDelay(true);
     socket.setEncoding('utf8');
     socket.on('error', () => undefined);
-    const streamId = randomBytes(8).toString('hex');
-    let head = '';
-    let sentHeader = false;
-    let read: ((chunk: string) => void) | undefined;
     let link: Link | undefined;
     socket.on('close', () => {
       sockets.delete(socket);
@@ -156,37 +110,13 @@ export async function startPublisher(o: {
       link.pending.clear();
       wake();
     });
-    socket.on('data', (chunk: string) => {
-      if (read) return read(chunk);
-      head += chunk;
-      if (!sentHeader) {
-        if (!/<stream:stream\b[^>]*>/.test(head)) return;
-        sentHeader = true;
-        socket.write(
-          `<?xml version='1.0'?><stream:stream xmlns:stream='${NS_STREAM}' xml:lang='en' ` +
-            `id='${streamId}' from='${o.domain}' xmlns='jabber:component:accept'>`,
-        );
-      }
-      const hs = /<handshake>([0-9a-fA-F]*)<\/handshake>/.exec(head);
-      if (!hs) return;
-      const want = createHash('sha1')
-        .update(streamId + o.secret)
-        .digest('hex');
-      if (hs[1]?.toLowerCase() !== want) {
-        socket.end(
-          `<stream:error><not-authorized xmlns='urn:ietf:params:xml:ns:xmpp-streams'/></stream:error></stream:stream>`,
-        );
-        return;
-      }
-      socket.write('<handshake/>');
+    acceptComponent(socket, o, () => {
       const l: Link = { socket, record: { onlineAt: Date.now() }, pending: new Set() };
       link = l;
       links.push(l);
       linkRecords.push(l.record);
-      read = answerReader(onAnswer(l));
-      const rest = head.slice((hs.index ?? 0) + hs[0].length);
-      if (rest) read(rest);
       wake();
+      return iqAnswerReader(onAnswer(l));
     });
   });
   await new Promise<void>((resolve, reject) => {
@@ -258,7 +188,9 @@ export async function startPublisher(o: {
           link.pending.add(index);
           const t = targets[target] as Target;
           const list = parts.get(link) ?? [];
-          list.push(publishStanza(`p${index}`, t, seq, o.serverDomain, o.domain));
+          const body = `message ${seq}`;
+          const content = { ...t, count: seq, sender: 'sender@localhost/faults', body };
+          list.push(publishStanza(`p${index}`, o.serverDomain, o.domain, content));
           parts.set(link, list);
         }
         for (const [link, list] of parts) link.socket.write(list.join(''));
