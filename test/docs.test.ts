@@ -273,6 +273,8 @@ describe('error texts in docs/troubleshooting.md', () => {
       ...texts(files, String.raw`new StanzaError\(\s*'[a-z-]+',\s*`),
       ...texts(files, String.raw`badPayload\(\s*`),
       ...texts(files, String.raw`commandError\(\s*'[a-z-]+',\s*`),
+      // a table of [condition, text] (quota-error.ts)
+      ...texts(files, String.raw`\[\s*'[a-z-]+',\s*`),
     ];
     expect(found.length).toBeGreaterThan(20);
     expect(missing(found)).toEqual([]);
