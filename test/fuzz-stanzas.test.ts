@@ -9,13 +9,8 @@ import fc from 'fast-check';
 import { NS_STANZAS } from '../component/ns.js';
 import { type Condition, StanzaError } from '../component/stanza-error.js';
 import { shortReport } from './fuzz/report.js';
-import {
-  iq,
-  notRequest,
-  type PeerAnswer,
-  payloads,
-  peerAnswer,
-} from './fuzz/stanza-arbitraries.js';
+import { iq, notRequest, payloads } from './fuzz/stanza-arbitraries.js';
+import { type PeerAnswer, peerAnswer } from './fuzz/stanza-relay.js';
 import { isReply, type StanzaWorld, stanzaWorld } from './fuzz/stanza-world.js';
 
 const seed = Number(process.env.FUZZ_SEED ?? 20_261_203);
