@@ -67,13 +67,12 @@ export async function startRedisSentinels(timeoutMs = 30_000): Promise<RedisSent
     ...['--port', String(port), '--bind', '127.0.0.1', '--save', ''],
     // A replica's full sync starts at once (by default the master waits 5 s for more replicas).
     ...['--repl-diskless-sync-delay', '0'],
+    ...['--appendonly', 'yes', '--appendfsync', 'always'],
   ];
   const killed = new Set<number>();
-  spawnServer('master', master as number, [...data(master as number), '--appendonly', 'yes']);
+  spawnServer('master', master as number, data(master as number));
   spawnServer('replica', replica as number, [
     ...data(replica as number),
-    '--appendonly',
-    'yes',
     '--replicaof',
     '127.0.0.1',
     String(master),

@@ -1,5 +1,5 @@
 // A private redis-server for tests: loopback, free port, temp dir removed on stop. No persistence
-// by default; with `aof` the AOF is on (`appendonly yes`, as docs/operations.md asks), so a test
+// by default; with `aof` the AOF is on (`appendonly yes`, `appendfsync always`, as docs/operations.md asks), so a test
 // can kill -9 it and start it again on the same port and folder without losing what it answered.
 import fs from 'node:fs';
 import net from 'node:net';
@@ -55,6 +55,8 @@ export async function startRedis(options: RedisOptions = {}): Promise<RedisServe
   const port = await freePort();
   const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', ''];
   args.push('--appendonly', aof ? 'yes' : 'no', '--dir', dir);
+  // As docs/operations.md advises: every write is on disk before Redis answers it.
+  if (aof) args.push('--appendfsync', 'always');
   let run: Running | undefined;
   let stopped = false;
 
