@@ -10,8 +10,23 @@ const KEY_LEN = 32;
  * flood of logins may take at most this many of them; the others wait their turn.
  */
 const slots = createSemaphore(2);
+/**
+ * One scrypt takes about 50 ms of a thread: with this many waiting, the next would wait about a
+ * second. Past it a login is refused at once (PasswordsBusy, HTTP 503 with Retry-After) rather
+ * than held until the client or the request timeout gives up.
+ */
+const MAX_WAITING = 40;
+
+/** Too many password checks are waiting already; try again in a moment. */
+export class PasswordsBusy extends Error {
+  constructor() {
+    super('too many password checks at once');
+    this.name = 'PasswordsBusy';
+  }
+}
 
 async function derive(password: string, salt: Buffer, o: ScryptOptions): Promise<Buffer> {
+  if (slots.waiting >= MAX_WAITING) throw new PasswordsBusy();
   await slots.acquire();
   try {
     return await new Promise((resolve, reject) => {

@@ -1,6 +1,7 @@
 // POST /api/v1/accounts/ (create, or log in with an existing username) and DELETE.
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
+import { PasswordsBusy } from '../passwords.js';
 import type { Api } from './api.js';
 import { fail, invalid } from './replies.js';
 
@@ -17,7 +18,12 @@ export function accountRoutes(app: FastifyInstance, api: Api): void {
     if (!parsed.success) return invalid(reply, parsed.error);
     const { username, password, email } = parsed.data;
     if (await api.blocked(req, reply, username)) return reply;
-    const result = await api.service.login(username, password, email || undefined);
+    const result = await api.service
+      .login(username, password, email || undefined)
+      .catch((err: unknown) => (err instanceof PasswordsBusy ? err : Promise.reject(err)));
+    if (result instanceof PasswordsBusy) {
+      return fail(reply, 503, 'Too many logins at once; try again in a moment.', 1000);
+    }
     if (typeof result === 'string') {
       if (await api.miss(req, reply, username)) return reply;
       return fail(reply, 401, 'Wrong password for this username.');

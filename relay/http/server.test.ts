@@ -43,7 +43,8 @@ async function post(path: string, body: object, from: string) {
     headers: { 'content-type': 'application/json', 'x-forwarded-for': from },
     body: JSON.stringify(body),
   });
-  return { status: res.status, body: await res.json().catch(() => undefined) };
+  const retryAfter = res.headers.get('retry-after') ?? undefined;
+  return { status: res.status, retryAfter, body: await res.json().catch(() => undefined) };
 }
 
 it('limits failed logins per username, whichever addresses they come from', async () => {
@@ -59,10 +60,28 @@ it('limits failed logins per username, whichever addresses they come from', asyn
   const locked = await login('alice', 'the right password', '192.0.2.1');
   expect(locked).toEqual({
     status: 429,
+    retryAfter: expect.stringMatching(/^[1-9]\d*$/),
     body: { detail: 'Too many failed attempts from the username alice.' },
   });
   // Another user, from one of those addresses, is not held back by alice's lock.
   expect((await login('bob', 'bob has a password', '203.0.113.0')).status).toBe(201);
+});
+
+it('refuses logins past what password hashing can take soon with 503, storing nothing', async () => {
+  app = api({ trustProxy: true });
+  const create = (i: number) =>
+    post('/api/v1/accounts/', { username: `flood${i}`, password: 'a long password' }, '192.0.2.7');
+  const answers = await Promise.all(Array.from({ length: 80 }, (_, i) => create(i)));
+  const refused = answers.flatMap((a, i) => (a.status === 503 ? [i] : []));
+  expect(answers.filter((a) => a.status !== 201 && a.status !== 503)).toEqual([]);
+  expect(refused.length).toBeGreaterThan(0);
+  expect(answers[refused[0] as number]).toEqual({
+    status: 503,
+    retryAfter: '1',
+    body: { detail: 'Too many logins at once; try again in a moment.' },
+  });
+  // A refused login created nothing: the same username is created when asked again.
+  expect((await create(refused[0] as number)).status).toBe(201);
 });
 
 it('counts the addresses of one IPv6 /64 as one', async () => {
