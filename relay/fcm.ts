@@ -168,7 +168,11 @@ function parseRetryAfter(value: string | undefined): number | undefined {
  */
 function createAgent(endpoint?: string, ca?: string, maxSockets?: number): https.Agent {
   const agentOptions: https.AgentOptions = { keepAlive: true, maxSockets };
-  if (ca !== undefined) agentOptions.ca = [...tls.rootCertificates, ca];
+  // One context for every connection: built per connection from `ca` (the public roots and
+  // this one), it costs tens of ms each, and the CA text would go into every request's pool key.
+  if (ca !== undefined) {
+    agentOptions.secureContext = tls.createSecureContext({ ca: [...tls.rootCertificates, ca] });
+  }
   if (endpoint === undefined) return new https.Agent(agentOptions);
   const target = new URL(endpoint);
   if (target.protocol !== 'https:') throw new Error(`FCM endpoint must be https: ${endpoint}`);

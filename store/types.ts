@@ -277,7 +277,10 @@ export interface QueueStore {
   ): Promise<'queued' | 'coalesced'>;
   /**
    * Leases up to `limit` due jobs until `leaseUntil`, atomically: two workers never get the same
-   * lease. A crashed worker's lease expires and the job is claimed again (at least once).
+   * lease. A crashed worker's lease expires and the job is claimed again (at least once), unless
+   * a newer job for its device waits untried and is due: that one takes its content along (merged
+   * as in enqueue) and it is dropped, so that the device gets one push, not the old one again
+   * (its holder had likely sent it) and then the new one.
    */
   claim(limit: number, now: number, leaseUntil: number): Promise<Job[]>;
   /** Moves the end of the leases still held to `leaseUntil`, in one call (a heartbeat). */

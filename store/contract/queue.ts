@@ -95,6 +95,37 @@ export function queueContract(k: Kit): void {
     expect(await s.queue.stats(1100)).toEqual({ depth: 1, oldestAgeMs: 1000 });
   });
 
+  it('a job whose lease ran out goes into a newer push of its device that is due, not out again', async () => {
+    const s = k.store();
+    const d = await oneDevice(s);
+    await s.queue.enqueue(d, push('old', 'high', { a: 1 }), 0, 100);
+    const [old] = await s.queue.claim(10, 100, 5000);
+    if (!old) throw new Error('no job');
+    await s.queue.enqueue(d, push('new', 'low', { b: 2 }), 0, 200);
+    // Its holder died: at the end of its lease, one push with the newer content.
+    const got = await (await k.another()).queue.claim(10, 5000, 9000);
+    expect(got).toEqual([
+      expect.objectContaining({ deviceId: d, priority: 'high', attempts: 1, createdAt: 200 }),
+    ]);
+    expect(payloadOf(got[0])).toEqual({ n: 'new', a: 1, b: 2 });
+    // The dead holder's answer changes nothing; nothing else is queued.
+    await s.queue.complete(old);
+    expect(await s.queue.stats(5000)).toEqual({ depth: 1, oldestAgeMs: 4800 });
+    expect(await s.queue.claim(10, 8999, 20_000)).toEqual([]);
+  });
+
+  it('a job whose lease ran out goes out again when the newer push of its device is not due yet', async () => {
+    const s = k.store();
+    const d = await oneDevice(s);
+    await s.queue.enqueue(d, push('old'), 10_000, 100);
+    const [old] = await s.queue.claim(10, 100, 5000);
+    // Rate spacing: the newer push is due at 10_100.
+    await s.queue.enqueue(d, push('new'), 10_000, 200);
+    const got = await s.queue.claim(10, 5000, 30_000);
+    expect(got).toEqual([{ ...old, attempts: 2, lease: expect.any(String) }]);
+    expect((await s.queue.claim(10, 10_100, 20_000)).map(payloadOf)).toEqual([{ n: 'new' }]);
+  });
+
   it('complete removes the job', async () => {
     const s = k.store();
     const d = await oneDevice(s);

@@ -49,16 +49,35 @@ return 'queued'
 `;
 
 // ARGV: limit, now, leaseUntil. Returns {id, device, payload, priority, attempts, createdAt,
-// lease}.
-const CLAIM = `
+// lease}. A job that still has a lease had it run out: when a newer job of its device waits
+// untried and is due, that one takes its content along and it goes (it is not handed out).
+const CLAIM = `${MERGE}
+local now = tonumber(ARGV[3])
 local ids = redis.call('ZRANGEBYSCORE', P .. 'queue:due', '-inf', ARGV[3], 'LIMIT', 0, ARGV[2])
 local out = {}
 if #ids == 0 then return out end
+local folded = {}
+for _, id in ipairs(ids) do
+  local f = redis.call('HMGET', P .. 'job:' .. id, 'device', 'payload', 'priority', 'lease')
+  local waiting = f[4] and redis.call('HGET', P .. 'device:' .. f[1], 'waiting')
+  if waiting and waiting ~= id then
+    local w = P .. 'job:' .. waiting
+    local newer = redis.call('HMGET', w, 'payload', 'priority', 'attempts')
+    local due = tonumber(redis.call('ZSCORE', P .. 'queue:due', waiting))
+    if newer[1] and newer[3] == '0' and due and due <= now then
+      merge(w, f[2], f[3], newer[1], newer[2])
+      drop_job(id)
+      folded[id] = true
+    end
+  end
+end
 local lease = redis.call('INCR', P .. 'seq:lease')
 for _, id in ipairs(ids) do
   local j = P .. 'job:' .. id
   local f = redis.call('HMGET', j, 'device', 'payload', 'priority', 'createdAt')
-  if not f[1] then
+  if folded[id] then
+    -- Gone into a newer job of its device.
+  elseif not f[1] then
     -- An entry without its job must not block the queue.
     redis.call('ZREM', P .. 'queue:due', id)
     redis.call('ZREM', P .. 'queue:created', id)

@@ -65,6 +65,12 @@ export function sqliteQueue(db: Database, write: Write): QueueStore {
     `SELECT EXISTS (SELECT 1 FROM jobs WHERE leased_until > 0 AND leased_until <= @now)
          OR EXISTS (SELECT 1 FROM jobs WHERE leased_until = 0 AND due_at <= @now) AS any`,
   );
+  const expired = db.prepare(
+    'SELECT * FROM jobs WHERE leased_until > 0 AND leased_until <= @now LIMIT @limit',
+  );
+  const dueWaiting = db.prepare(
+    'SELECT * FROM jobs WHERE device_id = ? AND leased_until = 0 AND parked = 0 AND due_at <= ?',
+  );
   const held = db.prepare('SELECT * FROM jobs WHERE id = ? AND lease = ? AND leased_until > 0');
   const extend = db.prepare(
     'UPDATE jobs SET leased_until = ? WHERE id = ? AND lease = ? AND leased_until > 0',
@@ -93,6 +99,15 @@ export function sqliteQueue(db: Database, write: Write): QueueStore {
     setLastDue.run(due, deviceId);
     return 'queued' as const;
   };
+  // A job whose lease ran out goes into a newer one of its device that waits and is due.
+  const foldExpired = db.transaction((now: number, limit: number) => {
+    for (const job of expired.all({ now, limit }) as Row[]) {
+      const newer = dueWaiting.get(job.device_id, now) as Row | undefined;
+      if (!newer) continue;
+      setPush.run({ id: newer.id, ...mergePushes(job, newer) });
+      remove.run(job.id);
+    }
+  });
   const retry = (lease: Lease, dueAt: number, untried: boolean) => {
     const job = held.get(lease.id, lease.lease) as Row | undefined;
     if (!job) return;
@@ -113,6 +128,7 @@ export function sqliteQueue(db: Database, write: Write): QueueStore {
     },
     async claim(limit, now, leaseUntil) {
       if (!(due.get({ now }) as { any: number }).any) return [];
+      foldExpired(now, limit);
       const lease = randomInt(1, 2 ** 48);
       return (claim.all({ limit, now, leaseUntil, lease }) as Row[]).map(toJob);
     },

@@ -24,6 +24,7 @@ import {
   startPublisher,
   type Target,
 } from '../../harness/faults/publisher.js';
+import { timeline } from '../../harness/faults/timeline.js';
 import { judge, type Push, type Verdict } from '../../harness/faults/verdict.js';
 import { freePort } from '../../harness/servers/ports.js';
 import type { XmppServer } from '../../harness/servers/proc.js';
@@ -44,6 +45,15 @@ import {
   SERVICE_BACK_MS,
   SERVICE_LATENCY_MS,
 } from './targets.js';
+
+/**
+ * For finding where the time goes in a run: FAULTS_TIMELINE=1 prints it second by second
+ * (harness/faults/timeline.ts), FAULTS_LOG_LEVEL=info keeps more of our processes' log (with
+ * KEEP=1, in out.log of the run's folder), and FAULTS_NODE_FLAGS passes flags to their `node`
+ * (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`).
+ */
+const LOG_LEVEL = process.env.FAULTS_LOG_LEVEL ?? 'warn';
+const NODE_FLAGS = (process.env.FAULTS_NODE_FLAGS ?? '').split(' ').filter(Boolean);
 
 const BIN = new URL('../../bin/xmpp-push-relay.js', import.meta.url).pathname;
 const UNIT = new URL('../../docs/systemd/xmpp-push-relay.service', import.meta.url).pathname;
@@ -174,7 +184,7 @@ endpoint = "${o.fcm.url}"
 ca_file = "fcm-ca.pem"
 
 [log]
-level = "warn"
+level = "${LOG_LEVEL}"
 `,
   );
   return path;
@@ -228,10 +238,14 @@ export async function startFaultWorld(
       });
       const out = openSync(logFile, 'a');
       const before = publisher.links.length;
-      const child = spawn(process.execPath, [...unitFlags(), BIN, 'start', '--config', config], {
-        cwd: dir,
-        stdio: ['ignore', out, out],
-      });
+      const child = spawn(
+        process.execPath,
+        [...unitFlags(), ...NODE_FLAGS, BIN, 'start', '--config', config],
+        {
+          cwd: dir,
+          stdio: ['ignore', out, out],
+        },
+      );
       const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
       const gone = async (signal: NodeJS.Signals) => {
         if (child.exitCode !== null || child.signalCode !== null) return;
@@ -378,6 +392,11 @@ export async function runFault(
   // Duplicates come shortly after: give them a moment to show.
   await sleep(1000);
   verdict = verdictNow();
+  if (process.env.FAULTS_TIMELINE) {
+    console.log(
+      `timeline from the fault's start (${new Date(faultStart).toISOString()}), fault end +${faultEnd - faultStart} ms:\n${timeline(records, world.pushes(), faultStart)}`,
+    );
+  }
   return { verdict, faultStart, faultEnd };
 }
 

@@ -2,6 +2,7 @@
 // as pushed, late, duplicated, and when service is back.
 import { expect, it } from '@jest/globals';
 import type { PublishRecord } from '../../harness/faults/publisher.js';
+import { timeline } from '../../harness/faults/timeline.js';
 import { judge, type Push } from '../../harness/faults/verdict.js';
 
 const publish = (target: number, seq: number, sentAt: number, more: Partial<PublishRecord> = {}) =>
@@ -55,4 +56,21 @@ it('service is back from the first publish after which every one is answered and
   expect(verdict(records, slowThenFast).serviceBackMs).toBe(200);
   expect(verdict(records, [push(0, 3, 1401)]).serviceBackMs).toBe(200);
   expect(verdict(records, [push(0, 3, 1500)]).serviceBackMs).toBeNaN();
+});
+
+it('the timeline counts, second by second from the fault start, publishes, answers and pushes', () => {
+  const lines = timeline(
+    [
+      publish(0, 1, 100),
+      publish(1, 1, 1200, { answeredAt: 1230 }),
+      publish(0, 2, 1500, { answeredAt: 1600 }),
+      publish(1, 2, 1800, { sentAt: Number.NaN }),
+    ],
+    [push(0, 1, 400), push(1, 1, 2200)],
+    0,
+  ).split('\n');
+  expect(lines.slice(1)).toEqual([
+    '  0      1      1 1/1             300/300/300 (1)',
+    '  1      2      2 100/100         1000/1000/1000 (1)',
+  ]);
 });

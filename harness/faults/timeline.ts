@@ -1,0 +1,51 @@
+// A fault run second by second, for finding where the time goes (FAULTS_TIMELINE=1): per second
+// after the fault's start, the publishes sent, answered `result` and how long the answers took,
+// and how long the answers took (median/worst, ms) and their pushes (median/99th percentile/worst,
+// ms, and how many were pushed; `-`: none).
+import type { PublishRecord } from './publisher.js';
+import type { Push } from './verdict.js';
+
+const pct = (xs: number[], p: number) => {
+  if (xs.length === 0) return '-';
+  const s = [...xs].sort((a, b) => a - b);
+  return String(Math.round(s[Math.min(s.length - 1, Math.floor(p * s.length))] as number));
+};
+
+export function timeline(records: PublishRecord[], pushes: Push[], t0: number): string {
+  const byTarget = new Map<number, Push[]>();
+  for (const p of [...pushes].sort((a, b) => a.at - b.at)) {
+    const list = byTarget.get(p.target) ?? [];
+    list.push(p);
+    byTarget.set(p.target, list);
+  }
+  /** When publish `seq` of `target` was first carried by a push (NaN: never). */
+  const pushedAt = (r: PublishRecord) =>
+    byTarget.get(r.target)?.find((p) => p.count >= r.seq)?.at ?? Number.NaN;
+  const rows = new Map<
+    number,
+    { sent: number; result: number; answer: number[]; push: number[] }
+  >();
+  for (const r of records) {
+    if (Number.isNaN(r.sentAt)) continue;
+    const s = Math.floor((r.sentAt - t0) / 1000);
+    const row = rows.get(s) ?? { sent: 0, result: 0, answer: [], push: [] };
+    row.sent++;
+    if (r.type === 'result') {
+      row.result++;
+      row.answer.push(r.answeredAt - r.sentAt);
+      const at = pushedAt(r);
+      if (!Number.isNaN(at)) row.push.push(at - r.sentAt);
+    }
+    rows.set(s, row);
+  }
+  const lines = ['s    sent result answer p50/max  push p50/p99/max'];
+  for (const s of [...rows.keys()].sort((a, b) => a - b)) {
+    const r = rows.get(s) as { sent: number; result: number; answer: number[]; push: number[] };
+    lines.push(
+      `${String(s).padStart(3)} ${String(r.sent).padStart(6)} ${String(r.result).padStart(6)} ` +
+        `${pct(r.answer, 0.5)}/${pct(r.answer, 1)}`.padEnd(16) +
+        `${pct(r.push, 0.5)}/${pct(r.push, 0.99)}/${pct(r.push, 1)} (${r.push.length})`,
+    );
+  }
+  return lines.join('\n');
+}
