@@ -201,10 +201,11 @@ export function createDeliveryWorker(o: DeliveryOptions): DeliveryWorker {
         return;
       }
       const notification: Notification = { ...JSON.parse(job.payload), priority: job.priority };
-      const key = sender.connection(device) ?? sender;
+      const connection = sender.connection(device);
+      const key = connection ?? sender;
       let g = gates.get(key);
       if (!g) {
-        g = createGate<Held>();
+        g = createGate<Held>(connection?.maxInFlight);
         gates.set(key, g);
       }
       admit(g, { job, device, sender, notification });
