@@ -22,7 +22,6 @@ afterEach(async () => {
 
 const cases: Array<[provider: 'apns' | 'fcm', name: string, fault: ProviderFault]> = [
   ['fcm', 'FCM answers 429 with Retry-After: 10', { kind: 'status', status: 429, retryAfterS: 10 }],
-  ['fcm', 'FCM accepts and never answers', { kind: 'hang' }],
 ];
 
 it.each(cases)(
