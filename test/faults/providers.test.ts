@@ -25,8 +25,8 @@ const cases: Array<[provider: 'apns' | 'fcm', name: string, fault: ProviderFault
   ['apns', 'APNs answers 429', { kind: 'status', status: 429 }],
   ['apns', 'APNs accepts and never answers', { kind: 'hang' }],
   ['fcm', 'FCM answers 503', { kind: 'status', status: 503 }],
+  ['fcm', 'FCM answers 429 with Retry-After: 10', { kind: 'status', status: 429, retryAfterS: 10 }],
   ['fcm', 'FCM accepts and never answers', { kind: 'hang' }],
-  // FCM answering 429 with Retry-After: test/faults-open/ (targets not met yet).
 ];
 
 it(
