@@ -49,9 +49,16 @@ export function createGate<T>(limit = Number.POSITIVE_INFINITY): Gate<T> {
   };
 }
 
+/**
+ * Sends the connection takes at once, and jobs it holds waiting for them: a slow connection
+ * holds no more claims than it can use soon, so it cannot starve the others.
+ */
+export const capacity = (g: Gate<unknown>, o: GateOptions): number =>
+  Math.min(o.concurrency, g.limit);
+
 /** Whether a send may start now; the first one after a backoff is the probe. */
 export function mayStart(g: Gate<unknown>, o: GateOptions, now: number): boolean {
-  if (g.inFlight >= Math.min(o.concurrency, g.limit)) return false;
+  if (g.inFlight >= capacity(g, o)) return false;
   return g.until === 0 || (now >= g.until && !g.probing);
 }
 
