@@ -16,7 +16,7 @@ export interface GateOptions {
 
 export interface Gate<T> {
   inFlight: number;
-  /** The connection's own cap on sends in flight, below `concurrency`. */
+  /** The connection's own cap on sends in flight (its provider's `maxInFlight`). */
   readonly limit: number;
   /** Jobs held for the connection, sent as slots free up (or after a successful probe). */
   readonly waiting: T[];

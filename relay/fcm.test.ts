@@ -235,6 +235,19 @@ test('a send with no answer gives up at its deadline and frees its connection', 
   }
 });
 
+test('sends waiting for a connection when the provider closes are retried later', async () => {
+  const p = provider({ maxConnections: 1 });
+  const sends = [1, 2, 3].map(() => p.send(push(token())));
+  await p.close();
+  const results = await Promise.all(sends);
+  expect(results.filter((r) => !r.ok)).toContainEqual({
+    ok: false,
+    kind: 'retry',
+    reason: 'FCM provider closed',
+  });
+  expect(results.every((r) => r.ok || r.kind === 'retry')).toBe(true);
+});
+
 test('close() leaves no open handles', async () => {
   const own = await startFakeFcm();
   try {

@@ -40,9 +40,9 @@ export interface FcmOptions {
   /** Cap on open connections (one request each, HTTP/1.1); more sends queue. Default 32. */
   maxConnections?: number;
   /**
-   * A send with no answer this long after it started gives up (`retry`) and its connections are
-   * destroyed, so that a Google endpoint that accepts requests and never answers holds no sockets
-   * (firebase-admin's own limit is longer). Default 5000.
+   * A send with no answer this long after it got a connection gives up (`retry`) and its
+   * connections are destroyed, so that a Google endpoint that accepts requests and never answers
+   * holds no sockets (firebase-admin's own limit is longer). Default 5000.
    */
   requestTimeoutMs?: number;
   log: Logger;
@@ -114,6 +114,7 @@ export function createFcmProvider(options: FcmOptions): Provider {
       const trace: SendTrace = { requests: new Set() };
       const started = Date.now();
       try {
+        if (closed) return { ok: false, kind: 'retry', reason: 'FCM provider closed' };
         const sending = traces.run(trace, () => messaging.send(buildMessage(message, ttlMs)));
         const id = await withDeadline(sending, trace, timeoutMs);
         log.debug({ messageId: id, ms: Date.now() - started }, 'fcm: sent');
