@@ -43,12 +43,28 @@ const apnsFields = z.object({
     .describe('Override of the sandbox host when environment = "both".'),
   ca_file: z.string().optional().describe('Extra CA certificate for that endpoint.'),
   max_in_flight: z.number().int().min(1).max(5000).default(1000),
+  request_timeout_ms: z
+    .number()
+    .int()
+    .min(100)
+    .max(60000)
+    .default(5000)
+    .describe('A request APNs has not answered this long is given up and sent again later.'),
 });
 
 const fcmFields = z.object({
   service_account_file: z.string().describe('Service account JSON from Firebase.'),
   endpoint: z.url().optional().describe('Override of the Google hosts (staging, tests).'),
   ca_file: z.string().optional().describe('Extra CA certificate for that endpoint.'),
+  request_timeout_ms: z
+    .number()
+    .int()
+    .min(100)
+    .max(60000)
+    .default(5000)
+    .describe(
+      'A send FCM has not answered this long is given up (its connection closed) and sent again later.',
+    ),
 });
 
 /** What every `[[apps]]` entry has besides its credentials. */

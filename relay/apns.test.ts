@@ -209,6 +209,30 @@ describe('APNs provider against the fake APNs', () => {
     }
   });
 
+  it('a request with no answer gives up at requestTimeoutMs and frees its slot', async () => {
+    const own = await startFakeApns();
+    try {
+      const p = provider({ endpoint: own.url, maxInFlight: 2, requestTimeoutMs: 500 });
+      expect(await p.send(msg())).toEqual({ ok: true });
+      own.faults.set({ kind: 'hang' });
+      const started = Date.now();
+      // Three sends on two slots: the third goes out only once a hung one gave its slot up.
+      const hung = await Promise.all([1, 2, 3].map(() => p.send(msg())));
+      expect(hung).toEqual(
+        Array(3).fill({ ok: false, kind: 'retry', reason: 'apn write timeout' }),
+      );
+      expect(own.faults.stats.hung).toBe(3);
+      own.faults.set(undefined);
+      expect(await Promise.all([1, 2, 3].map(() => p.send(msg())))).toEqual(
+        Array(3).fill({ ok: true }),
+      );
+      expect(Date.now() - started).toBeLessThan(2500);
+    } finally {
+      await Promise.all(providers.splice(0).map((p) => p.close()));
+      await own.close();
+    }
+  });
+
   it('close() returns promptly after the server dropped the connection', async () => {
     const own = await startFakeApns();
     const p = provider({ endpoint: own.url });

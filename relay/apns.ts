@@ -21,6 +21,8 @@ export interface ApnsOptions {
   ca?: string;
   /** Most concurrent requests on the connection (default 1000). */
   maxInFlight?: number;
+  /** A request with no answer this long fails as `retry` (node-apn's requestTimeout; default 5000). */
+  requestTimeoutMs?: number;
   /** apns-expiration, seconds from now (default 86400). */
   expirySeconds?: number;
   log: Logger;
@@ -131,6 +133,7 @@ export function createApnsProvider(options: ApnsOptions): Provider {
     // Retries belong to the relay's queue: node-apn's own retry loop resends 429/5xx at once
     // (it never sees Retry-After, reading the header with the wrong case).
     connectionRetryLimit: 0,
+    requestTimeout: options.requestTimeoutMs ?? 5000,
   });
   const slots = createSemaphore(options.maxInFlight ?? 1000);
   const inFlight = new Set<Promise<SendResult>>();
@@ -168,6 +171,7 @@ export function createApnsProvider(options: ApnsOptions): Provider {
 
   return {
     name: 'apns',
+    maxInFlight: options.maxInFlight ?? 1000,
     async send(message) {
       if (closed) return { ok: false, kind: 'retry', reason: 'provider closed' };
       await slots.acquire();

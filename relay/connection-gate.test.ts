@@ -70,3 +70,11 @@ it('a connection whose sends all hang stops counting as flowing', () => {
   answered(g, o, 2500, { probe: false });
   expect(flowing(g, o, 2600)).toBe(true);
 });
+
+it('a connection takes no more sends at once than its own limit', () => {
+  const g = createGate(1);
+  started(g, 0);
+  expect(mayStart(g, o, 0)).toBe(false);
+  answered(g, o, 1, { probe: false });
+  expect(mayStart(g, o, 1)).toBe(true);
+});

@@ -16,6 +16,8 @@ export interface GateOptions {
 
 export interface Gate<T> {
   inFlight: number;
+  /** The connection's own cap on sends in flight (its provider's `maxInFlight`). */
+  readonly limit: number;
   /** Jobs held for the connection, sent as slots free up (or after a successful probe). */
   readonly waiting: T[];
   /** Backed off until then; 0 while healthy. */
@@ -34,13 +36,29 @@ export interface Gate<T> {
 /** Provider-wide failures in a row that back a healthy connection off. */
 const TRIP_STREAK = 3;
 
-export function createGate<T>(): Gate<T> {
-  return { inFlight: 0, waiting: [], until: 0, probing: false, failures: 0, streak: 0, moved: 0 };
+export function createGate<T>(limit = Number.POSITIVE_INFINITY): Gate<T> {
+  return {
+    inFlight: 0,
+    limit,
+    waiting: [],
+    until: 0,
+    probing: false,
+    failures: 0,
+    streak: 0,
+    moved: 0,
+  };
 }
+
+/**
+ * Sends the connection takes at once, and jobs it holds waiting for them: a slow connection
+ * holds no more claims than it can use soon, so it cannot starve the others.
+ */
+export const capacity = (g: Gate<unknown>, o: GateOptions): number =>
+  Math.min(o.concurrency, g.limit);
 
 /** Whether a send may start now; the first one after a backoff is the probe. */
 export function mayStart(g: Gate<unknown>, o: GateOptions, now: number): boolean {
-  if (g.inFlight >= o.concurrency) return false;
+  if (g.inFlight >= capacity(g, o)) return false;
   return g.until === 0 || (now >= g.until && !g.probing);
 }
 

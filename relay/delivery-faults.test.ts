@@ -179,6 +179,26 @@ describe('delivery in provider trouble', () => {
     expect((await store.queue.stats(Date.now())).depth).toBe(0);
   }, 20_000);
 
+  it('a slow FCM that still answers does not hold APNs pushes back', async () => {
+    store = openSqliteStore(':memory:');
+    const a = await apns();
+    const f = await fcm();
+    const fcmIds = await devices('fcm', 200, 'f');
+    const apnsIds = await devices('apns', 30, 'a');
+    // Slower than FCM's 32 connections can keep up with, but never stuck.
+    f.fake.faults.set({ kind: 'delay', ms: 1500 });
+    // FCM's jobs first: they are claimed first.
+    await enqueue(fcmIds, 1);
+    await enqueue(apnsIds, 1);
+    const start = Date.now();
+    worker([a.sender, f.sender], { concurrency: 100 });
+    await a.fake.waitFor(30, 5000);
+    expect(Date.now() - start).toBeLessThan(1000);
+    f.fake.faults.set(undefined);
+    await f.fake.waitFor(200, 10_000);
+    await untilAsync(async () => (await store.queue.stats(Date.now())).depth === 0, 2000);
+  }, 20_000);
+
   it('two workers on one queue send a push once when the send outlasts the lease', async () => {
     store = openSqliteStore(':memory:');
     const { fake, sender } = await apns();

@@ -7,6 +7,7 @@ import type { AppInfo, Apps } from './apps.js';
 import { type ConfigSuspect, createConfigSuspects } from './config-suspects.js';
 import {
   answered,
+  capacity,
   createGate,
   flowing,
   type Gate,
@@ -201,10 +202,11 @@ export function createDeliveryWorker(o: DeliveryOptions): DeliveryWorker {
         return;
       }
       const notification: Notification = { ...JSON.parse(job.payload), priority: job.priority };
-      const key = sender.connection(device) ?? sender;
+      const connection = sender.connection(device);
+      const key = connection ?? sender;
       let g = gates.get(key);
       if (!g) {
-        g = createGate<Held>();
+        g = createGate<Held>(connection?.maxInFlight);
         gates.set(key, g);
       }
       admit(g, { job, device, sender, notification });
@@ -233,7 +235,7 @@ export function createDeliveryWorker(o: DeliveryOptions): DeliveryWorker {
     const t = now();
     if (mayStart(g, gateOptions, t)) void send(g, h);
     else if (g.until > t) giveBack(h.job, g.until);
-    else if (g.waiting.length < gateOptions.concurrency) g.waiting.push(h);
+    else if (g.waiting.length < capacity(g, gateOptions)) g.waiting.push(h);
     else giveBack(h.job, t + BUSY_DELAY_MS);
   }
 

@@ -204,6 +204,50 @@ test('maxConnections caps the connections to FCM; further sends queue', async ()
   }
 });
 
+test('a send with no answer gives up at its deadline and frees its connection', async () => {
+  const own = await startFakeFcm();
+  try {
+    const p = provider({ maxConnections: 2, requestTimeoutMs: 500 }, own);
+    expect(await p.send(push(token()))).toEqual({ ok: true });
+    own.faults.set({ kind: 'hang' });
+    const started = Date.now();
+    // Three sends on two connections: the third waits for one (its deadline runs from then on)
+    // and gets it only if the first two gave theirs up.
+    const hung = await Promise.all([1, 2, 3].map(() => p.send(push(token()))));
+    expect(hung).toEqual(
+      Array(3).fill({
+        ok: false,
+        kind: 'retry',
+        reason: 'timeout: no answer from FCM within 500 ms',
+      }),
+    );
+    expect(own.faults.stats.hung).toBe(3);
+    expect(Date.now() - started).toBeLessThan(2000);
+    own.faults.set(undefined);
+    // Both sockets were hung: the next sends go out only if they were released.
+    const t = token();
+    const after = await Promise.all([t, token(), token()].map((x) => p.send(push(x))));
+    expect(after).toEqual(Array(3).fill({ ok: true }));
+    expect(await own.waitFor((s) => s.deviceToken === t)).toHaveLength(1);
+    expect(Date.now() - started).toBeLessThan(2500);
+  } finally {
+    await own.close();
+  }
+});
+
+test('sends waiting for a connection when the provider closes are retried later', async () => {
+  const p = provider({ maxConnections: 1 });
+  const sends = [1, 2, 3].map(() => p.send(push(token())));
+  await p.close();
+  const results = await Promise.all(sends);
+  expect(results.filter((r) => !r.ok)).toContainEqual({
+    ok: false,
+    kind: 'retry',
+    reason: 'FCM provider closed',
+  });
+  expect(results.every((r) => r.ok || r.kind === 'retry')).toBe(true);
+});
+
 test('close() leaves no open handles', async () => {
   const own = await startFakeFcm();
   try {

@@ -16,6 +16,7 @@ import tls from 'node:tls';
 import { type App, type Credential, deleteApp, initializeApp } from 'firebase-admin/app';
 import { getMessaging, type Message } from 'firebase-admin/messaging';
 import type { Logger } from 'pino';
+import { createSemaphore } from '../lib/semaphore.js';
 import type { Provider, PushMessage, SendResult } from './provider.js';
 
 /**
@@ -38,6 +39,12 @@ export interface FcmOptions {
   appName?: string;
   /** Cap on open connections (one request each, HTTP/1.1); more sends queue. Default 32. */
   maxConnections?: number;
+  /**
+   * A send with no answer this long after it got a connection gives up (`retry`) and its
+   * connections are destroyed, so that a Google endpoint that accepts requests and never answers
+   * holds no sockets (firebase-admin's own limit is longer). Default 5000.
+   */
+  requestTimeoutMs?: number;
   log: Logger;
 }
 
@@ -47,14 +54,31 @@ const RETRY =
 const TRANSIENT_TEXT =
   /ECONNREFUSED|ECONNRESET|ETIMEDOUT|ENOTFOUND|EAI_AGAIN|hang up|timeout|HTTP (429|5)/i;
 
-/** The last HTTP response seen during one send (firebase-admin errors carry no headers). */
-type SendTrace = { status?: number; retryAfter?: string };
+/**
+ * One send's HTTP requests (OAuth token exchange included), and the last response seen
+ * (firebase-admin errors carry no headers). `expired` once the send's deadline passed.
+ */
+type SendTrace = {
+  status?: number;
+  retryAfter?: string;
+  requests: Set<ClientRequest>;
+  expired?: FcmTimeout;
+};
+
+/** A send's deadline passed: no code, so firebase-admin does not retry it as an I/O error. */
+class FcmTimeout extends Error {
+  override name = FcmTimeout.name;
+}
 
 export function createFcmProvider(options: FcmOptions): Provider {
   const { log } = options;
   const account = options.serviceAccount;
   const ttlMs = (options.ttlSeconds ?? 86400) * 1000;
-  const agent = createAgent(options.endpoint, options.ca, options.maxConnections ?? 32);
+  const timeoutMs = options.requestTimeoutMs ?? 5000;
+  const maxConnections = options.maxConnections ?? 32;
+  const agent = createAgent(options.endpoint, options.ca, maxConnections);
+  // A send's deadline runs from when it may have a connection, not while it queues for one.
+  const slots = createSemaphore(maxConnections);
   const credential = options.credential ?? serviceAccountCredential(account, agent);
   const app: App = initializeApp(
     { credential, projectId: field(account, 'project_id'), httpAgent: agent },
@@ -66,6 +90,12 @@ export function createFcmProvider(options: FcmOptions): Provider {
     const request = (event as { request: ClientRequest }).request;
     const trace = traces.getStore();
     if (trace === undefined || (request as { agent?: unknown }).agent !== agent) return;
+    if (trace.expired) {
+      request.destroy(trace.expired);
+      return;
+    }
+    trace.requests.add(request);
+    request.once('close', () => trace.requests.delete(request));
     request.once('response', (res: IncomingMessage) => {
       trace.status = res.statusCode;
       const header = res.headers['retry-after'];
@@ -77,12 +107,16 @@ export function createFcmProvider(options: FcmOptions): Provider {
 
   return {
     name: 'fcm',
+    maxInFlight: maxConnections,
     async send(message: PushMessage): Promise<SendResult> {
       if (closed) return { ok: false, kind: 'retry', reason: 'FCM provider closed' };
-      const trace: SendTrace = {};
+      await slots.acquire();
+      const trace: SendTrace = { requests: new Set() };
       const started = Date.now();
       try {
-        const id = await traces.run(trace, () => messaging.send(buildMessage(message, ttlMs)));
+        if (closed) return { ok: false, kind: 'retry', reason: 'FCM provider closed' };
+        const sending = traces.run(trace, () => messaging.send(buildMessage(message, ttlMs)));
+        const id = await withDeadline(sending, trace, timeoutMs);
         log.debug({ messageId: id, ms: Date.now() - started }, 'fcm: sent');
         return { ok: true };
       } catch (err) {
@@ -90,6 +124,8 @@ export function createFcmProvider(options: FcmOptions): Provider {
         const ms = Date.now() - started;
         log.warn({ kind: result.kind, status: trace.status, ms }, `fcm: ${result.reason}`);
         return result;
+      } finally {
+        slots.release();
       }
     },
     async close(): Promise<void> {
@@ -131,17 +167,36 @@ export function buildMessage(message: PushMessage, ttlMs: number): Message {
   };
 }
 
+/**
+ * The send's outcome, or FcmTimeout after `ms`: then every request of the send is destroyed
+ * (freeing its socket), and any request it starts later too.
+ */
+function withDeadline<T>(sending: Promise<T>, trace: SendTrace, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      trace.expired = new FcmTimeout(`no answer from FCM within ${ms} ms`);
+      for (const request of trace.requests) request.destroy(trace.expired);
+      reject(trace.expired);
+    }, ms);
+  });
+  sending.catch(() => undefined);
+  return Promise.race([sending, deadline]).finally(() => clearTimeout(timer));
+}
+
 type Failure = Exclude<SendResult, { ok: true }>;
 
 function classify(err: unknown, trace: SendTrace, deviceToken: string): Failure {
   const raw = (err as { code?: unknown } | null)?.code;
-  const code = typeof raw === 'string' ? raw : 'unknown';
+  const code = typeof raw === 'string' ? raw : err instanceof FcmTimeout ? 'timeout' : 'unknown';
   const text = err instanceof Error ? err.message : String(err);
   const reason = `${code}: ${deviceToken ? text.split(deviceToken).join('<token>') : text}`;
   const badToken = code === 'messaging/invalid-argument' && /registration token/i.test(text);
   if (DEAD.test(code) || badToken) return { ok: false, kind: 'dead', reason };
   const status = trace.status ?? 0;
   const transient =
+    // Our deadline; a Retry-After firebase-admin was waiting out (503) is still honoured below.
+    code === 'timeout' ||
     RETRY.test(code) ||
     // Token exchange failures are transient when the network or the token endpoint failed.
     (code === 'app/invalid-credential' && TRANSIENT_TEXT.test(text)) ||

@@ -38,6 +38,11 @@ export type SendResult =
 
 export interface Provider {
   readonly name: ProviderName;
+  /**
+   * Sends it takes at once (its connections' capacity); the delivery worker holds the others,
+   * so that it can give them back when the connection is in trouble. Default: no limit.
+   */
+  readonly maxInFlight?: number;
   send(message: PushMessage): Promise<SendResult>;
   close(): Promise<void>;
 }

@@ -223,6 +223,11 @@ export async function startFakeApns(opts: FakeApnsOptions = {}): Promise<FakeApn
   ): boolean {
     const fault = faults.current();
     if (!fault) return false;
+    if (fault.kind === 'delay') {
+      faults.stats.delayed++;
+      setTimeout(answer, fault.ms);
+      return true;
+    }
     if (fault.kind === 'hang' || fault.kind === 'hold') {
       faults.stats.hung++;
       if (fault.kind === 'hold') void faults.over().then(answer);

@@ -9,7 +9,9 @@ export type ProviderFault =
   /** Read the request and never answer it (the stream or request stays open). */
   | { kind: 'hang' }
   /** Hold the request until the fault ends, then answer it as usual (a stalled provider). */
-  | { kind: 'hold' };
+  | { kind: 'hold' }
+  /** Answer every request as usual, `ms` late (a slow provider). */
+  | { kind: 'delay'; ms: number };
 
 export interface Delivery {
   deviceToken: string;
@@ -27,8 +29,8 @@ export interface FaultSwitch {
   over(): Promise<void>;
   /** Every push answered with success, in order. */
   readonly deliveries: Delivery[];
-  /** Sends the fault answered with an error status, and sends left hanging. */
-  readonly stats: { failed: number; hung: number };
+  /** Sends the fault answered with an error status, sends left hanging, and sends delayed. */
+  readonly stats: { failed: number; hung: number; delayed: number };
 }
 
 export function createFaultSwitch(): FaultSwitch {
@@ -52,6 +54,6 @@ export function createFaultSwitch(): FaultSwitch {
     current: () => fault,
     over: () => (fault ? new Promise<void>((r) => waiting.push(r)) : Promise.resolve()),
     deliveries: [],
-    stats: { failed: 0, hung: 0 },
+    stats: { failed: 0, hung: 0, delayed: 0 },
   };
 }

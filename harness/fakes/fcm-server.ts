@@ -159,23 +159,30 @@ export async function startFakeFcm(opts: StartFakeFcmOptions = {}): Promise<Fake
       const project = SEND_PATH.exec(path ?? '')?.[1];
       const route = (): Reply =>
         path === '/token' ? token(body) : project ? send(req, project, body) : NOT_FOUND;
-      const reply = (): void => {
-        if (project !== undefined && faultAnswer(res, reply)) return;
-        const [status, answer, headers] = route();
+      const answer = (): void => {
+        const [status, body, headers] = route();
         res.writeHead(status, { 'content-type': 'application/json; charset=UTF-8', ...headers });
-        res.end(JSON.stringify(answer));
+        res.end(JSON.stringify(body));
+      };
+      const reply = (): void => {
+        if (project === undefined || !faultAnswer(res, answer)) answer();
       };
       if (opts.latencyMs && project !== undefined) setTimeout(reply, opts.latencyMs);
       else reply();
     });
   });
   // ---- Provider-wide faults (faults.ts): true when the fault took care of the send ----
-  function faultAnswer(res: ServerResponse, reply: () => void): boolean {
+  function faultAnswer(res: ServerResponse, answer: () => void): boolean {
     const fault = faults.current();
     if (!fault) return false;
+    if (fault.kind === 'delay') {
+      faults.stats.delayed++;
+      setTimeout(answer, fault.ms);
+      return true;
+    }
     if (fault.kind === 'hold') {
       faults.stats.hung++;
-      void faults.over().then(reply);
+      void faults.over().then(answer);
       return true;
     }
     stats.sendRequests++;

@@ -1,6 +1,6 @@
 // Contract: the delivery queue — merging, rate spacing, leases, parked retries, concurrent claims.
 import { expect, it } from '@jest/globals';
-import type { Store } from '../types.js';
+import type { Job, Store } from '../types.js';
 import { account, device, type Kit, payloadOf, push } from './kit.js';
 
 async function oneDevice(s: Store): Promise<string> {
@@ -182,6 +182,33 @@ export function queueContract(k: Kit): void {
     const jobs = await s.queue.claim(10, 10_000, 20_000);
     expect(jobs).toMatchObject([{ priority: 'high', attempts: 1 }]);
     expect(payloadOf(jobs[0])).toEqual({ n: 'new', a: 1 });
+  });
+
+  it('retry keeps the newest push of a device, whichever job holds it', async () => {
+    const s = k.store();
+    const a = await account(s);
+    const cases: Array<[untried: boolean, third: boolean]> = [
+      [false, true],
+      [true, true],
+      [false, false],
+    ];
+    for (const [untried, third] of cases) {
+      const d = (await device(s, a.id, `d${untried}${third}`)).id;
+      await s.queue.enqueue(d, push(1, 'high', { a: 1 }), 0, 100);
+      const [first] = await s.queue.claim(10, 100, 5000);
+      await s.queue.enqueue(d, push(2, 'low', { b: 2 }), 0, 200);
+      const [second] = await s.queue.claim(10, 200, 5000);
+      if (!first || !second) throw new Error('no job');
+      // The first job goes back (parked, or untried), and a third push may merge into it while
+      // the second job is still out.
+      await s.queue.retry(first, 60_000, untried);
+      if (third) await s.queue.enqueue(d, push(3, 'low'), 0, 300);
+      await s.queue.retry(second, 400, true);
+      const jobs = await s.queue.claim(10, 100_000, 200_000);
+      expect(jobs).toMatchObject([{ deviceId: d, priority: 'high' }]);
+      expect(payloadOf(jobs[0])).toEqual({ n: third ? 3 : 2, a: 1, b: 2 });
+      await s.queue.complete(jobs[0] as Job);
+    }
   });
 
   it('only the current lease holder completes or retries a job', async () => {

@@ -4,7 +4,8 @@ import type { Ctx } from './ctx.js';
 
 // A job's score in queue:due is when it may be claimed: its due time while it waits, its lease
 // end once claimed. device:<id>.waiting names the device's one unclaimed job: untried while its
-// attempts are 0, else parked in retry backoff. A claimed job's `lease` is its claim's token.
+// attempts are 0, else parked in retry backoff. A claimed job's `lease` is its claim's token;
+// its `pushedAt`, when the newest push of its content was enqueued (missing on older jobs: 0).
 
 // merge(): the newer push's members replace the older one's, the others stay (see store/merge.ts).
 const MERGE = `
@@ -27,10 +28,12 @@ local last = redis.call('HGET', d, 'lastDueAt')
 local due = now
 if last then due = math.max(now, tonumber(last) + interval) end
 local waiting = redis.call('HGET', d, 'waiting')
-local f = waiting and redis.call('HMGET', P .. 'job:' .. waiting, 'payload', 'priority', 'attempts')
+local f = waiting and redis.call('HMGET', P .. 'job:' .. waiting, 'payload', 'priority', 'attempts',
+  'pushedAt')
 if f and f[1] then
   local j = P .. 'job:' .. waiting
   merge(j, f[1], f[2], payload, priority)
+  redis.call('HSET', j, 'pushedAt', math.max(now, tonumber(f[4] or 0)))
   if f[3] == '0' then return 'coalesced' end
   -- Parked: the push takes the job's content along, with fresh attempts and its own due time.
   redis.call('HSET', j, 'attempts', 0)
@@ -40,7 +43,7 @@ if f and f[1] then
 end
 local id = tostring(redis.call('INCR', P .. 'seq:job'))
 redis.call('HSET', P .. 'job:' .. id, 'device', dev, 'payload', payload, 'priority', priority,
-  'attempts', 0, 'createdAt', ARGV[6])
+  'attempts', 0, 'createdAt', ARGV[6], 'pushedAt', ARGV[6])
 redis.call('ZADD', P .. 'queue:due', due, id)
 redis.call('ZADD', P .. 'queue:created', now, id)
 redis.call('SADD', d .. ':jobs', id)
@@ -110,10 +113,12 @@ return 1
 `;
 
 // ARGV: id, lease, dueAt, untried ('1': the attempt does not count). When another job of the
-// device waits (a newer one), that one takes this one's content along and this one goes.
+// device waits, that one takes this one's content along (the newer content wins, the waiting
+// one's on a tie) and this one goes.
 const RETRY = `${MERGE}
 local id = ARGV[2]
-local f = redis.call('HMGET', P .. 'job:' .. id, 'device', 'payload', 'priority', 'lease')
+local f = redis.call('HMGET', P .. 'job:' .. id, 'device', 'payload', 'priority', 'lease',
+  'pushedAt')
 if not f[1] or f[4] ~= ARGV[3] then return 0 end
 redis.call('HDEL', P .. 'job:' .. id, 'lease')
 if ARGV[5] == '1' then redis.call('HINCRBY', P .. 'job:' .. id, 'attempts', -1) end
@@ -121,9 +126,14 @@ local d = P .. 'device:' .. f[1]
 local waiting = redis.call('HGET', d, 'waiting')
 if waiting and waiting ~= id then
   local j = P .. 'job:' .. waiting
-  local newer = redis.call('HMGET', j, 'payload', 'priority')
-  if newer[1] then
-    merge(j, f[2], f[3], newer[1], newer[2])
+  local w = redis.call('HMGET', j, 'payload', 'priority', 'pushedAt')
+  if w[1] then
+    local mine, theirs = tonumber(f[5] or 0), tonumber(w[3] or 0)
+    if theirs >= mine then merge(j, f[2], f[3], w[1], w[2])
+    else
+      merge(j, w[1], w[2], f[2], f[3])
+      redis.call('HSET', j, 'pushedAt', mine)
+    end
     drop_job(id)
     return 0
   end

@@ -15,6 +15,7 @@ interface Row {
   created_at: number;
   parked: number;
   lease: number;
+  pushed_at: number;
 }
 
 const toJob = (r: Row): Job => ({
@@ -34,16 +35,18 @@ const toJob = (r: Row): Job => ({
 export function sqliteQueue(db: Database, write: Write): QueueStore {
   const unleased = db.prepare('SELECT * FROM jobs WHERE device_id = ? AND leased_until = 0');
   const setPush = db.prepare(
-    'UPDATE jobs SET payload = @payload, priority = @priority WHERE id = @id',
+    `UPDATE jobs SET payload = @payload, priority = @priority,
+       pushed_at = MAX(pushed_at, @pushedAt) WHERE id = @id`,
   );
   const revive = db.prepare(
     `UPDATE jobs SET payload = @payload, priority = @priority, parked = 0, attempts = 0,
-       due_at = @due WHERE id = @id`,
+       due_at = @due, pushed_at = MAX(pushed_at, @pushedAt) WHERE id = @id`,
   );
   const device = db.prepare('SELECT last_due_at FROM devices WHERE id = ?');
   const setLastDue = db.prepare('UPDATE devices SET last_due_at = ? WHERE id = ?');
   const insert = db.prepare(
-    'INSERT INTO jobs (device_id, payload, priority, due_at, created_at) VALUES (?, ?, ?, ?, ?)',
+    `INSERT INTO jobs (device_id, payload, priority, due_at, created_at, pushed_at)
+       VALUES (?, ?, ?, ?, ?, ?)`,
   );
   // Leases that ran out (their worker died) first, then waiting jobs by due time; each part
   // reads its own partial index, never the jobs leased now.
@@ -86,7 +89,7 @@ export function sqliteQueue(db: Database, write: Write): QueueStore {
   const enqueueOne = (deviceId: string, push: QueuedPush, minIntervalMs: number, now: number) => {
     const other = unleased.get(deviceId) as Row | undefined;
     if (other && !other.parked) {
-      setPush.run({ id: other.id, ...mergePushes(other, push) });
+      setPush.run({ id: other.id, pushedAt: now, ...mergePushes(other, push) });
       return 'coalesced' as const;
     }
     const row = device.get(deviceId) as { last_due_at: number | null } | undefined;
@@ -94,17 +97,19 @@ export function sqliteQueue(db: Database, write: Write): QueueStore {
     if (!row) return 'queued' as const;
     const due = row.last_due_at === null ? now : Math.max(now, row.last_due_at + minIntervalMs);
     // A parked job does not hold this push back: the push takes its content along instead.
-    if (other) revive.run({ id: other.id, due, ...mergePushes(other, push) });
-    else insert.run(deviceId, push.payload, push.priority, due, now);
+    if (other) revive.run({ id: other.id, due, pushedAt: now, ...mergePushes(other, push) });
+    else insert.run(deviceId, push.payload, push.priority, due, now, now);
     setLastDue.run(due, deviceId);
     return 'queued' as const;
   };
   // A job whose lease ran out goes into a newer one of its device that waits and is due.
   const foldExpired = db.transaction((now: number, limit: number) => {
     for (const job of expired.all({ now, limit }) as Row[]) {
-      const newer = dueWaiting.get(job.device_id, now) as Row | undefined;
-      if (!newer) continue;
-      setPush.run({ id: newer.id, ...mergePushes(job, newer) });
+      const other = dueWaiting.get(job.device_id, now) as Row | undefined;
+      if (!other) continue;
+      // As on retry: the content pushed last wins, in the waiting job.
+      const [older, newer] = other.pushed_at >= job.pushed_at ? [job, other] : [other, job];
+      setPush.run({ id: other.id, pushedAt: job.pushed_at, ...mergePushes(older, newer) });
       remove.run(job.id);
     }
   });
@@ -116,9 +121,10 @@ export function sqliteQueue(db: Database, write: Write): QueueStore {
       park.run({ id: job.id, dueAt, attempts: job.attempts - (untried ? 1 : 0) });
       return;
     }
-    // The two become one: the newer one's content wins, in the job that is not leased.
-    const [older, newer] = other.id > job.id ? [job, other] : [other, job];
-    setPush.run({ id: other.id, ...mergePushes(older, newer) });
+    // The two become one: the newer content wins (the waiting job's on a tie), in the job that
+    // is not leased.
+    const [older, newer] = other.pushed_at >= job.pushed_at ? [job, other] : [other, job];
+    setPush.run({ id: other.id, pushedAt: job.pushed_at, ...mergePushes(older, newer) });
     remove.run(job.id);
   };
 

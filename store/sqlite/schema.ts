@@ -97,6 +97,9 @@ const migrations: Migration[] = [
    );
    CREATE INDEX command_sessions_owner ON command_sessions(owner, expires_at);
    CREATE INDEX command_sessions_expiry ON command_sessions(expires_at);`,
+  // 8: when the newest push of a job's content was enqueued: of two jobs of a device, which
+  // one's content is newer (their ids do not say once a job was given back and merged into).
+  'ALTER TABLE jobs ADD COLUMN pushed_at INTEGER NOT NULL DEFAULT 0;',
 ];
 
 /**

@@ -25,7 +25,9 @@ const cases: Array<[provider: 'apns' | 'fcm', name: string, fault: ProviderFault
   ['apns', 'APNs answers 429', { kind: 'status', status: 429 }],
   ['apns', 'APNs accepts and never answers', { kind: 'hang' }],
   ['fcm', 'FCM answers 503', { kind: 'status', status: 503 }],
-  // FCM answering 429 with Retry-After, or nothing: test/faults-open/ (targets not met yet).
+  ['fcm', 'FCM answers 429 with Retry-After: 10', { kind: 'status', status: 429, retryAfterS: 10 }],
+  ['fcm', 'FCM accepts and never answers', { kind: 'hang' }],
+  ['fcm', 'FCM answers every request 1.5 s late', { kind: 'delay', ms: 1500 }],
 ];
 
 it(
