@@ -21,8 +21,8 @@ import { afterEach, expect, it } from '@jest/globals';
 import { type ComponentTap, startComponentTap } from '../../harness/faults/component-tap.js';
 import { type MessageLoad, messageLoad } from '../../harness/faults/message-load.js';
 import type { PublishRecord } from '../../harness/faults/publisher.js';
-import { type AofRedis, startAofRedis } from '../../harness/faults/redis-aof.js';
 import { type Ejabberd, startEjabberd } from '../../harness/servers/ejabberd.js';
+import { type RedisServer, startRedis } from '../../harness/servers/redis.js';
 import { connectClient } from '../../harness/servers/xmpp-client.js';
 import {
   broken,
@@ -37,7 +37,7 @@ import { MEASURE_MS, REGISTRATIONS } from '../faults/targets.js';
 const PASSWORD = 'fault-pass';
 let world: FaultWorld | undefined;
 let ejabberd: Ejabberd | undefined;
-let redis: AofRedis | undefined;
+let redis: RedisServer | undefined;
 let load: MessageLoad | undefined;
 let tap: ComponentTap | undefined;
 afterEach(async () => {
@@ -168,7 +168,7 @@ it(
 it(
   'two processes on ejabberd, one killed: every publish answered result is pushed on time',
   async () => {
-    redis = await startAofRedis();
+    redis = await startRedis({ aof: true });
     const { e, w, source } = await setUp({ storeUrl: redis.url, tapped: true });
     await w.start();
     await w.start();

@@ -6,7 +6,7 @@
 // itself); those in flight on the killed link are never answered: neither counts as `result`.
 // Targets and what is measured how: ./targets.ts and ./kit.ts.
 import { afterEach, expect, it } from '@jest/globals';
-import { type AofRedis, startAofRedis } from '../../harness/faults/redis-aof.js';
+import { type RedisServer, startRedis } from '../../harness/servers/redis.js';
 import {
   broken,
   describeRun,
@@ -18,7 +18,7 @@ import {
 import { MEASURE_MS } from '../faults/targets.js';
 
 let world: FaultWorld | undefined;
-let redis: AofRedis | undefined;
+let redis: RedisServer | undefined;
 afterEach(async () => {
   await world?.stop();
   await redis?.stop();
@@ -46,7 +46,7 @@ it(
 it(
   'two processes on one Redis, one killed: every answered publish pushed on time',
   async () => {
-    redis = await startAofRedis();
+    redis = await startRedis({ aof: true });
     const w = await startFaultWorld({ storeUrl: redis.url });
     world = w;
     await w.start();

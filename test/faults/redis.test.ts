@@ -4,12 +4,12 @@
 // held and answered later; every one answered `result`, before or after, must be pushed.
 // Targets and what is measured how: ./targets.ts and ./kit.ts.
 import { afterEach, expect, it } from '@jest/globals';
-import { type AofRedis, startAofRedis } from '../../harness/faults/redis-aof.js';
+import { type RedisServer, startRedis } from '../../harness/servers/redis.js';
 import { broken, describeRun, type FaultWorld, runFault, startFaultWorld } from './kit.js';
 import { MEASURE_MS } from './targets.js';
 
 let world: FaultWorld | undefined;
-let redis: AofRedis | undefined;
+let redis: RedisServer | undefined;
 afterEach(async () => {
   await world?.stop();
   await redis?.stop();
@@ -18,7 +18,7 @@ afterEach(async () => {
 it(
   'kill -9 Redis (AOF on), start it again: every answered publish pushed on time',
   async () => {
-    const r = await startAofRedis();
+    const r = await startRedis({ aof: true });
     redis = r;
     world = await startFaultWorld({ storeUrl: r.url });
     await world.start();
