@@ -87,6 +87,53 @@ describe('delivery worker', () => {
     expect(await store.devices.get(device.id)).toMatchObject({ successCount: 1, active: true });
   });
 
+  it('delivers a job handed over at its enqueue, leased in that commit: no claim, no wake-up', async () => {
+    store = openSqliteStore(':memory:');
+    const sent: PushMessage[] = [];
+    let answer = () => {};
+    const provider: Provider = {
+      name: 'apns',
+      async send(m) {
+        sent.push(m);
+        await new Promise<void>((r) => {
+          answer = r;
+        });
+        return { ok: true };
+      },
+      async close() {},
+    };
+    const apps = testApps();
+    worker = createDeliveryWorker({
+      store,
+      apps,
+      senders: sendersOver(apps, provider),
+      log,
+      concurrency: 1,
+      maxAttempts: 3,
+      retryInitialMs: 10,
+      retryMaxMs: 20,
+      pollMs: 60_000,
+    });
+    const device = await addDevice(store);
+    expect(worker.reserve()).toBeUndefined();
+    worker.start();
+    const leaseUntil = worker.reserve();
+    if (leaseUntil === undefined) throw new Error('no room');
+    // One job at a time: no room for a second one.
+    expect(worker.reserve()).toBeUndefined();
+    const push = { payload: '{"data":"x"}', priority: 'high' } as const;
+    const job = await store.queue.enqueueLeased(device.id, push, 0, Date.now(), leaseUntil);
+    worker.adopt(typeof job === 'object' ? job : undefined);
+    await until(async () => sent.length === 1);
+    expect(sent[0]?.notification).toEqual({ priority: 'high', data: 'x' });
+    // Leased while it is out: nobody else claims it.
+    expect(await store.queue.claim(10, Date.now(), Date.now() + 1000)).toEqual([]);
+    answer();
+    await until(async () => (await depth()) === 0);
+    expect(await store.devices.get(device.id)).toMatchObject({ successCount: 1 });
+    expect(sent).toHaveLength(1);
+  });
+
   it('retries transient failures with backoff, then delivers', async () => {
     const { provider } = await setup([
       { ok: false, kind: 'retry', reason: 'TooManyRequests' },

@@ -16,6 +16,7 @@ import {
 } from './connection-gate.js';
 import type { Notification } from './notification.js';
 import type { SendResult } from './provider.js';
+import type { HandOff } from './service.js';
 
 export interface DeliveryOptions {
   store: Store;
@@ -47,7 +48,7 @@ export interface DeliveryOptions {
   onRetired?: (deviceId: string) => void;
 }
 
-export interface DeliveryWorker {
+export interface DeliveryWorker extends HandOff {
   start(): void;
   /** Something was enqueued: look for work now. */
   wake(): void;
@@ -104,10 +105,12 @@ export function createDeliveryWorker(o: DeliveryOptions): DeliveryWorker {
   let timer: NodeJS.Timeout | undefined;
   let heartbeat: NodeJS.Timeout | undefined;
   const idle: Array<() => void> = [];
+  /** Jobs being enqueued leased to this worker (see HandOff): they count as held. */
+  let reserved = 0;
 
   /** Held jobs that count against claims: not those of connections backed off or stuck. */
   function busy(t: number): number {
-    let n = held.size;
+    let n = held.size + reserved;
     for (const g of gates.values()) {
       if (!flowing(g, gateOptions, t)) n -= g.inFlight + g.waiting.length;
     }
@@ -336,6 +339,19 @@ export function createDeliveryWorker(o: DeliveryOptions): DeliveryWorker {
     },
     wake() {
       void pump();
+    },
+    reserve() {
+      const t = now();
+      if (!running || busy(t) >= concurrency) return undefined;
+      reserved += 1;
+      return t + leaseMs;
+    },
+    adopt(job) {
+      reserved -= 1;
+      // Stopped meanwhile: its lease runs out and it goes out again then.
+      if (!job || !running) return;
+      held.set(job.id, job);
+      void take(job);
     },
     configSuspects: () => suspects.list(),
     async stop() {
