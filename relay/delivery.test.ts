@@ -123,7 +123,7 @@ describe('delivery worker', () => {
     expect(worker.reserve()).toBeUndefined();
     const push = { payload: '{"data":"x"}', priority: 'high' } as const;
     const job = await store.queue.enqueueLeased(device.id, push, 0, Date.now(), leaseUntil);
-    worker.adopt(typeof job === 'object' ? job : undefined);
+    worker.adopt(typeof job === 'object' ? job : undefined, device);
     await until(async () => sent.length === 1);
     expect(sent[0]?.notification).toEqual({ priority: 'high', data: 'x' });
     // Leased while it is out: nobody else claims it.

@@ -189,9 +189,10 @@ export function createDeliveryWorker(o: DeliveryOptions): DeliveryWorker {
     );
   }
 
-  async function take(job: Job): Promise<void> {
+  /** `known`: the device as its push was enqueued a moment ago (not read again). */
+  async function take(job: Job, known?: Device): Promise<void> {
     try {
-      const device = await o.store.devices.get(job.deviceId);
+      const device = known ?? (await o.store.devices.get(job.deviceId));
       if (!device?.active) {
         await o.store.queue.complete(job);
         finish(job);
@@ -346,12 +347,12 @@ export function createDeliveryWorker(o: DeliveryOptions): DeliveryWorker {
       reserved += 1;
       return t + leaseMs;
     },
-    adopt(job) {
+    adopt(job, device) {
       reserved -= 1;
       // Stopped meanwhile: its lease runs out and it goes out again then.
       if (!job || !running) return;
       held.set(job.id, job);
-      void take(job);
+      void take(job, device);
     },
     configSuspects: () => suspects.list(),
     async stop() {

@@ -48,8 +48,8 @@ export interface RelayServiceOptions {
 export interface HandOff {
   /** The lease end for one job enqueued now, or undefined when the worker has no room for it. */
   reserve(): number | undefined;
-  /** Ends one reservation: with the job leased for it, or undefined when none was. */
-  adopt(job: Job | undefined): void;
+  /** Ends one reservation: with the job leased for it (to `device`), or undefined when none was. */
+  adopt(job: Job | undefined, device: Device): void;
 }
 
 export type { PushOutcome, Unavailable, Undeliverable };
@@ -203,20 +203,20 @@ export function createRelayService(o: RelayServiceOptions) {
     const { priority, ...content } = n;
     const push = { payload: JSON.stringify(content), priority };
     const t = now();
-    const outcomes = await Promise.all(live.map((d) => enqueueOne(d.id, push, t)));
+    const outcomes = await Promise.all(live.map((d) => enqueueOne(d, push, t)));
     if (!outcomes.every((x) => typeof x === 'object')) o.onEnqueued();
     return outcomes.every((x) => x === 'coalesced') ? 'coalesced' : 'queued';
   }
 
-  async function enqueueOne(deviceId: string, push: QueuedPush, t: number) {
+  async function enqueueOne(device: Device, push: QueuedPush, t: number) {
     const leaseUntil = o.handOff?.reserve();
-    if (leaseUntil === undefined) return store.queue.enqueue(deviceId, push, minIntervalMs, t);
+    if (leaseUntil === undefined) return store.queue.enqueue(device.id, push, minIntervalMs, t);
     let out: Job | 'queued' | 'coalesced' | undefined;
     try {
-      out = await store.queue.enqueueLeased(deviceId, push, minIntervalMs, t, leaseUntil);
+      out = await store.queue.enqueueLeased(device.id, push, minIntervalMs, t, leaseUntil);
       return out;
     } finally {
-      o.handOff?.adopt(typeof out === 'object' ? out : undefined);
+      o.handOff?.adopt(typeof out === 'object' ? out : undefined, device);
     }
   }
 
