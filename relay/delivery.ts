@@ -100,7 +100,7 @@ export function createDeliveryWorker(o: DeliveryOptions): DeliveryWorker {
   let pumping = false;
   let again = false;
   let renewing = false;
-  /** The last claim took all it asked for: more jobs may be due. */
+  /** The last claim took all it asked for, or a job was enqueued without room: more are due. */
   let backlog = false;
   let timer: NodeJS.Timeout | undefined;
   let heartbeat: NodeJS.Timeout | undefined;
@@ -342,8 +342,14 @@ export function createDeliveryWorker(o: DeliveryOptions): DeliveryWorker {
       void pump();
     },
     reserve() {
+      if (!running) return undefined;
+      // Jobs that waited for room go first, through claims: a new one must not overtake them.
+      if (backlog) return undefined;
       const t = now();
-      if (!running || busy(t) >= concurrency) return undefined;
+      if (busy(t) >= concurrency) {
+        backlog = true;
+        return undefined;
+      }
       reserved += 1;
       return t + leaseMs;
     },
