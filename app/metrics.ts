@@ -13,7 +13,9 @@ export function createMetrics(o: {
   xmppConnected: () => boolean | undefined;
 }) {
   const registry = new Registry();
-  collectDefaultMetrics({ register: registry, prefix: 'xpr_' });
+  // The event loop delay is sampled by a timer: every 10 ms (prom-client's default) wakes an idle
+  // process 100 times a second, a CPU cost that counts at low load; every 100 ms is enough.
+  collectDefaultMetrics({ register: registry, prefix: 'xpr_', eventLoopMonitoringPrecision: 100 });
   const publishes = new Counter({
     name: 'xpr_publishes_total',
     help: 'XEP-0357 publishes answered, by outcome',

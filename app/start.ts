@@ -97,6 +97,7 @@ export async function start(
     },
     remotes: config.relays,
     onEnqueued: () => delivery.wake(),
+    handOff: delivery,
     quotas: quotaLimits(config.quotas),
     log,
   });

@@ -87,6 +87,107 @@ describe('delivery worker', () => {
     expect(await store.devices.get(device.id)).toMatchObject({ successCount: 1, active: true });
   });
 
+  it('delivers a job handed over at its enqueue, leased in that commit: no claim, no wake-up', async () => {
+    store = openSqliteStore(':memory:');
+    const sent: PushMessage[] = [];
+    let answer = () => {};
+    const provider: Provider = {
+      name: 'apns',
+      async send(m) {
+        sent.push(m);
+        await new Promise<void>((r) => {
+          answer = r;
+        });
+        return { ok: true };
+      },
+      async close() {},
+    };
+    const apps = testApps();
+    worker = createDeliveryWorker({
+      store,
+      apps,
+      senders: sendersOver(apps, provider),
+      log,
+      concurrency: 1,
+      maxAttempts: 3,
+      retryInitialMs: 10,
+      retryMaxMs: 20,
+      pollMs: 60_000,
+    });
+    const device = await addDevice(store);
+    expect(worker.reserve()).toBeUndefined();
+    worker.start();
+    const leaseUntil = worker.reserve();
+    if (leaseUntil === undefined) throw new Error('no room');
+    // One job at a time: no room for a second one.
+    expect(worker.reserve()).toBeUndefined();
+    const push = { payload: '{"data":"x"}', priority: 'high' } as const;
+    const job = await store.queue.enqueueLeased(device.id, push, 0, Date.now(), leaseUntil);
+    worker.adopt(typeof job === 'object' ? job : undefined, device);
+    await until(async () => sent.length === 1);
+    expect(sent[0]?.notification).toEqual({ priority: 'high', data: 'x' });
+    // Leased while it is out: nobody else claims it.
+    expect(await store.queue.claim(10, Date.now(), Date.now() + 1000)).toEqual([]);
+    answer();
+    await until(async () => (await depth()) === 0);
+    expect(await store.devices.get(device.id)).toMatchObject({ successCount: 1 });
+    expect(sent).toHaveLength(1);
+  });
+
+  it('a push enqueued while there is no room goes out when there is, before newer ones are handed over', async () => {
+    store = openSqliteStore(':memory:');
+    const sent: string[] = [];
+    const answers: Array<() => void> = [];
+    const provider: Provider = {
+      name: 'apns',
+      async send(m) {
+        sent.push(m.deviceToken);
+        await new Promise<void>((r) => answers.push(r));
+        return { ok: true };
+      },
+      async close() {},
+    };
+    const apps = testApps();
+    worker = createDeliveryWorker({
+      store,
+      apps,
+      senders: sendersOver(apps, provider),
+      log,
+      concurrency: 1,
+      maxAttempts: 3,
+      retryInitialMs: 10,
+      retryMaxMs: 20,
+      pollMs: 60_000,
+    });
+    const first = await addDevice(store);
+    const second = await store.devices.upsert(
+      { owner: first.owner, provider: 'apns', deviceId: 'e', deviceToken: 'tok2' },
+      0,
+    );
+    worker.start();
+    const push = { payload: '{}', priority: 'high' } as const;
+    const job = await store.queue.enqueueLeased(
+      first.id,
+      push,
+      0,
+      Date.now(),
+      worker.reserve() as number,
+    );
+    worker.adopt(typeof job === 'object' ? job : undefined, first);
+    await until(async () => sent.length === 1);
+    // No room: queued without a lease, as the relay service does.
+    expect(worker.reserve()).toBeUndefined();
+    await store.queue.enqueue(second.id, push, 0, Date.now());
+    worker.wake();
+    answers.shift()?.();
+    // Claimed as soon as there is room (the poll is a minute away); newer pushes wait behind it.
+    expect(worker.reserve()).toBeUndefined();
+    await until(async () => sent.length === 2);
+    expect(sent).toEqual(['tok', 'tok2']);
+    answers.shift()?.();
+    await until(async () => (await depth()) === 0);
+  });
+
   it('retries transient failures with backoff, then delivers', async () => {
     const { provider } = await setup([
       { ok: false, kind: 'retry', reason: 'TooManyRequests' },

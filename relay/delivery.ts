@@ -17,6 +17,7 @@ import {
 } from './connection-gate.js';
 import type { Notification } from './notification.js';
 import type { SendResult } from './provider.js';
+import type { HandOff } from './service.js';
 
 export interface DeliveryOptions {
   store: Store;
@@ -48,7 +49,7 @@ export interface DeliveryOptions {
   onRetired?: (deviceId: string) => void;
 }
 
-export interface DeliveryWorker {
+export interface DeliveryWorker extends HandOff {
   start(): void;
   /** Something was enqueued: look for work now. */
   wake(): void;
@@ -100,15 +101,17 @@ export function createDeliveryWorker(o: DeliveryOptions): DeliveryWorker {
   let pumping = false;
   let again = false;
   let renewing = false;
-  /** The last claim took all it asked for: more jobs may be due. */
+  /** The last claim took all it asked for, or a job was enqueued without room: more are due. */
   let backlog = false;
   let timer: NodeJS.Timeout | undefined;
   let heartbeat: NodeJS.Timeout | undefined;
   const idle: Array<() => void> = [];
+  /** Jobs being enqueued leased to this worker (see HandOff): they count as held. */
+  let reserved = 0;
 
   /** Held jobs that count against claims: not those of connections backed off or stuck. */
   function busy(t: number): number {
-    let n = held.size;
+    let n = held.size + reserved;
     for (const g of gates.values()) {
       if (!flowing(g, gateOptions, t)) n -= g.inFlight + g.waiting.length;
     }
@@ -187,9 +190,10 @@ export function createDeliveryWorker(o: DeliveryOptions): DeliveryWorker {
     );
   }
 
-  async function take(job: Job): Promise<void> {
+  /** `known`: the device as its push was enqueued a moment ago (not read again). */
+  async function take(job: Job, known?: Device): Promise<void> {
     try {
-      const device = await o.store.devices.get(job.deviceId);
+      const device = known ?? (await o.store.devices.get(job.deviceId));
       if (!device?.active) {
         await o.store.queue.complete(job);
         finish(job);
@@ -338,6 +342,25 @@ export function createDeliveryWorker(o: DeliveryOptions): DeliveryWorker {
     },
     wake() {
       void pump();
+    },
+    reserve() {
+      if (!running) return undefined;
+      // Jobs that waited for room go first, through claims: a new one must not overtake them.
+      if (backlog) return undefined;
+      const t = now();
+      if (busy(t) >= concurrency) {
+        backlog = true;
+        return undefined;
+      }
+      reserved += 1;
+      return t + leaseMs;
+    },
+    adopt(job, device) {
+      reserved -= 1;
+      // Stopped meanwhile: its lease runs out and it goes out again then.
+      if (!job || !running) return;
+      held.set(job.id, job);
+      void take(job, device);
     },
     configSuspects: () => suspects.list(),
     async stop() {

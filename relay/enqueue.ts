@@ -1,7 +1,15 @@
 // Pushes into the durable queue: which devices a push goes to, and why none can take it when
 // none can; and the devices' delivery history for diagnostics.
 import type { ProviderName } from '../lib/providers.js';
-import type { Account, Device, DeviceRoute, Store, TokenRecord } from '../store/types.js';
+import type {
+  Account,
+  Device,
+  DeviceRoute,
+  Job,
+  QueuedPush,
+  Store,
+  TokenRecord,
+} from '../store/types.js';
 import type { Apps } from './apps.js';
 import { statelessAccountName, tokenDeviceId, voipDeviceId } from './device-ids.js';
 import type { Notification } from './notification.js';
@@ -13,11 +21,24 @@ export interface EnqueueOptions {
   apps: Apps;
   /** At most this many pushes per device per minute; more coalesce into later ones. */
   ratePerMinute: number;
-  /** Called after jobs were enqueued, so the delivery worker starts at once. */
+  /** Called after jobs were enqueued and not all handed off, so the delivery worker looks now. */
   onEnqueued: () => void;
+  /** The delivery worker, taking jobs as they are enqueued: without a claim of their own. */
+  handOff?: HandOff;
   /** The account named `username`, made when missing (a stateless app's). */
   ownAccount: (username: string) => Promise<Account>;
   now: () => number;
+}
+
+/**
+ * A job leased in its enqueue's commit goes straight to the delivery worker: no claim (a commit
+ * and a wake-up) per push at low load.
+ */
+export interface HandOff {
+  /** The lease end for one job enqueued now, or undefined when the worker has no room for it. */
+  reserve(): number | undefined;
+  /** Ends one reservation: with the job leased for it (to `device`), or undefined when none was. */
+  adopt(job: Job | undefined, device: Device): void;
 }
 
 /** Delivery history of one device, for diagnostics. */
@@ -105,11 +126,21 @@ export function createEnqueue(o: EnqueueOptions) {
     const { priority, ...content } = n;
     const push = { payload: JSON.stringify(content), priority };
     const t = now();
-    const outcomes = await Promise.all(
-      live.map((d) => store.queue.enqueue(d.id, push, minIntervalMs, t)),
-    );
-    o.onEnqueued();
-    return outcomes.includes('queued') ? 'queued' : 'coalesced';
+    const outcomes = await Promise.all(live.map((d) => enqueueOne(d, push, t)));
+    if (!outcomes.every((x) => typeof x === 'object')) o.onEnqueued();
+    return outcomes.every((x) => x === 'coalesced') ? 'coalesced' : 'queued';
+  }
+
+  async function enqueueOne(device: Device, push: QueuedPush, t: number) {
+    const leaseUntil = o.handOff?.reserve();
+    if (leaseUntil === undefined) return store.queue.enqueue(device.id, push, minIntervalMs, t);
+    let out: Job | 'queued' | 'coalesced' | undefined;
+    try {
+      out = await store.queue.enqueueLeased(device.id, push, minIntervalMs, t, leaseUntil);
+      return out;
+    } finally {
+      o.handOff?.adopt(typeof out === 'object' ? out : undefined, device);
+    }
   }
 
   /** A device's history, with why this process cannot deliver to it if it cannot. */

@@ -5,7 +5,7 @@ import type { Store } from '../store/types.js';
 import type { Apps } from './apps.js';
 import { createQuotas, DEFAULT_QUOTAS, type QuotaLimits, type Quotas } from './quotas.js';
 import { createRemoteRelay } from './remote-relay.js';
-import { createRelayService, type RelayService } from './service.js';
+import { createRelayService, type HandOff, type RelayService } from './service.js';
 import { createTargets, type Targets } from './targets.js';
 import { createTokenPush, type PushLimits, type TokenPush } from './token-push.js';
 
@@ -19,6 +19,7 @@ export interface RelayOptions {
   /** Other operators' relays (`[[relays]]`), the only ones ever contacted. */
   remotes: ReadonlyArray<{ name: string; url: string }>;
   onEnqueued: () => void;
+  handOff?: HandOff;
   /** `[quotas]`; the defaults when absent. */
   quotas?: QuotaLimits;
   log: Logger;

@@ -12,7 +12,7 @@ export type RelayServiceOptions = Omit<
 
 export type { LoginResult } from './accounts.js';
 export { tokenDeviceId, voipDeviceId, xmppAccountName } from './device-ids.js';
-export { type DeviceState, stateOf } from './enqueue.js';
+export { type DeviceState, type HandOff, stateOf } from './enqueue.js';
 export type { PushOutcome, Unavailable, Undeliverable } from './obstacles.js';
 export type { RetiredDevice } from './xmpp-users.js';
 

@@ -276,6 +276,18 @@ export interface QueueStore {
     now: number,
   ): Promise<'queued' | 'coalesced'>;
   /**
+   * As `enqueue`; and a job due at once (a new one, or a parked one the push revives) is leased
+   * to the caller until `leaseUntil` in the same commit, as `claim` leases it, and returned: the
+   * caller delivers it without claiming it. A push that merges or is spaced out is not leased.
+   */
+  enqueueLeased(
+    deviceId: string,
+    push: QueuedPush,
+    minIntervalMs: number,
+    now: number,
+    leaseUntil: number,
+  ): Promise<'queued' | 'coalesced' | Job>;
+  /**
    * Leases up to `limit` due jobs until `leaseUntil`, atomically: two workers never get the same
    * lease. A crashed worker's lease expires and the job is claimed again (at least once), unless
    * a newer job for its device waits untried and is due: that one takes its content along (merged

@@ -275,6 +275,56 @@ export function queueContract(k: Kit): void {
     expect(await s.queue.claim(10, 70_000, 90_000)).toMatchObject([{ attempts: 1 }]);
   });
 
+  it('enqueueLeased leases a job due at once in the same call, as a claim would', async () => {
+    const s = k.store();
+    const a = await account(s);
+    const d = (await device(s, a.id, 'phone')).id;
+    const job = await s.queue.enqueueLeased(d, push('a', 'high'), 1000, 100, 5000);
+    if (typeof job !== 'object') throw new Error(`not leased: ${job}`);
+    expect(job).toEqual({
+      id: expect.stringMatching(/^\d+$/),
+      deviceId: d,
+      payload: expect.any(String),
+      priority: 'high',
+      attempts: 1,
+      createdAt: 100,
+      lease: expect.any(String),
+    });
+    expect(payloadOf(job)).toEqual({ n: 'a' });
+    expect(await s.queue.claim(10, 4999, 9000)).toEqual([]);
+    // Spaced out: queued for its due time, not leased; a push then merges into it.
+    expect(await s.queue.enqueueLeased(d, push('b'), 1000, 200, 5000)).toBe('queued');
+    expect(await s.queue.enqueueLeased(d, push('c'), 1000, 300, 5000)).toBe('coalesced');
+    await s.queue.complete(job);
+    expect(await s.queue.claim(10, 1099, 9000)).toEqual([]);
+    const [next] = await s.queue.claim(10, 1100, 9000);
+    expect(payloadOf(next)).toEqual({ n: 'c' });
+    // The lease ends like a claimed one's: the job goes out again.
+    const other = (await device(s, a.id, 'tablet')).id;
+    const lost = await s.queue.enqueueLeased(other, push('x'), 0, 2000, 3000);
+    if (typeof lost !== 'object') throw new Error(`not leased: ${lost}`);
+    expect(await s.queue.claim(10, 3000, 9000)).toEqual([
+      { ...lost, attempts: 2, lease: expect.any(String) },
+    ]);
+  });
+
+  it('enqueueLeased revives a parked job leased, its content taken along', async () => {
+    const s = k.store();
+    const d = await oneDevice(s);
+    await s.queue.enqueue(d, push('old', 'high', { a: 1 }), 0, 100);
+    const [job] = await s.queue.claim(10, 100, 5000);
+    if (!job) throw new Error('no job');
+    await s.queue.retry(job, 60_000);
+    const next = await s.queue.enqueueLeased(d, push('new', 'low'), 0, 2000, 7000);
+    if (typeof next !== 'object') throw new Error(`not leased: ${next}`);
+    expect(next).toMatchObject({ id: job.id, priority: 'high', attempts: 1 });
+    expect(next.lease).not.toBe(job.lease);
+    expect(payloadOf(next)).toEqual({ n: 'new', a: 1 });
+    expect(await s.queue.claim(10, 6999, 9000)).toEqual([]);
+    await s.queue.complete(next);
+    expect(await s.queue.stats(8000)).toEqual({ depth: 0, oldestAgeMs: 0 });
+  });
+
   it('a push for a device that is gone is dropped', async () => {
     const s = k.store();
     const d = await oneDevice(s);

@@ -232,6 +232,12 @@ function givingBackLeases(queue: QueueStore): {
         for (const job of jobs) leased.set(job.id, { job, at, until: leaseUntil });
         return jobs;
       },
+      async enqueueLeased(deviceId, push, minIntervalMs, now, leaseUntil) {
+        const out = await queue.enqueueLeased(deviceId, push, minIntervalMs, now, leaseUntil);
+        if (typeof out === 'object')
+          leased.set(out.id, { job: out, at: Date.now(), until: leaseUntil });
+        return out;
+      },
       complete: (job) => ending(job.id, () => queue.complete(job)),
       retry: (job, dueAt, untried) => ending(job.id, () => queue.retry(job, dueAt, untried)),
     },

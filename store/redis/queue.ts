@@ -18,37 +18,50 @@ local function merge(j, older_payload, older_priority, newer_payload, newer_prio
 end
 `;
 
-// ARGV: device, payload, priority, minIntervalMs, now
+// ARGV: device, payload, priority, minIntervalMs, now, leaseUntil ('': none). With leaseUntil, a
+// job due at once is leased as CLAIM leases it and returned as CLAIM returns it.
 const ENQUEUE = `${MERGE}
 local dev, payload, priority = ARGV[2], ARGV[3], ARGV[4]
 local interval, now = tonumber(ARGV[5]), tonumber(ARGV[6])
+local lease_until = tonumber(ARGV[7])
 local d = P .. 'device:' .. dev
 if redis.call('EXISTS', d) == 0 then return 'queued' end
 local last = redis.call('HGET', d, 'lastDueAt')
 local due = now
 if last then due = math.max(now, tonumber(last) + interval) end
+local leased = lease_until ~= nil and due <= now
 local waiting = redis.call('HGET', d, 'waiting')
 local f = waiting and redis.call('HMGET', P .. 'job:' .. waiting, 'payload', 'priority', 'attempts',
   'pushedAt')
+local id
 if f and f[1] then
   local j = P .. 'job:' .. waiting
   merge(j, f[1], f[2], payload, priority)
   redis.call('HSET', j, 'pushedAt', math.max(now, tonumber(f[4] or 0)))
   if f[3] == '0' then return 'coalesced' end
   -- Parked: the push takes the job's content along, with fresh attempts and its own due time.
+  id = waiting
   redis.call('HSET', j, 'attempts', 0)
-  redis.call('ZADD', P .. 'queue:due', due, waiting)
-  redis.call('HSET', d, 'lastDueAt', due)
+else
+  id = tostring(redis.call('INCR', P .. 'seq:job'))
+  redis.call('HSET', P .. 'job:' .. id, 'device', dev, 'payload', payload, 'priority', priority,
+    'attempts', 0, 'createdAt', ARGV[6], 'pushedAt', ARGV[6])
+  redis.call('ZADD', P .. 'queue:created', now, id)
+  redis.call('SADD', d .. ':jobs', id)
+end
+redis.call('HSET', d, 'lastDueAt', due)
+if not leased then
+  redis.call('ZADD', P .. 'queue:due', due, id)
+  redis.call('HSET', d, 'waiting', id)
   return 'queued'
 end
-local id = tostring(redis.call('INCR', P .. 'seq:job'))
-redis.call('HSET', P .. 'job:' .. id, 'device', dev, 'payload', payload, 'priority', priority,
-  'attempts', 0, 'createdAt', ARGV[6], 'pushedAt', ARGV[6])
-redis.call('ZADD', P .. 'queue:due', due, id)
-redis.call('ZADD', P .. 'queue:created', now, id)
-redis.call('SADD', d .. ':jobs', id)
-redis.call('HSET', d, 'waiting', id, 'lastDueAt', due)
-return 'queued'
+local j = P .. 'job:' .. id
+local lease = redis.call('INCR', P .. 'seq:lease')
+redis.call('HDEL', d, 'waiting')
+redis.call('ZADD', P .. 'queue:due', lease_until, id)
+redis.call('HSET', j, 'attempts', 1, 'lease', lease)
+local g = redis.call('HMGET', j, 'payload', 'priority', 'createdAt')
+return {id, dev, g[1], g[2], 1, g[3], lease}
 `;
 
 // ARGV: limit, now, leaseUntil. Returns {id, device, payload, priority, attempts, createdAt,
@@ -145,6 +158,16 @@ return 1
 
 type Row = [string, string, string, Priority, number, string, number];
 
+const toJob = ([id, deviceId, payload, priority, attempts, createdAt, lease]: Row): Job => ({
+  id,
+  deviceId,
+  payload,
+  priority,
+  attempts: Number(attempts),
+  createdAt: Number(createdAt),
+  lease: String(lease),
+});
+
 export function redisQueue(c: Ctx): QueueStore {
   const enqueue = c.script('job_enqueue', ENQUEUE);
   const claim = c.script('job_claim', CLAIM);
@@ -154,23 +177,24 @@ export function redisQueue(c: Ctx): QueueStore {
 
   return {
     async enqueue(deviceId, push, minIntervalMs, now) {
-      const outcome = await enqueue(deviceId, push.payload, push.priority, minIntervalMs, now);
+      const outcome = await enqueue(deviceId, push.payload, push.priority, minIntervalMs, now, '');
       return outcome as 'queued' | 'coalesced';
+    },
+    async enqueueLeased(deviceId, push, minIntervalMs, now, leaseUntil) {
+      const out = await enqueue(
+        deviceId,
+        push.payload,
+        push.priority,
+        minIntervalMs,
+        now,
+        leaseUntil,
+      );
+      return Array.isArray(out) ? toJob(out as Row) : (out as 'queued' | 'coalesced');
     },
     async claim(limit, now, leaseUntil) {
       if (limit <= 0) return [];
       const rows = (await claim(limit, now, leaseUntil)) as Row[];
-      return rows.map(
-        ([id, deviceId, payload, priority, attempts, createdAt, lease]): Job => ({
-          id,
-          deviceId,
-          payload,
-          priority,
-          attempts: Number(attempts),
-          createdAt: Number(createdAt),
-          lease: String(lease),
-        }),
-      );
+      return rows.map(toJob);
     },
     async extend(leases, leaseUntil) {
       if (leases.length === 0) return;

@@ -2,7 +2,7 @@
 import type { Database } from 'better-sqlite3';
 import type { ProviderName } from '../../lib/providers.js';
 import type { Device, DeviceStore, Environment } from '../types.js';
-import type { Write } from './group-commit.js';
+import type { GroupCommit } from './group-commit.js';
 
 interface Row {
   id: number;
@@ -46,7 +46,7 @@ function toDevice(r: Row): Device {
 
 const one = (row: unknown) => (row ? toDevice(row as Row) : undefined);
 
-export function sqliteDevices(db: Database, write: Write): DeviceStore {
+export function sqliteDevices(db: Database, { write, later }: GroupCommit): DeviceStore {
   // A missing name keeps the one the device has.
   const upsert = db.prepare(
     `INSERT INTO devices (owner, provider, device_id, device_token, name, created_at, app,
@@ -118,7 +118,8 @@ export function sqliteDevices(db: Database, write: Write): DeviceStore {
       return one(remove.get(id));
     },
     async recordSuccess(id, now) {
-      await write(() => success.run(now, id));
+      // Goes with the job's completion.
+      await later(() => success.run(now, id));
     },
     async recordError(id, reason, now, dead) {
       await write(() => failure.run({ id, reason, now, dead: dead ? 1 : 0 }));

@@ -14,6 +14,12 @@ import { migrate } from './schema.js';
 import { sqliteSessions } from './sessions.js';
 import { sqliteTokens } from './tokens.js';
 
+/**
+ * How long a write that may wait (a delivered push's records) waits for another commit to join.
+ * A crash loses at most this much of them: those pushes go out again (at least once).
+ */
+const LATER_MS = 20;
+
 /** The embedded store: one SQLite file in `dir` (or in memory for `:memory:`). */
 export function openSqliteStore(dir: string): Store {
   let file = ':memory:';
@@ -38,20 +44,21 @@ export function openSqliteStore(dir: string): Store {
 
 /** The store over an open, migrated connection (the benchmark batches commits on its own). */
 export function sqliteStoreOver(db: Database.Database): Store {
-  const write = groupCommit(db);
+  const commits = groupCommit(db, LATER_MS);
   return {
     accounts: sqliteAccounts(db),
     registrations: sqliteRegistrations(db),
     collected: sqliteCollected(db),
-    devices: sqliteDevices(db, write),
+    devices: sqliteDevices(db, commits),
     tokens: sqliteTokens(db),
-    queue: sqliteQueue(db, write),
+    queue: sqliteQueue(db, commits),
     sessions: sqliteSessions(db),
     limiter: memoryLimiters(),
     async ping() {
       db.prepare('SELECT 1').get();
     },
     async close() {
+      commits.flush();
       db.close();
     },
   };

@@ -4,7 +4,7 @@ import { randomInt } from 'node:crypto';
 import type { Database } from 'better-sqlite3';
 import { mergePushes } from '../merge.js';
 import type { Job, Lease, QueuedPush, QueueStore } from '../types.js';
-import type { Write } from './group-commit.js';
+import type { GroupCommit } from './group-commit.js';
 
 interface Row {
   id: number;
@@ -32,7 +32,7 @@ const toJob = (r: Row): Job => ({
 // waiting untried, or parked after a failed attempt (parked = 1). A claimed job holds
 // leased_until and is claimable again once that has passed; `lease` is its claim's random token
 // (0 while unleased).
-export function sqliteQueue(db: Database, write: Write): QueueStore {
+export function sqliteQueue(db: Database, { write, later }: GroupCommit): QueueStore {
   const unleased = db.prepare('SELECT * FROM jobs WHERE device_id = ? AND leased_until = 0');
   const setPush = db.prepare(
     `UPDATE jobs SET payload = @payload, priority = @priority,
@@ -47,6 +47,17 @@ export function sqliteQueue(db: Database, write: Write): QueueStore {
   const insert = db.prepare(
     `INSERT INTO jobs (device_id, payload, priority, due_at, created_at, pushed_at)
        VALUES (?, ?, ?, ?, ?, ?)`,
+  );
+  // A job leased as it is written: as `claim` leaves it (attempts 1, a lease token).
+  const insertLeased = db.prepare(
+    `INSERT INTO jobs (device_id, payload, priority, due_at, created_at, pushed_at, attempts,
+       leased_until, lease)
+     VALUES (?, ?, ?, ?, ?, ?, 1, ?, ?) RETURNING *`,
+  );
+  const reviveLeased = db.prepare(
+    `UPDATE jobs SET payload = @payload, priority = @priority, parked = 0, attempts = 1,
+       due_at = @due, pushed_at = MAX(pushed_at, @pushedAt), leased_until = @leaseUntil,
+       lease = @lease WHERE id = @id RETURNING *`,
   );
   // Leases that ran out (their worker died) first, then waiting jobs by due time; each part
   // reads its own partial index, never the jobs leased now.
@@ -86,21 +97,41 @@ export function sqliteQueue(db: Database, write: Write): QueueStore {
   );
   const stats = db.prepare('SELECT COUNT(*) AS depth, MIN(created_at) AS oldest FROM jobs');
 
-  const enqueueOne = (deviceId: string, push: QueuedPush, minIntervalMs: number, now: number) => {
+  const enqueueOne = (
+    deviceId: string,
+    push: QueuedPush,
+    minIntervalMs: number,
+    now: number,
+    leaseUntil?: number,
+  ): 'queued' | 'coalesced' | Job => {
     const other = unleased.get(deviceId) as Row | undefined;
     if (other && !other.parked) {
       setPush.run({ id: other.id, pushedAt: now, ...mergePushes(other, push) });
-      return 'coalesced' as const;
+      return 'coalesced';
     }
     const row = device.get(deviceId) as { last_due_at: number | null } | undefined;
     // The device is gone (removed meanwhile): its push is dropped, as delivery would.
-    if (!row) return 'queued' as const;
+    if (!row) return 'queued';
     const due = row.last_due_at === null ? now : Math.max(now, row.last_due_at + minIntervalMs);
+    setLastDue.run(due, deviceId);
+    if (leaseUntil !== undefined && due <= now) {
+      const lease = randomInt(1, 2 ** 48);
+      const leased = other
+        ? reviveLeased.get({
+            id: other.id,
+            due,
+            pushedAt: now,
+            leaseUntil,
+            lease,
+            ...mergePushes(other, push),
+          })
+        : insertLeased.get(deviceId, push.payload, push.priority, due, now, now, leaseUntil, lease);
+      return toJob(leased as Row);
+    }
     // A parked job does not hold this push back: the push takes its content along instead.
     if (other) revive.run({ id: other.id, due, pushedAt: now, ...mergePushes(other, push) });
     else insert.run(deviceId, push.payload, push.priority, due, now, now);
-    setLastDue.run(due, deviceId);
-    return 'queued' as const;
+    return 'queued';
   };
   // A job whose lease ran out goes into a newer one of its device that waits and is due.
   const foldExpired = db.transaction((now: number, limit: number) => {
@@ -130,7 +161,10 @@ export function sqliteQueue(db: Database, write: Write): QueueStore {
 
   return {
     enqueue(deviceId, push, minIntervalMs, now) {
-      return write(() => enqueueOne(deviceId, push, minIntervalMs, now));
+      return write(() => enqueueOne(deviceId, push, minIntervalMs, now) as 'queued' | 'coalesced');
+    },
+    enqueueLeased(deviceId, push, minIntervalMs, now, leaseUntil) {
+      return write(() => enqueueOne(deviceId, push, minIntervalMs, now, leaseUntil));
     },
     async claim(limit, now, leaseUntil) {
       if (!(due.get({ now }) as { any: number }).any) return [];
@@ -145,7 +179,8 @@ export function sqliteQueue(db: Database, write: Write): QueueStore {
       });
     },
     async complete(job) {
-      await write(() => removeHeld.run(job.id, job.lease));
+      // Lost in a crash, it means one more push to the device: it may wait for another commit.
+      await later(() => removeHeld.run(job.id, job.lease));
     },
     retry(job, dueAt, untried = false) {
       return write(() => retry(job, dueAt, untried));
