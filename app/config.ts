@@ -19,6 +19,10 @@ const appName = z
   .string()
   .regex(/^[a-z0-9][a-z0-9_.-]{0,63}$/, 'lowercase letters, digits, ., - and _');
 
+/** How long a provider's answer to one send is waited for (default 5 s). */
+const requestTimeout = (doc: string) =>
+  z.number().int().min(100).max(60000).default(5000).describe(doc);
+
 const apnsFields = z.object({
   key_file: z.string().describe('The .p8 token signing key from Apple.'),
   key_id: z.string().regex(/^[A-Z0-9]{10}$/, 'expected the 10-character key id from Apple'),
@@ -43,28 +47,18 @@ const apnsFields = z.object({
     .describe('Override of the sandbox host when environment = "both".'),
   ca_file: z.string().optional().describe('Extra CA certificate for that endpoint.'),
   max_in_flight: z.number().int().min(1).max(5000).default(1000),
-  request_timeout_ms: z
-    .number()
-    .int()
-    .min(100)
-    .max(60000)
-    .default(5000)
-    .describe('A request APNs has not answered this long is given up and sent again later.'),
+  request_timeout_ms: requestTimeout(
+    'A request APNs has not answered this long is given up and sent again later.',
+  ),
 });
 
 const fcmFields = z.object({
   service_account_file: z.string().describe('Service account JSON from Firebase.'),
   endpoint: z.url().optional().describe('Override of the Google hosts (staging, tests).'),
   ca_file: z.string().optional().describe('Extra CA certificate for that endpoint.'),
-  request_timeout_ms: z
-    .number()
-    .int()
-    .min(100)
-    .max(60000)
-    .default(5000)
-    .describe(
-      'A send FCM has not answered this long is given up (its connection closed) and sent again later.',
-    ),
+  request_timeout_ms: requestTimeout(
+    'A send FCM has not answered this long is given up (its connection closed) and sent again later.',
+  ),
 });
 
 /** What every `[[apps]]` entry has besides its credentials. */

@@ -78,6 +78,22 @@ describe('delivery worker', () => {
 
   const depth = async () => (await store.queue.stats(Date.now())).depth;
 
+  /** One send at a time, and no poll to speak of: a job goes out because it was handed over. */
+  function handOffWorker(over: Store, provider: Provider) {
+    const apps = testApps();
+    return createDeliveryWorker({
+      store: over,
+      apps,
+      senders: sendersOver(apps, provider),
+      log,
+      concurrency: 1,
+      maxAttempts: 3,
+      retryInitialMs: 10,
+      retryMaxMs: 20,
+      pollMs: 60_000,
+    });
+  }
+
   it('delivers a job and removes it from the queue', async () => {
     const { provider, device } = await setup([]);
     await until(async () => (await depth()) === 0);
@@ -102,18 +118,7 @@ describe('delivery worker', () => {
       },
       async close() {},
     };
-    const apps = testApps();
-    worker = createDeliveryWorker({
-      store,
-      apps,
-      senders: sendersOver(apps, provider),
-      log,
-      concurrency: 1,
-      maxAttempts: 3,
-      retryInitialMs: 10,
-      retryMaxMs: 20,
-      pollMs: 60_000,
-    });
+    worker = handOffWorker(store, provider);
     const device = await addDevice(store);
     expect(worker.reserve()).toBeUndefined();
     worker.start();
@@ -147,18 +152,7 @@ describe('delivery worker', () => {
       },
       async close() {},
     };
-    const apps = testApps();
-    worker = createDeliveryWorker({
-      store,
-      apps,
-      senders: sendersOver(apps, provider),
-      log,
-      concurrency: 1,
-      maxAttempts: 3,
-      retryInitialMs: 10,
-      retryMaxMs: 20,
-      pollMs: 60_000,
-    });
+    worker = handOffWorker(store, provider);
     const first = await addDevice(store);
     const second = await store.devices.upsert(
       { owner: first.owner, provider: 'apns', deviceId: 'e', deviceToken: 'tok2' },

@@ -7,6 +7,15 @@ async function oneDevice(s: Store): Promise<string> {
   return (await device(s, (await account(s)).id)).id;
 }
 
+/** One device whose push (`old`, high, a: 1), enqueued at 100, is out: claimed with lease 5000. */
+async function oneJobOut(s: Store): Promise<{ d: string; job: Job }> {
+  const d = await oneDevice(s);
+  await s.queue.enqueue(d, push('old', 'high', { a: 1 }), 0, 100);
+  const [job] = await s.queue.claim(10, 100, 5000);
+  if (!job) throw new Error('no job');
+  return { d, job };
+}
+
 export function queueContract(k: Kit): void {
   it('the first push is due at once; pushes merge while one waits untried', async () => {
     const s = k.store();
@@ -97,10 +106,7 @@ export function queueContract(k: Kit): void {
 
   it('a job whose lease ran out goes into a newer push of its device that is due, not out again', async () => {
     const s = k.store();
-    const d = await oneDevice(s);
-    await s.queue.enqueue(d, push('old', 'high', { a: 1 }), 0, 100);
-    const [old] = await s.queue.claim(10, 100, 5000);
-    if (!old) throw new Error('no job');
+    const { d, job: old } = await oneJobOut(s);
     await s.queue.enqueue(d, push('new', 'low', { b: 2 }), 0, 200);
     // Its holder died: at the end of its lease, one push with the newer content.
     const got = await (await k.another()).queue.claim(10, 5000, 9000);
@@ -155,10 +161,7 @@ export function queueContract(k: Kit): void {
 
   it('a push never waits behind a parked job: it takes the parked content along, due at once', async () => {
     const s = k.store();
-    const d = await oneDevice(s);
-    await s.queue.enqueue(d, push('old', 'high', { a: 1 }), 0, 100);
-    const [job] = await s.queue.claim(10, 100, 5000);
-    if (!job) throw new Error('no job');
+    const { d, job } = await oneJobOut(s);
     await s.queue.retry(job, 60_000);
     expect(await s.queue.enqueue(d, push('new', 'low'), 0, 2000)).toBe('queued');
     expect((await s.queue.stats(2000)).depth).toBe(1);
@@ -172,11 +175,8 @@ export function queueContract(k: Kit): void {
 
   it('retry hands a job over to a newer one that waits, which takes its content along', async () => {
     const s = k.store();
-    const d = await oneDevice(s);
-    await s.queue.enqueue(d, push('old', 'high', { a: 1 }), 0, 100);
-    const [job] = await s.queue.claim(10, 100, 5000);
+    const { d, job } = await oneJobOut(s);
     expect(await s.queue.enqueue(d, push('new', 'low'), 0, 200)).toBe('queued');
-    if (!job) throw new Error('no job');
     await s.queue.retry(job, 300);
     expect((await s.queue.stats(400)).depth).toBe(1);
     const jobs = await s.queue.claim(10, 10_000, 20_000);
@@ -255,10 +255,7 @@ export function queueContract(k: Kit): void {
 
   it('retry untried gives a job back without counting the attempt; pushes merge into it', async () => {
     const s = k.store();
-    const d = await oneDevice(s);
-    await s.queue.enqueue(d, push('old', 'high', { a: 1 }), 0, 100);
-    const [job] = await s.queue.claim(10, 100, 5000);
-    if (!job) throw new Error('no job');
+    const { d, job } = await oneJobOut(s);
     await s.queue.retry(job, 3000, true);
     expect(await s.queue.enqueue(d, push('new', 'low'), 0, 200)).toBe('coalesced');
     expect(await s.queue.claim(10, 2999, 9000)).toEqual([]);
@@ -310,10 +307,7 @@ export function queueContract(k: Kit): void {
 
   it('enqueueLeased revives a parked job leased, its content taken along', async () => {
     const s = k.store();
-    const d = await oneDevice(s);
-    await s.queue.enqueue(d, push('old', 'high', { a: 1 }), 0, 100);
-    const [job] = await s.queue.claim(10, 100, 5000);
-    if (!job) throw new Error('no job');
+    const { d, job } = await oneJobOut(s);
     await s.queue.retry(job, 60_000);
     const next = await s.queue.enqueueLeased(d, push('new', 'low'), 0, 2000, 7000);
     if (typeof next !== 'object') throw new Error(`not leased: ${next}`);
