@@ -14,8 +14,8 @@ import {
   runFault,
   startFaultWorld,
   unitRestartMs,
-} from '../faults/kit.js';
-import { MEASURE_MS } from '../faults/targets.js';
+} from './kit.js';
+import { MEASURE_MS } from './targets.js';
 
 let world: FaultWorld | undefined;
 let redis: RedisServer | undefined;

@@ -1,0 +1,126 @@
+// The ejabberd fault runs' world: a real ejabberd (mod_push) with 1,000 offline users whose push
+// is enabled to our component, our processes (optionally through a tap that reads ejabberd's
+// publishes and our answers on the component links), and a sender with stream management
+// (XEP-0198) sending them messages. Used by ./ejabberd.test.ts and ../faults-open/ejabberd.test.ts.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { type ComponentTap, startComponentTap } from '../../harness/faults/component-tap.js';
+import { type MessageLoad, messageLoad } from '../../harness/faults/message-load.js';
+import type { PublishRecord } from '../../harness/faults/publisher.js';
+import { type Ejabberd, startEjabberd } from '../../harness/servers/ejabberd.js';
+import { connectClient } from '../../harness/servers/xmpp-client.js';
+import { type FaultWorld, type Load, startFaultWorld } from './kit.js';
+import { REGISTRATIONS } from './targets.js';
+
+const PASSWORD = 'fault-pass';
+
+export interface EjabberdWorld {
+  e: Ejabberd;
+  w: FaultWorld;
+  source: Load;
+  load: MessageLoad;
+}
+
+/** What a test started, stopped in order after it; parts it did not get to are skipped. */
+export interface EjabberdParts {
+  e?: Ejabberd;
+  tap?: ComponentTap;
+  w?: FaultWorld;
+  load?: MessageLoad;
+}
+
+export async function stopEjabberdWorld(parts: EjabberdParts): Promise<void> {
+  await parts.load?.stop();
+  await parts.w?.stop();
+  await parts.tap?.close();
+  await parts.e?.stop();
+}
+
+/**
+ * ejabberd with the users registered and push enabled, our world, and the sender's load. Each
+ * part goes into `parts` as soon as it runs, so that the test's cleanup stops it.
+ */
+export async function startEjabberdWorld(
+  parts: EjabberdParts,
+  o: {
+    storeUrl?: string;
+    /** Our processes connect through a tap: the records are the publishes and our answers. */
+    tapped?: boolean;
+    /** Leaves out messages to these users (acknowledged records only). */
+    skip?: () => Set<number>;
+  },
+): Promise<EjabberdWorld> {
+  const e = await startEjabberd({ componentSecret: 'fault-suite-secret', logLevel: 'warning' });
+  parts.e = e;
+  const t = o.tapped ? await startComponentTap(e.componentPort) : undefined;
+  parts.tap = t;
+  const server = t ? { ...e, componentPort: t.port } : e;
+  const w = await startFaultWorld({ storeUrl: o.storeUrl, server });
+  parts.w = w;
+  const users = Array.from({ length: REGISTRATIONS }, (_, i) => [`u${i}`, PASSWORD] as const);
+  await e.registerMany([...users, ['sender', PASSWORD]]);
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: 16 }, async () => {
+      for (let i = next++; i < REGISTRATIONS; i = next++) {
+        const c = await connectClient({ port: e.c2sPort, username: `u${i}`, password: PASSWORD });
+        const target = w.targets[i] as { node: string; secret: string };
+        await c.enablePush({ jid: e.componentDomain, ...target });
+        await c.stop();
+      }
+    }),
+  );
+  const l = messageLoad(() =>
+    connectClient({
+      port: e.c2sPort,
+      username: 'sender',
+      password: PASSWORD,
+      presence: false,
+      streamManagement: true,
+    }),
+  );
+  parts.load = l;
+  const source: Load = {
+    run: (r) => l.run(r),
+    mute: (q) => l.mute(q),
+    settle: () => new Promise((r) => setTimeout(r, 2000)),
+    records: () => {
+      if (t) {
+        const byNode = new Map(w.targets.map((x, i) => [x.node, i]));
+        return t.records((node) => byNode.get(node));
+      }
+      const skip = o.skip?.() ?? new Set<number>();
+      return l.acked
+        .filter((m) => !skip.has(m.target))
+        .map(
+          (m): PublishRecord => ({
+            target: m.target,
+            seq: m.seq,
+            dueAt: m.at,
+            sentAt: m.at,
+            answeredAt: Number.NaN,
+            type: 'result',
+          }),
+        );
+    },
+  };
+  return { e, w, source, load: l };
+}
+
+/** Users whose push ejabberd disabled, by its log, with the error it gave. */
+export function disabledByEjabberd(e: Ejabberd): Map<number, string> {
+  const out = new Map<number, string>();
+  let log = '';
+  try {
+    log = readFileSync(join(e.dir, 'logs', 'ejabberd.log'), 'utf8');
+  } catch {}
+  for (const m of log.matchAll(
+    /notification for u(\d+)@localhost \(.*?\), disabling push: (.*)$/gm,
+  )) {
+    out.set(Number(m[1]), m[2] ?? '');
+  }
+  return out;
+}
+
+/** The error ejabberd itself answers a publish for a component that is not connected. */
+export const EJABBERD_OWN_REFUSAL = 'Access denied by service policy (forbidden) (auth)';

@@ -1,0 +1,61 @@
+// Fault suite, ejabberd: two of our processes on one Redis, both connected to a real ejabberd
+// (mod_push) as the same component, one killed -9 (docs/ejabberd.md: ejabberd disables a user's
+// push on the first non-`wait` error, and answers `forbidden` for a component that is not
+// connected; two processes are the remedy). The publishes ejabberd had routed to the killed
+// process and that it had not answered are lost (ejabberd does not send a publish again); every
+// one it answered `result` is queued in Redis and must be pushed by the other. ejabberd's
+// answers are read on the component links themselves (harness/faults/component-tap.ts), so the
+// claim is the one of every fault run: every publish answered `result` is pushed on time.
+// Targets and what is measured how: ./targets.ts and ./kit.ts.
+import { afterEach, expect, it } from '@jest/globals';
+import { type RedisServer, startRedis } from '../../harness/servers/redis.js';
+import {
+  disabledByEjabberd,
+  type EjabberdParts,
+  startEjabberdWorld,
+  stopEjabberdWorld,
+} from './ejabberd-world.js';
+import { broken, describeRun, runFault } from './kit.js';
+import { MEASURE_MS } from './targets.js';
+
+let parts: EjabberdParts = {};
+let redis: RedisServer | undefined;
+afterEach(async () => {
+  await stopEjabberdWorld(parts);
+  await redis?.stop();
+  parts = {};
+  redis = undefined;
+});
+
+it(
+  'two processes on ejabberd, one killed: every publish answered result is pushed on time',
+  async () => {
+    redis = await startRedis({ aof: true });
+    const { e, w, source, load } = await startEjabberdWorld(parts, {
+      storeUrl: redis.url,
+      tapped: true,
+    });
+    await w.start();
+    await w.start();
+    let killedAt = 0;
+    const run = await runFault(
+      w,
+      {
+        begin: async () => {
+          await w.ours[0]?.kill9();
+          killedAt = Date.now();
+        },
+        durationMs: 0,
+        end: () => killedAt,
+      },
+      source,
+    );
+    console.log(
+      `${describeRun('ejabberd, two processes, one killed', run)}; sender: ${JSON.stringify(load.stats)}`,
+    );
+    expect(broken(run)).toEqual([]);
+    expect(run.verdict.results).toBeGreaterThan(0);
+    expect([...disabledByEjabberd(e).values()]).toEqual([]);
+  },
+  180_000 + MEASURE_MS,
+);
