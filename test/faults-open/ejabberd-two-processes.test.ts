@@ -1,22 +1,23 @@
-// Fault suite, ejabberd: two of our processes on one Redis, both connected to a real ejabberd
-// (mod_push) as the same component, one killed -9 (docs/ejabberd.md: ejabberd disables a user's
-// push on the first non-`wait` error, and answers `forbidden` for a component that is not
-// connected; two processes are the remedy). The publishes ejabberd had routed to the killed
+// Fault run not met yet (passed once with the machine to itself, failed in a clean CI run: back
+// after 16.4 s, 84 pushes late): two of our processes on one Redis, both connected to a real
+// ejabberd (mod_push) as the same component, one killed -9 (docs/ejabberd.md: ejabberd disables
+// a user's push on the first non-`wait` error, and answers `forbidden` for a component that is
+// not connected; two processes are the remedy). The publishes ejabberd had routed to the killed
 // process and that it had not answered are lost (ejabberd does not send a publish again); every
 // one it answered `result` is queued in Redis and must be pushed by the other. ejabberd's
 // answers are read on the component links themselves (harness/faults/component-tap.ts), so the
 // claim is the one of every fault run: every publish answered `result` is pushed on time.
-// Targets and what is measured how: ./targets.ts and ./kit.ts.
+// Targets and what is measured how: ../faults/targets.ts and ../faults/kit.ts.
 import { afterEach, expect, it } from '@jest/globals';
 import { type RedisServer, startRedis } from '../../harness/servers/redis.js';
+import { broken, describeRun, runFault } from '../faults/kit.js';
+import { MEASURE_MS } from '../faults/targets.js';
 import {
   disabledByEjabberd,
   type EjabberdParts,
   startEjabberdWorld,
   stopEjabberdWorld,
 } from './ejabberd-world.js';
-import { broken, describeRun, runFault } from './kit.js';
-import { MEASURE_MS } from './targets.js';
 
 let parts: EjabberdParts = {};
 let redis: RedisServer | undefined;
