@@ -212,6 +212,12 @@ function givingBackLeases(queue: QueueStore): {
   const forgetExpired = (now: number) => {
     for (const [id, { until, end }] of leased) if (!end && until < now) leased.delete(id);
   };
+  /** Jobs this process just leased, until `until`. */
+  const hold = (jobs: Lease[], now: number, until: number) => {
+    if (leased.size > 10_000) forgetExpired(now);
+    const at = Date.now();
+    for (const job of jobs) leased.set(job.id, { job, at, until });
+  };
   const ending = async (id: string, end: () => Promise<void>) => {
     try {
       await end();
@@ -227,15 +233,12 @@ function givingBackLeases(queue: QueueStore): {
       ...queue,
       async claim(limit, now, leaseUntil) {
         const jobs = await queue.claim(limit, now, leaseUntil);
-        if (leased.size > 10_000) forgetExpired(now);
-        const at = Date.now();
-        for (const job of jobs) leased.set(job.id, { job, at, until: leaseUntil });
+        hold(jobs, now, leaseUntil);
         return jobs;
       },
       async enqueueLeased(deviceId, push, minIntervalMs, now, leaseUntil) {
         const out = await queue.enqueueLeased(deviceId, push, minIntervalMs, now, leaseUntil);
-        if (typeof out === 'object')
-          leased.set(out.id, { job: out, at: Date.now(), until: leaseUntil });
+        if (typeof out === 'object') hold([out], now, leaseUntil);
         return out;
       },
       complete: (job) => ending(job.id, () => queue.complete(job)),

@@ -133,15 +133,18 @@ export function sqliteQueue(db: Database, { write, later }: GroupCommit): QueueS
     else insert.run(deviceId, push.payload, push.priority, due, now, now);
     return 'queued';
   };
+  // The two become one, in the waiting job `other`: the content pushed last wins (the waiting
+  // job's on a tie), and `job` goes.
+  const mergeInto = (other: Row, job: Row) => {
+    const [older, newer] = other.pushed_at >= job.pushed_at ? [job, other] : [other, job];
+    setPush.run({ id: other.id, pushedAt: job.pushed_at, ...mergePushes(older, newer) });
+    remove.run(job.id);
+  };
   // A job whose lease ran out goes into a newer one of its device that waits and is due.
   const foldExpired = db.transaction((now: number, limit: number) => {
     for (const job of expired.all({ now, limit }) as Row[]) {
       const other = dueWaiting.get(job.device_id, now) as Row | undefined;
-      if (!other) continue;
-      // As on retry: the content pushed last wins, in the waiting job.
-      const [older, newer] = other.pushed_at >= job.pushed_at ? [job, other] : [other, job];
-      setPush.run({ id: other.id, pushedAt: job.pushed_at, ...mergePushes(older, newer) });
-      remove.run(job.id);
+      if (other) mergeInto(other, job);
     }
   });
   const retry = (lease: Lease, dueAt: number, untried: boolean) => {
@@ -152,11 +155,7 @@ export function sqliteQueue(db: Database, { write, later }: GroupCommit): QueueS
       park.run({ id: job.id, dueAt, attempts: job.attempts - (untried ? 1 : 0) });
       return;
     }
-    // The two become one: the newer content wins (the waiting job's on a tie), in the job that
-    // is not leased.
-    const [older, newer] = other.pushed_at >= job.pushed_at ? [job, other] : [other, job];
-    setPush.run({ id: other.id, pushedAt: job.pushed_at, ...mergePushes(older, newer) });
-    remove.run(job.id);
+    mergeInto(other, job);
   };
 
   return {
