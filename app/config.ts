@@ -56,6 +56,15 @@ const fcmFields = z.object({
   service_account_file: z.string().describe('Service account JSON from Firebase.'),
   endpoint: z.url().optional().describe('Override of the Google hosts (staging, tests).'),
   ca_file: z.string().optional().describe('Extra CA certificate for that endpoint.'),
+  max_connections: z
+    .number()
+    .int()
+    .min(1)
+    .max(1000)
+    .default(128)
+    .describe(
+      'Sends at once, one HTTPS connection each (FCM answers one request per connection at a time): sends per second are at most this divided by the round trip.',
+    ),
   request_timeout_ms: requestTimeout(
     'A send FCM has not answered this long is given up (its connection closed) and sent again later.',
   ),

@@ -33,8 +33,8 @@ it('shares one connection per APNs key and environment, and one FCM client per p
     });
   writeFileSync(join(dir, 'p1.json'), account('p1'));
   writeFileSync(join(dir, 'p2.json'), account('p2'));
-  const fcmApp = (name: string, file: string) =>
-    `\n[[apps]]\nname = "${name}"\nprovider = "fcm"\nservice_account_file = "${file}"\n`;
+  const fcmApp = (name: string, file: string, more = '') =>
+    `\n[[apps]]\nname = "${name}"\nprovider = "fcm"\nservice_account_file = "${file}"\n${more}`;
   const config = parseConfig(
     apnsApp('a', 'one') +
       apnsApp('b', 'one') + // same key and environment as a: one session
@@ -42,7 +42,7 @@ it('shares one connection per APNs key and environment, and one FCM client per p
       apnsApp('d', 'two', 'environment = "both"\n') + // its own key, both environments
       fcmApp('e', 'p1.json') +
       fcmApp('f', 'p1.json') + // same project as e: one client
-      fcmApp('g', 'p2.json'),
+      fcmApp('g', 'p2.json', 'max_connections = 3\n'),
     dir,
     {},
   );
@@ -56,6 +56,8 @@ it('shares one connection per APNs key and environment, and one FCM client per p
       'sandbox',
     ]);
     expect(apps.of({ provider: 'apns' })).toBeUndefined();
+    // FCM sends at once: the default for e+f, g's own.
+    expect(connections.filter((c) => c.name === 'fcm').map((c) => c.maxInFlight)).toEqual([128, 3]);
   } finally {
     await Promise.all(connections.map((c) => c.close()));
   }

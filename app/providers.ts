@@ -158,6 +158,7 @@ export function createSenders(config: Config, log: Logger): Senders {
             serviceAccount: f.serviceAccount,
             ca: f.ca,
             endpoint: a.endpoint,
+            maxConnections: a.max_connections,
             requestTimeoutMs: a.request_timeout_ms,
             log: log.child({ provider: 'fcm', project }),
           }),

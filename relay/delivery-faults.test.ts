@@ -50,6 +50,7 @@ async function fcm(): Promise<{ fake: FakeFcm; sender: AppSender }> {
     serviceAccount: fake.serviceAccount,
     endpoint: fake.url,
     ca: fake.ca,
+    maxConnections: 32,
     log,
   });
   fakes.push(fake);
@@ -185,7 +186,7 @@ describe('delivery in provider trouble', () => {
     const f = await fcm();
     const fcmIds = await devices('fcm', 200, 'f');
     const apnsIds = await devices('apns', 30, 'a');
-    // Slower than FCM's 32 connections can keep up with, but never stuck.
+    // Slower than FCM's 32 connections (here) can keep up with, but never stuck.
     f.fake.faults.set({ kind: 'delay', ms: 1500 });
     // FCM's jobs first: they are claimed first.
     await enqueue(fcmIds, 1);

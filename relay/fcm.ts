@@ -37,7 +37,11 @@ export interface FcmOptions {
   ttlSeconds?: number;
   /** firebase-admin app name; must be unique per live provider (default: a random one). */
   appName?: string;
-  /** Cap on open connections (one request each, HTTP/1.1); more sends queue. Default 32. */
+  /**
+   * Cap on open connections (one request each, HTTP/1.1); more sends queue. Sends per second are
+   * at most this divided by the round trip, which includes any lag of our own event loop in
+   * reading the answer. Default 128.
+   */
   maxConnections?: number;
   /**
    * A send with no answer this long after it got a connection gives up (`retry`) and its
@@ -75,7 +79,7 @@ export function createFcmProvider(options: FcmOptions): Provider {
   const account = options.serviceAccount;
   const ttlMs = (options.ttlSeconds ?? 86400) * 1000;
   const timeoutMs = options.requestTimeoutMs ?? 5000;
-  const maxConnections = options.maxConnections ?? 32;
+  const maxConnections = options.maxConnections ?? 128;
   const agent = createAgent(options.endpoint, options.ca, maxConnections);
   // A send's deadline runs from when it may have a connection, not while it queues for one.
   const slots = createSemaphore(maxConnections);

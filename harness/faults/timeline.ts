@@ -1,7 +1,8 @@
 // A fault run second by second, for finding where the time goes (FAULTS_TIMELINE=1): per second
 // after the fault's start, the publishes sent, answered `result` and how long the answers took,
 // and how long the answers took (median/worst, ms) and their pushes (median/99th percentile/worst,
-// ms, and how many were pushed; `-`: none).
+// ms, and how many were pushed; `-`: none), then the worst push of each provider (even targets are
+// APNs devices, odd ones FCM: test/faults/targets.ts).
 import type { PublishRecord } from './publisher.js';
 import type { Push } from './verdict.js';
 
@@ -23,28 +24,46 @@ export function timeline(records: PublishRecord[], pushes: Push[], t0: number): 
     byTarget.get(r.target)?.find((p) => p.count >= r.seq)?.at ?? Number.NaN;
   const rows = new Map<
     number,
-    { sent: number; result: number; answer: number[]; push: number[] }
+    {
+      sent: number;
+      result: number;
+      answer: number[];
+      push: number[];
+      apns: number[];
+      fcm: number[];
+    }
   >();
   for (const r of records) {
     if (Number.isNaN(r.sentAt)) continue;
     const s = Math.floor((r.sentAt - t0) / 1000);
-    const row = rows.get(s) ?? { sent: 0, result: 0, answer: [], push: [] };
+    const row = rows.get(s) ?? { sent: 0, result: 0, answer: [], push: [], apns: [], fcm: [] };
     row.sent++;
     if (r.type === 'result') {
       row.result++;
       row.answer.push(r.answeredAt - r.sentAt);
       const at = pushedAt(r);
-      if (!Number.isNaN(at)) row.push.push(at - r.sentAt);
+      if (!Number.isNaN(at)) {
+        row.push.push(at - r.sentAt);
+        (r.target % 2 === 0 ? row.apns : row.fcm).push(at - r.sentAt);
+      }
     }
     rows.set(s, row);
   }
-  const lines = ['s    sent result answer p50/max  push p50/p99/max'];
+  const lines = ['s    sent result answer p50/max  push p50/p99/max         APNs max  FCM max'];
   for (const s of [...rows.keys()].sort((a, b) => a - b)) {
-    const r = rows.get(s) as { sent: number; result: number; answer: number[]; push: number[] };
+    const r = rows.get(s) as {
+      sent: number;
+      result: number;
+      answer: number[];
+      push: number[];
+      apns: number[];
+      fcm: number[];
+    };
     lines.push(
       `${String(s).padStart(3)} ${String(r.sent).padStart(6)} ${String(r.result).padStart(6)} ` +
         `${pct(r.answer, 0.5)}/${pct(r.answer, 1)}`.padEnd(16) +
-        `${pct(r.push, 0.5)}/${pct(r.push, 0.99)}/${pct(r.push, 1)} (${r.push.length})`,
+        `${pct(r.push, 0.5)}/${pct(r.push, 0.99)}/${pct(r.push, 1)} (${r.push.length})`.padEnd(26) +
+        `${pct(r.apns, 1).padStart(8)} ${pct(r.fcm, 1).padStart(8)}`,
     );
   }
   return lines.join('\n');

@@ -14,6 +14,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createRegistrar } from '../../component/registrar.js';
 import { type FakeApns, startFakeApns, testApnsKey } from '../../harness/fakes/apns-server.js';
@@ -355,6 +356,9 @@ export async function runFault(
   },
   source: Load = publisherLoad(world),
 ): Promise<FaultRun> {
+  // The fakes, the load and the tap run in this process: its own lag delays what they stamp.
+  const lag = monitorEventLoopDelay({ resolution: 20 });
+  lag.enable();
   const load = source.run({
     targets: REGISTRATIONS,
     ratePerS: RATE_PER_S,
@@ -392,9 +396,11 @@ export async function runFault(
   // Duplicates come shortly after: give them a moment to show.
   await sleep(1000);
   verdict = verdictNow();
+  lag.disable();
   if (process.env.FAULTS_TIMELINE) {
     console.log(
-      `timeline from the fault's start (${new Date(faultStart).toISOString()}), fault end +${faultEnd - faultStart} ms:\n${timeline(records, world.pushes(), faultStart)}`,
+      `timeline from the fault's start (${new Date(faultStart).toISOString()}), fault end +${faultEnd - faultStart} ms; ` +
+        `this process's event loop late by p99 ${Math.round(lag.percentile(99) / 1e6)} ms, max ${Math.round(lag.max / 1e6)} ms:\n${timeline(records, world.pushes(), faultStart)}`,
     );
   }
   return { verdict, faultStart, faultEnd };
