@@ -33,6 +33,13 @@ export interface Verdict {
   /** Pushes that carried a count the same device had already received. */
   duplicates: number;
   /**
+   * Of those, the ones whose first copy reached the provider before the fault started (a process
+   * killed then had them in flight: sent, answer not yet read or not yet committed), and how long
+   * before the fault's start the oldest such first copy came (ms; 0 when none).
+   */
+  repeatedFromBefore: number;
+  oldestRepeatedMs: number;
+  /**
    * From the fault's end until publishes were answered `result` and pushed within
    * `serviceLatencyMs` again (every one sent from then on); NaN when never.
    */
@@ -44,7 +51,8 @@ export interface Verdict {
 export function judge(o: {
   records: PublishRecord[];
   pushes: Push[];
-  /** Date.now() when the fault ended. */
+  /** Date.now() when the fault started and ended. */
+  faultStart?: number;
   faultEnd: number;
   onTimeMs: number;
   serviceLatencyMs: number;
@@ -54,12 +62,22 @@ export function judge(o: {
   latencyWindow?: [number, number];
 }): Verdict {
   const byTarget = new Map<number, Push[]>();
-  const seen = new Set<string>();
+  /** When each count first reached each device. */
+  const firstAt = new Map<string, number>();
   let duplicates = 0;
+  let repeatedFromBefore = 0;
+  let oldestRepeatedMs = 0;
+  const start = o.faultStart ?? Number.NEGATIVE_INFINITY;
   for (const p of [...o.pushes].sort((a, b) => a.at - b.at)) {
     const key = `${p.target}/${p.count}`;
-    if (seen.has(key)) duplicates++;
-    seen.add(key);
+    const first = firstAt.get(key);
+    if (first !== undefined) {
+      duplicates++;
+      if (first < start) {
+        repeatedFromBefore++;
+        oldestRepeatedMs = Math.max(oldestRepeatedMs, start - first);
+      }
+    } else firstAt.set(key, p.at);
     const list = byTarget.get(p.target) ?? [];
     list.push(p);
     byTarget.set(p.target, list);
@@ -101,6 +119,8 @@ export function judge(o: {
     lastPushAfterFaultMs: Number.NEGATIVE_INFINITY,
     pushes: o.pushes.length,
     duplicates,
+    repeatedFromBefore,
+    oldestRepeatedMs,
     serviceBackMs: 0,
     worstLatencyMs: {},
   };

@@ -1,5 +1,4 @@
-// Fault run not met yet (passed once with the machine to itself, failed in a clean CI run: back
-// after 16.4 s, 84 pushes late): two of our processes on one Redis, both connected to a real
+// Fault run not met reliably yet (./README.md): two of our processes on one Redis, both connected to a real
 // ejabberd (mod_push) as the same component, one killed -9 (docs/ejabberd.md: ejabberd disables
 // a user's push on the first non-`wait` error, and answers `forbidden` for a component that is
 // not connected; two processes are the remedy). The publishes ejabberd had routed to the killed
@@ -10,14 +9,14 @@
 // Targets and what is measured how: ../faults/targets.ts and ../faults/kit.ts.
 import { afterEach, expect, it } from '@jest/globals';
 import { type RedisServer, startRedis } from '../../harness/servers/redis.js';
-import { broken, describeRun, runFault } from '../faults/kit.js';
-import { MEASURE_MS } from '../faults/targets.js';
 import {
   disabledByEjabberd,
   type EjabberdParts,
   startEjabberdWorld,
   stopEjabberdWorld,
-} from './ejabberd-world.js';
+} from '../faults/ejabberd-world.js';
+import { broken, describeRun, runFault } from '../faults/kit.js';
+import { MEASURE_MS } from '../faults/targets.js';
 
 let parts: EjabberdParts = {};
 let redis: RedisServer | undefined;
@@ -54,7 +53,7 @@ it(
     console.log(
       `${describeRun('ejabberd, two processes, one killed', run)}; sender: ${JSON.stringify(load.stats)}`,
     );
-    expect(broken(run)).toEqual([]);
+    expect(broken(run, { killed: 1 })).toEqual([]);
     expect(run.verdict.results).toBeGreaterThan(0);
     expect([...disabledByEjabberd(e).values()]).toEqual([]);
   },

@@ -37,12 +37,14 @@ import {
   AFTER_MS,
   BEFORE_MS,
   FAULT_MS,
+  IN_FLIGHT_MS,
   ISOLATION_LATENCY_MS,
   MAX_DUPLICATE_SHARE,
   MEASURE_MS,
   ON_TIME_MS,
   RATE_PER_S,
   REGISTRATIONS,
+  SENDS_HELD_PER_PROCESS,
   SERVICE_BACK_MS,
   SERVICE_LATENCY_MS,
 } from './targets.js';
@@ -382,6 +384,7 @@ export async function runFault(
     judge({
       records,
       pushes: world.pushes(),
+      faultStart,
       faultEnd,
       onTimeMs: ON_TIME_MS,
       serviceLatencyMs: SERVICE_LATENCY_MS,
@@ -406,8 +409,11 @@ export async function runFault(
   return { verdict, faultStart, faultEnd };
 }
 
-/** The promises of ./targets.ts that `run` broke, as sentences (empty: all kept). */
-export function broken(run: FaultRun, o: { isolated?: string } = {}): string[] {
+/**
+ * The promises of ./targets.ts that `run` broke, as sentences (empty: all kept). `killed`: how
+ * many of our processes the fault killed (their sends in flight may go out again).
+ */
+export function broken(run: FaultRun, o: { isolated?: string; killed?: number } = {}): string[] {
   const v = run.verdict;
   const out: string[] = [];
   if (v.missing > 0) out.push(`${v.missing} publishes answered result were never pushed`);
@@ -417,8 +423,21 @@ export function broken(run: FaultRun, o: { isolated?: string } = {}): string[] {
     );
   }
   if (v.nonWait > 0) out.push(`${v.nonWait} non-wait errors: ${JSON.stringify(v.errors)}`);
-  if (v.duplicates > v.results * MAX_DUPLICATE_SHARE) {
-    out.push(`${v.duplicates} duplicate pushes (more than ${MAX_DUPLICATE_SHARE * 100} %)`);
+  const fromKill = o.killed ? v.repeatedFromBefore : 0;
+  if (v.duplicates - fromKill > v.results * MAX_DUPLICATE_SHARE) {
+    out.push(
+      `${v.duplicates - fromKill} duplicate pushes (more than ${MAX_DUPLICATE_SHARE * 100} %)${o.killed ? ' besides the sends in flight at the kill' : ''}`,
+    );
+  }
+  if (fromKill > (o.killed ?? 0) * SENDS_HELD_PER_PROCESS) {
+    out.push(
+      `${fromKill} sends in flight at the kill repeated (a process holds ${SENDS_HELD_PER_PROCESS})`,
+    );
+  }
+  if (fromKill > 0 && v.oldestRepeatedMs > IN_FLIGHT_MS) {
+    out.push(
+      `a push first delivered ${Math.round(v.oldestRepeatedMs)} ms before the kill was repeated (in flight at most ${IN_FLIGHT_MS} ms)`,
+    );
   }
   if (!(v.serviceBackMs <= SERVICE_BACK_MS)) {
     out.push(
@@ -441,7 +460,7 @@ export function describeRun(name: string, run: FaultRun): string {
   return (
     `${name}: ${v.publishes} publishes (${v.unsent} unsent, ${v.unanswered} unanswered), ` +
     `${v.results} result, errors ${JSON.stringify(v.errors)}; ${v.pushes} pushes, ` +
-    `${v.duplicates} duplicates, ${v.missing} missing, ${v.late} late; last push of a publish ` +
+    `${v.duplicates} duplicates (${v.repeatedFromBefore} first delivered before the fault, the oldest ${Math.round(v.oldestRepeatedMs)} ms before), ${v.missing} missing, ${v.late} late; last push of a publish ` +
     `before the fault's end ${ms(v.lastPushAfterFaultMs)} after it; service back after ` +
     `${ms(v.serviceBackMs)}; worst latency during the fault ${JSON.stringify(
       Object.fromEntries(Object.entries(v.worstLatencyMs).map(([k, n]) => [k, Math.round(n)])),

@@ -28,6 +28,16 @@ export const SERVICE_BACK_MS = 10_000;
 /** Pushes that repeat a count the device already got, at most this share of answered publishes. */
 export const MAX_DUPLICATE_SHARE = 0.01;
 /**
+ * When the fault kills our process, the sends it had in flight are sent again by the process that
+ * takes its jobs over: the provider had them, the killed process had not yet read or committed the
+ * answer. Those repeats are bounded by what one process holds at once (the defaults of APNs
+ * `max_in_flight` and FCM `max_connections`), and each one's first copy came at most a request
+ * timeout (5 s) plus a commit (1 s) before the kill; the other duplicates still count against
+ * MAX_DUPLICATE_SHARE.
+ */
+export const SENDS_HELD_PER_PROCESS = 1000 + 128;
+export const IN_FLIGHT_MS = 6_000;
+/**
  * Providers are isolated: while one provider is in trouble, the other one's pushes still arrive
  * within this long of their publish. Even without a fault, FCM pushes take up to about 5 s at
  * 1,000 publishes/s on a 2-core machine that also runs the load and the fakes (a capacity

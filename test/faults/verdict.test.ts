@@ -4,6 +4,8 @@ import { expect, it } from '@jest/globals';
 import type { PublishRecord } from '../../harness/faults/publisher.js';
 import { timeline } from '../../harness/faults/timeline.js';
 import { judge, type Push } from '../../harness/faults/verdict.js';
+import { broken, type FaultRun } from './kit.js';
+import { IN_FLIGHT_MS } from './targets.js';
 
 const publish = (target: number, seq: number, sentAt: number, more: Partial<PublishRecord> = {}) =>
   ({
@@ -70,7 +72,51 @@ it('the timeline counts, second by second from the fault start, publishes, answe
     0,
   ).split('\n');
   expect(lines.slice(1)).toEqual([
-    '  0      1      1 1/1             300/300/300 (1)',
-    '  1      2      2 100/100         1000/1000/1000 (1)',
+    '  0      1      1 1/1             300/300/300 (1)                300        -',
+    '  1      2      2 100/100         1000/1000/1000 (1)               -     1000',
   ]);
+});
+
+it('tells duplicates whose first copy came before the fault started, and how long before', () => {
+  const v = judge({
+    records: [publish(0, 1, 0), publish(1, 1, 0), publish(2, 1, 900)],
+    pushes: [push(0, 1, 400), push(0, 1, 1100), push(1, 1, 700), push(1, 1, 1200)],
+    faultStart: 1000,
+    faultEnd: 1000,
+    onTimeMs: 100,
+    serviceLatencyMs: 10,
+  });
+  expect(v).toMatchObject({ duplicates: 2, repeatedFromBefore: 2, oldestRepeatedMs: 600 });
+  const after = judge({
+    records: [publish(0, 1, 1000)],
+    pushes: [push(0, 1, 1001), push(0, 1, 1002)],
+    faultStart: 1000,
+    faultEnd: 1000,
+    onTimeMs: 100,
+    serviceLatencyMs: 10,
+  });
+  expect(after).toMatchObject({ duplicates: 1, repeatedFromBefore: 0, oldestRepeatedMs: 0 });
+});
+
+it('a killed process may repeat its sends in flight; other duplicates count against the share', () => {
+  const records = Array.from({ length: 100 }, (_, i) => publish(i, 1, 0));
+  const pushes = records.map((r) => push(r.target, 1, 500));
+  const run = (repeats: Push[]): FaultRun => ({
+    verdict: judge({
+      records,
+      pushes: [...pushes, ...repeats],
+      faultStart: 1000,
+      faultEnd: 1000,
+      onTimeMs: 10_000,
+      serviceLatencyMs: 10_000,
+    }),
+    faultStart: 1000,
+    faultEnd: 1000,
+  });
+  const repeated = run([push(0, 1, 1500), push(1, 1, 1500)]);
+  expect(broken(repeated, { killed: 1 })).toEqual([]);
+  expect(broken(repeated)).toEqual(['2 duplicate pushes (more than 1 %)']);
+  const stale = run([push(0, 1, 1500)]);
+  stale.verdict.oldestRepeatedMs = IN_FLIGHT_MS + 1;
+  expect(broken(stale, { killed: 1 })[0]).toMatch(/before the kill was repeated/);
 });
