@@ -56,7 +56,13 @@ describe('delivery worker', () => {
     await store?.close();
   });
 
-  async function setup(results: SendResult[], maxAttempts = 3, logger = log, retryInitialMs = 10) {
+  async function setup(
+    results: SendResult[],
+    maxAttempts = 3,
+    logger = log,
+    retryInitialMs = 10,
+    onResult?: (app: unknown, result: SendResult) => void,
+  ) {
     store = openSqliteStore(':memory:');
     const provider = scripted(results);
     const apps = testApps();
@@ -69,6 +75,7 @@ describe('delivery worker', () => {
       retryInitialMs,
       retryMaxMs: 20,
       pollMs: 10,
+      onResult,
     });
     const device = await addDevice(store);
     await store.queue.enqueue(device.id, { payload: '{}', priority: 'high' }, 0, Date.now());
@@ -390,11 +397,13 @@ describe('delivery worker', () => {
       maybeConfig: true,
     };
     const lines: string[] = [];
+    const counted: string[] = [];
     const { provider, device } = await setup(
       [badToken, { ok: true }, badToken],
       3,
       createLogger('error', { write: (l: string) => lines.push(l) }),
       500, // the retry comes after the checks below
+      (_, r) => counted.push(r.ok ? 'ok' : r.kind),
     );
     // Never delivered to before: kept and retried; the app's config is suspect.
     await until(async () => provider.sent.length === 1);
@@ -415,6 +424,9 @@ describe('delivery worker', () => {
     await until(async () => (await store.devices.get(device.id))?.active === false);
     expect(provider.sent).toHaveLength(3);
     expect(worker.configSuspects()).toEqual([]);
+    // The metrics count the kept device's answer as a retry, the retired one's as dead.
+    await until(async () => counted.length === 3);
+    expect(counted).toEqual(['retry', 'ok', 'dead']);
   });
 
   it('retires a never-delivered device only after repeated such answers over minutes', () => {

@@ -264,13 +264,14 @@ export function createDeliveryWorker(o: DeliveryOptions): DeliveryWorker {
       void pump();
     }
     drain(g);
-    o.onResult?.(h.sender.app, result, h.job);
+    let counted = result;
     try {
-      await settle(g, h, result, t);
+      counted = await settle(g, h, result, t);
       finish(h.job);
     } catch (err) {
       fail(h.job, err);
     }
+    o.onResult?.(h.sender.app, counted, h.job);
   }
 
   function backedOff(g: Gate<Held>, h: Held, reason: string, t: number): void {
@@ -289,8 +290,16 @@ export function createDeliveryWorker(o: DeliveryOptions): DeliveryWorker {
     g.timer.unref();
   }
 
-  /** The job's and the device's records after an answer. */
-  async function settle(g: Gate<Held>, h: Held, result: SendResult, t: number): Promise<void> {
+  /**
+   * The job's and the device's records after an answer; returns the result as it counts: a `dead`
+   * answer for a device that is kept (its app's config may be wrong) counts as `retry`.
+   */
+  async function settle(
+    g: Gate<Held>,
+    h: Held,
+    result: SendResult,
+    t: number,
+  ): Promise<SendResult> {
     const { job, device } = h;
     const app = h.sender.app.name;
     const log = { job: job.id, device: device.id, app, attempt: job.attempts };
@@ -299,18 +308,20 @@ export function createDeliveryWorker(o: DeliveryOptions): DeliveryWorker {
       suspects.delivered(app, device.id);
       await Promise.all([o.store.devices.recordSuccess(device.id, t), o.store.queue.complete(job)]);
       o.log.debug(log, 'push delivered');
-      return;
+      return result;
     }
     const reason = result.reason;
     if (result.kind === 'retry' && g.until !== 0) {
       // The provider's trouble, not the device's: the job waits for the connection.
       await o.store.queue.retry(job, g.until, true);
-      return;
+      return result;
     }
     const dead =
       result.kind === 'dead' && (!result.maybeConfig || suspects.retire(app, device, reason, t));
     const transient = result.kind === 'retry' || (result.kind === 'dead' && !dead);
     const lastTry = transient && job.attempts >= o.maxAttempts;
+    const counted: SendResult =
+      result.kind === 'dead' && !dead ? { ...result, kind: 'retry' } : result;
     await o.store.devices.recordError(device.id, reason, t, dead);
     if (dead) o.onRetired?.(device.id);
     if (transient && !lastTry) {
@@ -323,10 +334,11 @@ export function createDeliveryWorker(o: DeliveryOptions): DeliveryWorker {
       );
       await o.store.queue.retry(job, t + delay);
       o.log.warn({ ...log, reason, delayMs: delay }, 'push failed; will retry');
-      return;
+      return counted;
     }
     await o.store.queue.complete(job);
     o.log.warn({ ...log, reason }, dead ? 'device token is no longer valid' : 'push dropped');
+    return counted;
   }
 
   return {
