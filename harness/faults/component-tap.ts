@@ -20,7 +20,8 @@ const IQ_HEAD = /<iq\b[^>]*>/g;
 const attr = (s: string, name: string) => new RegExp(`\\b${name}=['"]([^'"]*)`).exec(s)?.[1];
 
 export async function startComponentTap(serverPort: number): Promise<ComponentTap> {
-  const seen: Array<{ id: string; node: string; seq: number; at: number }> = [];
+  const seen: Array<{ id: string; node: string; seq: number; at: number; link: number }> = [];
+  let links = 0;
   const answers = new Map<
     string,
     { type: string; at: number; errorType?: string; condition?: string }
@@ -28,6 +29,7 @@ export async function startComponentTap(serverPort: number): Promise<ComponentTa
   const sockets = new Set<net.Socket>();
   const server = net.createServer((ours) => {
     const up = net.connect(serverPort, '127.0.0.1');
+    const link = links++;
     sockets.add(ours).add(up);
     let down = '';
     let back = '';
@@ -39,7 +41,7 @@ export async function startComponentTap(serverPort: number): Promise<ComponentTa
         const id = attr(m[0], 'id');
         const node = /<publish\b[^>]*\bnode=['"]([^'"]+)/.exec(m[0])?.[1];
         const seq = /var=['"]last-message-body['"][^>]*>\s*<value>m(\d+)<\/value>/.exec(m[0])?.[1];
-        if (id && node && seq) seen.push({ id, node, seq: Number(seq), at: Date.now() });
+        if (id && node && seq) seen.push({ id, node, seq: Number(seq), at: Date.now(), link });
         last = (m.index ?? 0) + m[0].length;
       }
       down = down.slice(last);
@@ -87,6 +89,7 @@ export async function startComponentTap(serverPort: number): Promise<ComponentTa
           type: (a?.type ?? '') as PublishRecord['type'],
           errorType: a?.errorType,
           condition: a?.condition,
+          link: p.link,
         });
       }
       return out;

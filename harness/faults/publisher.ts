@@ -30,6 +30,8 @@ export interface PublishRecord {
   /** `<error type>` and its condition, for error answers. */
   errorType?: string;
   condition?: string;
+  /** Which component link carried it (0, 1… in connection order), where that is known. */
+  link?: number;
 }
 
 export interface LinkRecord {

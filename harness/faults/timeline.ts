@@ -2,7 +2,8 @@
 // after the fault's start, the publishes sent, answered `result` and how long the answers took,
 // and how long the answers took (median/worst, ms) and their pushes (median/99th percentile/worst,
 // ms, and how many were pushed; `-`: none), then the worst push of each provider (even targets are
-// APNs devices, odd ones FCM: test/faults/targets.ts).
+// APNs devices, odd ones FCM: test/faults/targets.ts), and the median answer on each component
+// link where the records know it (the tap on a real server's component port).
 import type { PublishRecord } from './publisher.js';
 import type { Push } from './verdict.js';
 
@@ -10,6 +11,17 @@ const pct = (xs: number[], p: number) => {
   if (xs.length === 0) return '-';
   const s = [...xs].sort((a, b) => a - b);
   return String(Math.round(s[Math.min(s.length - 1, Math.floor(p * s.length))] as number));
+};
+
+type Row = {
+  sent: number;
+  result: number;
+  answer: number[];
+  push: number[];
+  apns: number[];
+  fcm: number[];
+  /** Answer times by component link, where the records know the link. */
+  links: Map<number, number[]>;
 };
 
 export function timeline(records: PublishRecord[], pushes: Push[], t0: number): string {
@@ -22,25 +34,28 @@ export function timeline(records: PublishRecord[], pushes: Push[], t0: number): 
   /** When publish `seq` of `target` was first carried by a push (NaN: never). */
   const pushedAt = (r: PublishRecord) =>
     byTarget.get(r.target)?.find((p) => p.count >= r.seq)?.at ?? Number.NaN;
-  const rows = new Map<
-    number,
-    {
-      sent: number;
-      result: number;
-      answer: number[];
-      push: number[];
-      apns: number[];
-      fcm: number[];
-    }
-  >();
+  const rows = new Map<number, Row>();
   for (const r of records) {
     if (Number.isNaN(r.sentAt)) continue;
     const s = Math.floor((r.sentAt - t0) / 1000);
-    const row = rows.get(s) ?? { sent: 0, result: 0, answer: [], push: [], apns: [], fcm: [] };
+    const row: Row = rows.get(s) ?? {
+      sent: 0,
+      result: 0,
+      answer: [],
+      push: [],
+      apns: [],
+      fcm: [],
+      links: new Map(),
+    };
     row.sent++;
     if (r.type === 'result') {
       row.result++;
       row.answer.push(r.answeredAt - r.sentAt);
+      if (r.link !== undefined) {
+        const l = row.links.get(r.link) ?? [];
+        l.push(r.answeredAt - r.sentAt);
+        row.links.set(r.link, l);
+      }
       const at = pushedAt(r);
       if (!Number.isNaN(at)) {
         row.push.push(at - r.sentAt);
@@ -49,21 +64,18 @@ export function timeline(records: PublishRecord[], pushes: Push[], t0: number): 
     }
     rows.set(s, row);
   }
-  const lines = ['s    sent result answer p50/max  push p50/p99/max         APNs max  FCM max'];
+  const lines = [
+    's    sent result answer p50/max  push p50/p99/max         APNs max  FCM max  answer p50 by link',
+  ];
   for (const s of [...rows.keys()].sort((a, b) => a - b)) {
-    const r = rows.get(s) as {
-      sent: number;
-      result: number;
-      answer: number[];
-      push: number[];
-      apns: number[];
-      fcm: number[];
-    };
+    const r = rows.get(s) as Row;
+    const links = [...r.links].sort(([a], [b]) => a - b);
     lines.push(
       `${String(s).padStart(3)} ${String(r.sent).padStart(6)} ${String(r.result).padStart(6)} ` +
         `${pct(r.answer, 0.5)}/${pct(r.answer, 1)}`.padEnd(16) +
         `${pct(r.push, 0.5)}/${pct(r.push, 0.99)}/${pct(r.push, 1)} (${r.push.length})`.padEnd(26) +
-        `${pct(r.apns, 1).padStart(8)} ${pct(r.fcm, 1).padStart(8)}`,
+        `${pct(r.apns, 1).padStart(8)} ${pct(r.fcm, 1).padStart(8)}` +
+        links.map(([l, xs]) => `  #${l} ${pct(xs, 0.5)} (${xs.length})`).join(''),
     );
   }
   return lines.join('\n');

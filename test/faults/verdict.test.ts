@@ -77,6 +77,19 @@ it('the timeline counts, second by second from the fault start, publishes, answe
   ]);
 });
 
+it('the timeline shows the median answer on each component link when the records know it', () => {
+  const line = timeline(
+    [
+      publish(0, 1, 0, { answeredAt: 10, link: 0 }),
+      publish(1, 1, 0, { answeredAt: 500, link: 1 }),
+      publish(2, 1, 0, { answeredAt: 700, link: 1 }),
+    ],
+    [],
+    0,
+  ).split('\n')[1];
+  expect(line).toMatch(/ {2}#0 10 \(1\) {2}#1 700 \(2\)$/);
+});
+
 it('tells duplicates whose first copy came before the fault started, and how long before', () => {
   const v = judge({
     records: [publish(0, 1, 0), publish(1, 1, 0), publish(2, 1, 900)],
