@@ -9,14 +9,14 @@
 // Targets and what is measured how: ../faults/targets.ts and ../faults/kit.ts.
 import { afterEach, expect, it } from '@jest/globals';
 import { type RedisServer, startRedis } from '../../harness/servers/redis.js';
+import { broken, describeRun, runFault } from '../faults/kit.js';
+import { MEASURE_MS } from '../faults/targets.js';
 import {
   disabledByEjabberd,
   type EjabberdParts,
   startEjabberdWorld,
   stopEjabberdWorld,
-} from '../faults/ejabberd-world.js';
-import { broken, describeRun, runFault } from '../faults/kit.js';
-import { MEASURE_MS } from '../faults/targets.js';
+} from './ejabberd-world.js';
 
 let parts: EjabberdParts = {};
 let redis: RedisServer | undefined;

@@ -1,8 +1,7 @@
 // The ejabberd fault runs' world: a real ejabberd (mod_push) with 1,000 offline users whose push
 // is enabled to our component, our processes (optionally through a tap that reads ejabberd's
 // publishes and our answers on the component links), and a sender with stream management
-// (XEP-0198) sending them messages. Used by ./ejabberd.test.ts and
-// ../faults-open/ejabberd-two-processes.test.ts.
+// (XEP-0198) sending them messages. Used by ./ejabberd.test.ts and ./ejabberd-two-processes.test.ts.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type ComponentTap, startComponentTap } from '../../harness/faults/component-tap.js';
@@ -10,8 +9,8 @@ import { type MessageLoad, messageLoad } from '../../harness/faults/message-load
 import type { PublishRecord } from '../../harness/faults/publisher.js';
 import { type Ejabberd, startEjabberd } from '../../harness/servers/ejabberd.js';
 import { connectClient } from '../../harness/servers/xmpp-client.js';
-import { type FaultWorld, type Load, startFaultWorld } from './kit.js';
-import { REGISTRATIONS } from './targets.js';
+import { type FaultWorld, type Load, startFaultWorld } from '../faults/kit.js';
+import { REGISTRATIONS } from '../faults/targets.js';
 
 const PASSWORD = 'fault-pass';
 
