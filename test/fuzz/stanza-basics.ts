@@ -2,17 +2,7 @@
 // as the stream parser builds them, text of any size, addresses, namespaces and junk elements.
 import { type Element, xml } from '@xmpp/component';
 import fc from 'fast-check';
-import {
-  NS_COMMANDS,
-  NS_DATA,
-  NS_DISCO_INFO,
-  NS_DISCO_ITEMS,
-  NS_PUBLISH_OPTIONS,
-  NS_PUBSUB,
-  NS_PUSH,
-  NS_PUSH_SUMMARY,
-  NS_RELAY,
-} from '../../component/ns.js';
+import * as ns from '../../component/ns.js';
 import { ADMIN, COMPONENT, USER } from './stanza-world.js';
 
 type Attrs = Record<string, string | undefined>;
@@ -44,16 +34,9 @@ export const text: fc.Arbitrary<string> = fc.oneof(
 export const hex = (min: number, max: number) =>
   fc.string({ unit: fc.constantFrom(...'0123456789abcdefABCDEF'), minLength: min, maxLength: max });
 
+/** Every namespace the component speaks (component/ns.ts), and some it does not. */
 export const NAMESPACES = [
-  NS_COMMANDS,
-  NS_DATA,
-  NS_DISCO_INFO,
-  NS_DISCO_ITEMS,
-  NS_PUBLISH_OPTIONS,
-  NS_PUBSUB,
-  NS_PUSH,
-  NS_PUSH_SUMMARY,
-  NS_RELAY,
+  ...Object.values(ns),
   'jabber:client',
   'urn:xmpp:ping',
   'jabber:iq:version',
