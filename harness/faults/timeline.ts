@@ -1,8 +1,8 @@
 // A fault run second by second, for finding where the time goes (FAULTS_TIMELINE=1): per second
 // after the fault's start, the publishes sent, answered `result` and how long the answers took,
 // and how long the answers took (median/worst, ms) and their pushes (median/99th percentile/worst,
-// ms, and how many were pushed; `-`: none), then the worst push of each provider (even targets are
-// APNs devices, odd ones FCM: test/faults/targets.ts), and the median answer on each component
+// ms, and how many were pushed; `-`: none), then the worst push of each provider (`providerOf`
+// names a target's provider), and the median answer on each component
 // link where the records know it (the tap on a real server's component port).
 import type { PublishRecord } from './publisher.js';
 import type { Push } from './verdict.js';
@@ -24,7 +24,12 @@ type Row = {
   links: Map<number, number[]>;
 };
 
-export function timeline(records: PublishRecord[], pushes: Push[], t0: number): string {
+export function timeline(
+  records: PublishRecord[],
+  pushes: Push[],
+  t0: number,
+  providerOf: (target: number) => 'apns' | 'fcm',
+): string {
   const byTarget = new Map<number, Push[]>();
   for (const p of [...pushes].sort((a, b) => a.at - b.at)) {
     const list = byTarget.get(p.target) ?? [];
@@ -59,7 +64,7 @@ export function timeline(records: PublishRecord[], pushes: Push[], t0: number): 
       const at = pushedAt(r);
       if (!Number.isNaN(at)) {
         row.push.push(at - r.sentAt);
-        (r.target % 2 === 0 ? row.apns : row.fcm).push(at - r.sentAt);
+        row[providerOf(r.target)].push(at - r.sentAt);
       }
     }
     rows.set(s, row);

@@ -403,7 +403,7 @@ export async function runFault(
   if (process.env.FAULTS_TIMELINE) {
     console.log(
       `timeline from the fault's start (${new Date(faultStart).toISOString()}), fault end +${faultEnd - faultStart} ms; ` +
-        `this process's event loop late by p99 ${Math.round(lag.percentile(99) / 1e6)} ms, max ${Math.round(lag.max / 1e6)} ms:\n${timeline(records, world.pushes(), faultStart)}`,
+        `this process's event loop late by p99 ${Math.round(lag.percentile(99) / 1e6)} ms, max ${Math.round(lag.max / 1e6)} ms:\n${timeline(records, world.pushes(), faultStart, providerOf)}`,
     );
   }
   return { verdict, faultStart, faultEnd };

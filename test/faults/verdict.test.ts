@@ -4,7 +4,7 @@ import { expect, it } from '@jest/globals';
 import type { PublishRecord } from '../../harness/faults/publisher.js';
 import { timeline } from '../../harness/faults/timeline.js';
 import { judge, type Push } from '../../harness/faults/verdict.js';
-import { broken, type FaultRun } from './kit.js';
+import { broken, type FaultRun, providerOf } from './kit.js';
 import { IN_FLIGHT_MS } from './targets.js';
 
 const publish = (target: number, seq: number, sentAt: number, more: Partial<PublishRecord> = {}) =>
@@ -70,6 +70,7 @@ it('the timeline counts, second by second from the fault start, publishes, answe
     ],
     [push(0, 1, 400), push(1, 1, 2200)],
     0,
+    providerOf,
   ).split('\n');
   expect(lines.slice(1)).toEqual([
     '  0      1      1 1/1             300/300/300 (1)                300        -',
@@ -86,6 +87,7 @@ it('the timeline shows the median answer on each component link when the records
     ],
     [],
     0,
+    providerOf,
   ).split('\n')[1];
   expect(line).toMatch(/ {2}#0 10 \(1\) {2}#1 700 \(2\)$/);
 });
