@@ -9,6 +9,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, expect, it } from '@jest/globals';
 import type { PublishRecord } from '../harness/faults/publisher.js';
 import { type RedisServer, startRedis } from '../harness/servers/redis.js';
+import { stopInOrder } from '../harness/stop.js';
 import { openRedisStore } from '../store/redis/index.js';
 import type { Job } from '../store/types.js';
 import { type FaultWorld, startFaultWorld } from './faults/kit.js';
@@ -25,10 +26,10 @@ const BACK_MS = 5000;
 let world: FaultWorld | undefined;
 let redis: RedisServer | undefined;
 afterEach(async () => {
-  await world?.stop();
-  await redis?.stop();
+  const parts = { world, redis };
   world = undefined;
   redis = undefined;
+  await stopInOrder(parts);
 });
 
 const show = (r: PublishRecord) =>

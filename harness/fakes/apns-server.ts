@@ -3,7 +3,7 @@
 import * as crypto from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import * as http2 from 'node:http2';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { testTls } from '../tls.js';
 import { createFaultSwitch, type FaultSwitch } from './faults.js';
 
@@ -159,6 +159,12 @@ export async function startFakeApns(opts: FakeApnsOptions = {}): Promise<FakeApn
     sessions.add(session);
     session.on('close', () => sessions.delete(session));
   });
+  // Every TCP connection, also those still in their TLS handshake (no session yet): close() ends them.
+  const sockets = new Set<Socket>();
+  server.on('connection', (socket: Socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+  });
 
   function reply(
     stream: http2.ServerHttp2Stream,
@@ -295,6 +301,7 @@ export async function startFakeApns(opts: FakeApnsOptions = {}): Promise<FakeApn
       return new Promise<void>((resolve) => {
         server.close(() => resolve());
         for (const s of sessions) s.destroy();
+        for (const s of sockets) s.destroy();
       });
     },
   };

@@ -21,10 +21,10 @@ import {
 let parts: EjabberdParts = {};
 let redis: RedisServer | undefined;
 afterEach(async () => {
-  await stopEjabberdWorld(parts);
-  await redis?.stop();
+  const started = { ...parts, redis };
   parts = {};
   redis = undefined;
+  await stopEjabberdWorld(started);
 });
 
 it(

@@ -9,6 +9,7 @@ import { type MessageLoad, messageLoad } from '../../harness/faults/message-load
 import type { PublishRecord } from '../../harness/faults/publisher.js';
 import { type Ejabberd, startEjabberd } from '../../harness/servers/ejabberd.js';
 import { connectClient } from '../../harness/servers/xmpp-client.js';
+import { type Stoppable, stopInOrder } from '../../harness/stop.js';
 import { type FaultWorld, type Load, startFaultWorld } from '../faults/kit.js';
 import { REGISTRATIONS } from '../faults/targets.js';
 
@@ -29,11 +30,15 @@ export interface EjabberdParts {
   load?: MessageLoad;
 }
 
-export async function stopEjabberdWorld(parts: EjabberdParts): Promise<void> {
-  await parts.load?.stop();
-  await parts.w?.stop();
-  await parts.tap?.close();
-  await parts.e?.stop();
+/** Stops the parts in order, then any Redis the test started (`redis`). */
+export function stopEjabberdWorld(parts: EjabberdParts & { redis?: Stoppable }): Promise<void> {
+  return stopInOrder({
+    load: parts.load,
+    world: parts.w,
+    tap: parts.tap,
+    ejabberd: parts.e,
+    redis: parts.redis,
+  });
 }
 
 /**

@@ -20,8 +20,9 @@ import {
 
 let parts: EjabberdParts = {};
 afterEach(async () => {
-  await stopEjabberdWorld(parts);
+  const started = parts;
   parts = {};
+  await stopEjabberdWorld(started);
 });
 
 it(

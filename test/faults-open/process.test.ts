@@ -8,6 +8,7 @@
 // Targets and what is measured how: ../faults/targets.ts and ../faults/kit.ts.
 import { afterEach, expect, it } from '@jest/globals';
 import { type RedisServer, startRedis } from '../../harness/servers/redis.js';
+import { stopInOrder } from '../../harness/stop.js';
 import {
   broken,
   describeRun,
@@ -21,10 +22,10 @@ import { MEASURE_MS } from '../faults/targets.js';
 let world: FaultWorld | undefined;
 let redis: RedisServer | undefined;
 afterEach(async () => {
-  await world?.stop();
-  await redis?.stop();
+  const parts = { world, redis };
   world = undefined;
   redis = undefined;
+  await stopInOrder(parts);
 });
 
 it(

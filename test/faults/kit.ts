@@ -29,6 +29,7 @@ import { timeline } from '../../harness/faults/timeline.js';
 import { judge, type Push, type Verdict } from '../../harness/faults/verdict.js';
 import { freePort } from '../../harness/servers/ports.js';
 import type { XmppServer } from '../../harness/servers/proc.js';
+import { stopInOrder } from '../../harness/stop.js';
 import { createLogger } from '../../lib/log.js';
 import { createRelay } from '../../relay/relay.js';
 import { testApps } from '../../relay/test-kit.js';
@@ -298,9 +299,16 @@ export async function startFaultWorld(
       }
     },
     async stop() {
-      await Promise.all(ours.map((p) => p.stop()));
-      await Promise.all([publisher.close(), apns.close(), fcm.close()]);
-      if (!process.env.KEEP) rmSync(dir, { recursive: true, force: true });
+      try {
+        await stopInOrder({
+          ...Object.fromEntries(ours.map((p, i) => [`our process ${i + 1} (pid ${p.pid})`, p])),
+          publisher,
+          'fake APNs': apns,
+          'fake FCM': fcm,
+        });
+      } finally {
+        if (!process.env.KEEP) rmSync(dir, { recursive: true, force: true });
+      }
     },
   };
   return world;

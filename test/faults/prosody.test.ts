@@ -10,16 +10,14 @@ import { messageLoad } from '../../harness/faults/message-load.js';
 import { readWatch, WATCH_MODULE, writeWatchUsers } from '../../harness/faults/prosody-watch.js';
 import { type Prosody, startProsody } from '../../harness/servers/prosody.js';
 import { connectClient } from '../../harness/servers/xmpp-client.js';
+import { stopInOrder } from '../../harness/stop.js';
 import { broken, describeRun, type FaultWorld, runFault, startFaultWorld } from './kit.js';
 import { MEASURE_MS } from './targets.js';
 
 const PASSWORD = 'fault-pass';
 let world: FaultWorld | undefined;
 let prosody: Prosody | undefined;
-afterEach(async () => {
-  await world?.stop();
-  await prosody?.stop();
-});
+afterEach(() => stopInOrder({ world, prosody }));
 
 it(
   'Prosody restarts: every publish it got a result for is pushed on time',

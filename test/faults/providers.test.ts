@@ -4,6 +4,7 @@
 // kept arriving on time meanwhile (providers are isolated).
 import { afterEach, expect, it } from '@jest/globals';
 import type { ProviderFault } from '../../harness/fakes/faults.js';
+import { stopInOrder } from '../../harness/stop.js';
 import {
   broken,
   describeRun,
@@ -16,8 +17,9 @@ import { MEASURE_MS } from './targets.js';
 
 let world: FaultWorld | undefined;
 afterEach(async () => {
-  await world?.stop();
+  const w = world;
   world = undefined;
+  await stopInOrder({ world: w });
 });
 
 const cases: Array<[provider: 'apns' | 'fcm', name: string, fault: ProviderFault]> = [

@@ -5,15 +5,13 @@
 // Targets and what is measured how: ./targets.ts and ./kit.ts.
 import { afterEach, expect, it } from '@jest/globals';
 import { type RedisServer, startRedis } from '../../harness/servers/redis.js';
+import { stopInOrder } from '../../harness/stop.js';
 import { broken, describeRun, type FaultWorld, runFault, startFaultWorld } from './kit.js';
 import { MEASURE_MS } from './targets.js';
 
 let world: FaultWorld | undefined;
 let redis: RedisServer | undefined;
-afterEach(async () => {
-  await world?.stop();
-  await redis?.stop();
-});
+afterEach(() => stopInOrder({ world, redis }));
 
 it(
   'kill -9 Redis (AOF on), start it again: every answered publish pushed on time',
