@@ -16,6 +16,7 @@ import tls from 'node:tls';
 import { type App, type Credential, deleteApp, initializeApp } from 'firebase-admin/app';
 import { getMessaging, type Message } from 'firebase-admin/messaging';
 import type { Logger } from 'pino';
+import { afterIo } from '../lib/deadline.js';
 import { createSemaphore } from '../lib/semaphore.js';
 import type { Provider, PushMessage, SendResult } from './provider.js';
 
@@ -172,19 +173,25 @@ export function buildMessage(message: PushMessage, ttlMs: number): Message {
 }
 
 /**
- * The send's outcome, or FcmTimeout after `ms`: then every request of the send is destroyed
- * (freeing its socket), and any request it starts later too.
+ * The send's outcome, or FcmTimeout after `ms` (an answer already waiting unread then still
+ * counts: ../lib/deadline.ts): then every request of the send is destroyed (freeing its socket),
+ * and any request it starts later too.
  */
 function withDeadline<T>(sending: Promise<T>, trace: SendTrace, ms: number): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
+  let settled = false;
   const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => {
+    timer = afterIo(ms, () => {
+      if (settled) return;
       trace.expired = new FcmTimeout(`no answer from FCM within ${ms} ms`);
       for (const request of trace.requests) request.destroy(trace.expired);
       reject(trace.expired);
-    }, ms);
+    });
   });
-  sending.catch(() => undefined);
+  const done = () => {
+    settled = true;
+  };
+  sending.then(done, done);
   return Promise.race([sending, deadline]).finally(() => clearTimeout(timer));
 }
 

@@ -1,11 +1,12 @@
 // Runs the store contract against the Redis store: a private redis-server, a fresh prefix per test.
 import { randomBytes } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Redis } from 'ioredis';
 import { type RedisServer, startRedis } from '../harness/servers/redis.js';
 import { describeStoreContract } from './contract.js';
 import { openStore } from './open.js';
-import { openRedisStore } from './redis/index.js';
+import { COMMAND_TIMEOUT_MS, openRedisStore } from './redis/index.js';
 
 let server: RedisServer | undefined;
 const url = () => {
@@ -161,6 +162,43 @@ describe('redis store schema', () => {
     } finally {
       await store.close();
       await own.stop();
+    }
+  }, 30_000);
+
+  it('fails a command Redis does not answer, after COMMAND_TIMEOUT_MS', async () => {
+    const store = await openRedisStore(url(), { prefix: freshPrefix(), onError: () => {} });
+    const raw = new Redis(url(), { protocol: 2 });
+    try {
+      await store.ping();
+      // A script that keeps Redis busy for twice the timeout: Redis reads no other command meanwhile.
+      const busy = raw.eval(
+        `local t = redis.call('TIME'); local stop = t[1] * 1e6 + t[2] + ${2 * COMMAND_TIMEOUT_MS * 1000}
+         repeat t = redis.call('TIME') until t[1] * 1e6 + t[2] >= stop; return 1`,
+        0,
+      );
+      await sleep(50);
+      await expect(store.ping()).rejects.toThrow('Command timed out');
+      expect(await busy).toBe(1);
+      await store.ping();
+    } finally {
+      raw.disconnect();
+      await store.close();
+    }
+  }, 30_000);
+
+  it('takes an answer that came in time though our event loop was too busy to read it', async () => {
+    const store = await openRedisStore(url(), { prefix: freshPrefix() });
+    try {
+      await store.ping();
+      const answered = store.ping().then(() => 'answered');
+      await new Promise((resolve) => setImmediate(resolve)); // the command is written
+      const until = Date.now() + COMMAND_TIMEOUT_MS + 500;
+      while (Date.now() < until) {
+        // one turn of the event loop that outlasts the timeout; Redis answers meanwhile
+      }
+      await expect(answered).resolves.toBe('answered');
+    } finally {
+      await store.close();
     }
   }, 30_000);
 

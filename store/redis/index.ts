@@ -1,5 +1,6 @@
 // The Redis store: shared by any number of relay processes; invariants kept by Lua scripts.
 import { Redis, type RedisOptions } from 'ioredis';
+import { afterIo } from '../../lib/deadline.js';
 import { sameLimiterPerName } from '../limiter.js';
 import type { Lease, QueueStore, Store } from '../types.js';
 import { redisAccounts } from './accounts.js';
@@ -95,10 +96,6 @@ export async function openRedisStore(
     // While Redis is away a command fails at once instead of waiting in a queue: a publish is
     // answered `wait` within milliseconds, and nothing piles up in memory during an outage.
     enableOfflineQueue: false,
-    // A command sent but not answered (Redis killed or unreachable mid-command) fails after this
-    // long, so that every caller's promise settles: one that never did would hold the publish
-    // unanswered and, with auto-pipelining, every later command queued behind its pipeline.
-    commandTimeout: COMMAND_TIMEOUT_MS,
     // Such a command is not sent again after the reconnection: its caller has had its error.
     autoResendUnfulfilledCommands: false,
     maxRetriesPerRequest: 3,
@@ -122,6 +119,7 @@ export async function openRedisStore(
           // A master demoted by a failover refuses writes: reconnect (to the new one) and resend.
           reconnectOnError: (err) => (err.message.startsWith('READONLY') ? 2 : false),
         });
+  answerWithin(redis, COMMAND_TIMEOUT_MS);
   // Told once per outage: every reconnection attempt fails with an error of its own.
   let troubled = false;
   redis.on('error', (err: Error) => {
@@ -253,5 +251,25 @@ function givingBackLeases(queue: QueueStore): {
         (end ?? (() => queue.retry(job, Date.now(), true)))().catch(() => undefined);
       }
     },
+  };
+}
+
+/**
+ * A command sent but not answered (Redis killed or unreachable mid-command) fails after `ms`, so
+ * that every caller's promise settles: one that never did would hold the publish unanswered and,
+ * with auto-pipelining, every later command queued behind its pipeline. This is ioredis's
+ * `commandTimeout`, except that a reply already waiting unread when the time is up (our event loop
+ * was late, not Redis) still counts (../../lib/deadline.ts): failing such a command would answer
+ * a publish `wait`, or retry a push that was sent, for work Redis had done.
+ */
+function answerWithin(redis: Redis, ms: number): void {
+  const send = redis.sendCommand.bind(redis);
+  redis.sendCommand = (command, stream) => {
+    const timer = afterIo(ms, () => {
+      if (!command.isSettled) command.reject(new Error('Command timed out'));
+    });
+    const clear = () => clearTimeout(timer);
+    command.promise.then(clear, clear);
+    return send(command, stream);
   };
 }
