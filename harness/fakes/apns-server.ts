@@ -209,7 +209,10 @@ export async function startFakeApns(opts: FakeApnsOptions = {}): Promise<FakeApn
         const record = { deviceToken, keyId, headers: recorded, payload, status: res.status };
         requests.push(record);
         events.emit('request', record);
-        if (res.status === 200) faults.deliveries.push({ deviceToken, at: Date.now(), payload });
+        if (res.status === 200) {
+          const conn = stream.session?.socket?.remotePort ?? 0;
+          faults.deliveries.push({ deviceToken, at: Date.now(), payload, conn });
+        }
         reply(stream, res, apnsId);
       };
       if (!faultAnswer(stream, apnsId, answer)) answer();

@@ -18,6 +18,8 @@ export interface Delivery {
   /** Date.now() when the fake accepted it. */
   at: number;
   payload: unknown;
+  /** The sender's TCP port: which connection, and so which of our processes, sent it. */
+  conn: number;
 }
 
 export interface FaultSwitch {

@@ -145,7 +145,8 @@ export async function startFakeFcm(opts: StartFakeFcmOptions = {}): Promise<Fake
       return [scripted.status, fcmErrorBody(scripted), headers];
     }
     sends.push({ deviceToken: message.token, message });
-    faults.deliveries.push({ deviceToken: message.token, at: Date.now(), payload: message });
+    const conn = req.socket.remotePort ?? 0;
+    faults.deliveries.push({ deviceToken: message.token, at: Date.now(), payload: message, conn });
     for (const wake of waiters) wake();
     return [200, { name: `projects/${projectId}/messages/0:${Date.now()}%${randomUUID()}` }];
   };

@@ -10,6 +10,8 @@ export interface Push {
   target: number;
   count: number;
   at: number;
+  /** The connection it came over, "ourPort>providerPort" (harness/servers/proc.ts tcpConnectionsOf). */
+  conn?: string;
 }
 
 export interface Verdict {
@@ -33,11 +35,12 @@ export interface Verdict {
   /** Pushes that carried a count the same device had already received. */
   duplicates: number;
   /**
-   * Of those, the ones whose first copy reached the provider before the fault started (a process
-   * killed then had them in flight: sent, answer not yet read or not yet committed), and how long
-   * before the fault's start the oldest such first copy came (ms; 0 when none).
+   * Of those, the ones whose first copy a killed process had sent (over one of `killed`
+   * connections: it had them in flight, sent but the answer not yet read or not yet committed),
+   * and how long before the fault's start the oldest such first copy came (ms; 0 when none, or
+   * when all came after the start: the provider read them after the kill).
    */
-  repeatedFromBefore: number;
+  repeatedInFlight: number;
   oldestRepeatedMs: number;
   /**
    * From the fault's end until publishes were answered `result` and pushed within
@@ -53,6 +56,8 @@ export function judge(o: {
   pushes: Push[];
   /** Date.now() when the fault started and ended. */
   faultStart?: number;
+  /** The connections of the processes the fault killed (Push.conn). */
+  killed?: ReadonlySet<string>;
   faultEnd: number;
   onTimeMs: number;
   serviceLatencyMs: number;
@@ -62,22 +67,22 @@ export function judge(o: {
   latencyWindow?: [number, number];
 }): Verdict {
   const byTarget = new Map<number, Push[]>();
-  /** When each count first reached each device. */
-  const firstAt = new Map<string, number>();
+  /** Each count's first push to each device. */
+  const firsts = new Map<string, Push>();
   let duplicates = 0;
-  let repeatedFromBefore = 0;
+  let repeatedInFlight = 0;
   let oldestRepeatedMs = 0;
   const start = o.faultStart ?? Number.NEGATIVE_INFINITY;
   for (const p of [...o.pushes].sort((a, b) => a.at - b.at)) {
     const key = `${p.target}/${p.count}`;
-    const first = firstAt.get(key);
+    const first = firsts.get(key);
     if (first !== undefined) {
       duplicates++;
-      if (first < start) {
-        repeatedFromBefore++;
-        oldestRepeatedMs = Math.max(oldestRepeatedMs, start - first);
+      if (first.conn !== undefined && o.killed?.has(first.conn)) {
+        repeatedInFlight++;
+        oldestRepeatedMs = Math.max(oldestRepeatedMs, start - first.at);
       }
-    } else firstAt.set(key, p.at);
+    } else firsts.set(key, p);
     const list = byTarget.get(p.target) ?? [];
     list.push(p);
     byTarget.set(p.target, list);
@@ -119,7 +124,7 @@ export function judge(o: {
     lastPushAfterFaultMs: Number.NEGATIVE_INFINITY,
     pushes: o.pushes.length,
     duplicates,
-    repeatedFromBefore,
+    repeatedInFlight,
     oldestRepeatedMs,
     serviceBackMs: 0,
     worstLatencyMs: {},

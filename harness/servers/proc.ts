@@ -107,6 +107,33 @@ export async function waitExit(run: Running, timeoutMs: number): Promise<boolean
   }
 }
 
+/**
+ * The TCP connections `pid` has open, as "ourPort>theirPort" (Linux: its /proc/PID/fd links name
+ * socket inodes; /proc/net/tcp and tcp6 give each inode's ports): which connections are that
+ * process's.
+ */
+export function tcpConnectionsOf(pid: number): Set<string> {
+  const inodes = new Set<string>();
+  for (const fd of fs.readdirSync(`/proc/${pid}/fd`)) {
+    try {
+      const m = /^socket:\[(\d+)\]$/.exec(fs.readlinkSync(`/proc/${pid}/fd/${fd}`));
+      if (m) inodes.add(m[1] as string);
+    } catch {
+      // closed meanwhile
+    }
+  }
+  const port = (address: string | undefined) => Number.parseInt(address?.split(':')[1] ?? '', 16);
+  const connections = new Set<string>();
+  for (const table of ['/proc/net/tcp', '/proc/net/tcp6']) {
+    if (!fs.existsSync(table)) continue;
+    for (const line of fs.readFileSync(table, 'utf8').split('\n').slice(1)) {
+      const f = line.trim().split(/\s+/);
+      if (inodes.has(f[9] ?? '')) connections.add(`${port(f[1])}>${port(f[2])}`);
+    }
+  }
+  return connections;
+}
+
 /** Whether `pid` names a live (non-zombie) process. */
 export function pidAlive(pid: number): boolean {
   try {

@@ -28,7 +28,7 @@ import {
 import { timeline } from '../../harness/faults/timeline.js';
 import { judge, type Push, type Verdict } from '../../harness/faults/verdict.js';
 import { freePort } from '../../harness/servers/ports.js';
-import type { XmppServer } from '../../harness/servers/proc.js';
+import { tcpConnectionsOf, type XmppServer } from '../../harness/servers/proc.js';
 import { stopInOrder } from '../../harness/stop.js';
 import { createLogger } from '../../lib/log.js';
 import { createRelay } from '../../relay/relay.js';
@@ -77,7 +77,7 @@ const fcmToken = (i: number) => `fcm:${String(i).padStart(20, '0')}`;
 
 export interface OurProcess {
   pid: number;
-  /** SIGKILL, and resolves once it is gone. */
+  /** SIGKILL, and resolves once it is gone; its connections go to FaultWorld.killed first. */
   kill9(): Promise<void>;
   stop(): Promise<void>;
 }
@@ -94,6 +94,8 @@ export interface FaultWorld {
   ours: OurProcess[];
   /** Every push the fakes delivered. */
   pushes(): Push[];
+  /** The connections (Push.conn) of our processes killed so far, as they were at the kill. */
+  killed: Set<string>;
   /** Our processes' log lines (level warn and above), for the report. */
   logs(): string;
   stop(): Promise<void>;
@@ -230,6 +232,7 @@ export async function startFaultWorld(
     targets,
     dir,
     ours,
+    killed: new Set(),
     async start() {
       const httpPort = await freePort();
       const config = writeConfig(dir, {
@@ -260,7 +263,12 @@ export async function startFaultWorld(
       };
       ours.push({
         pid: child.pid ?? -1,
-        kill9: () => gone('SIGKILL'),
+        kill9: async () => {
+          if (child.pid !== undefined && child.exitCode === null) {
+            for (const c of tcpConnectionsOf(child.pid)) world.killed.add(c);
+          }
+          await gone('SIGKILL');
+        },
         stop: () => gone('SIGTERM'),
       });
       const deadline = Date.now() + 20_000;
@@ -282,12 +290,14 @@ export async function startFaultWorld(
       for (const d of apns.faults.deliveries) {
         const p = d.payload as { aps?: { alert?: { body?: string } }; 'message-count'?: number };
         const target = Number.parseInt(d.deviceToken, 16);
-        out.push({ target, count: count(p.aps?.alert?.body, p['message-count']), at: d.at });
+        const conn = `${d.conn}>${apns.port}`;
+        out.push({ target, count: count(p.aps?.alert?.body, p['message-count']), at: d.at, conn });
       }
       for (const d of fcm.faults.deliveries) {
         const data = (d.payload as { data?: Record<string, string> }).data ?? {};
         const target = Number(d.deviceToken.slice('fcm:'.length));
-        out.push({ target, count: count(data.body, data['message-count']), at: d.at });
+        const conn = `${d.conn}>${fcm.port}`;
+        out.push({ target, count: count(data.body, data['message-count']), at: d.at, conn });
       }
       return out;
     },
@@ -393,6 +403,7 @@ export async function runFault(
       records,
       pushes: world.pushes(),
       faultStart,
+      killed: world.killed,
       faultEnd,
       onTimeMs: ON_TIME_MS,
       serviceLatencyMs: SERVICE_LATENCY_MS,
@@ -431,7 +442,7 @@ export function broken(run: FaultRun, o: { isolated?: string; killed?: number } 
     );
   }
   if (v.nonWait > 0) out.push(`${v.nonWait} non-wait errors: ${JSON.stringify(v.errors)}`);
-  const fromKill = o.killed ? v.repeatedFromBefore : 0;
+  const fromKill = o.killed ? v.repeatedInFlight : 0;
   if (v.duplicates - fromKill > v.results * MAX_DUPLICATE_SHARE) {
     out.push(
       `${v.duplicates - fromKill} duplicate pushes (more than ${MAX_DUPLICATE_SHARE * 100} %)${o.killed ? ' besides the sends in flight at the kill' : ''}`,
@@ -468,7 +479,7 @@ export function describeRun(name: string, run: FaultRun): string {
   return (
     `${name}: ${v.publishes} publishes (${v.unsent} unsent, ${v.unanswered} unanswered), ` +
     `${v.results} result, errors ${JSON.stringify(v.errors)}; ${v.pushes} pushes, ` +
-    `${v.duplicates} duplicates (${v.repeatedFromBefore} first delivered before the fault, the oldest ${Math.round(v.oldestRepeatedMs)} ms before), ${v.missing} missing, ${v.late} late; last push of a publish ` +
+    `${v.duplicates} duplicates (${v.repeatedInFlight} first sent by a killed process, the oldest ${Math.round(v.oldestRepeatedMs)} ms before the fault), ${v.missing} missing, ${v.late} late; last push of a publish ` +
     `before the fault's end ${ms(v.lastPushAfterFaultMs)} after it; service back after ` +
     `${ms(v.serviceBackMs)}; worst latency during the fault ${JSON.stringify(
       Object.fromEntries(Object.entries(v.worstLatencyMs).map(([k, n]) => [k, Math.round(n)])),

@@ -30,10 +30,11 @@ export const MAX_DUPLICATE_SHARE = 0.01;
 /**
  * When the fault kills our process, the sends it had in flight are sent again by the process that
  * takes its jobs over: the provider had them, the killed process had not yet read or committed the
- * answer. Those repeats are bounded by what one process holds at once (the defaults of APNs
- * `max_in_flight` and FCM `max_connections`), and each one's first copy came at most a request
- * timeout (5 s) plus a commit (1 s) before the kill; the other duplicates still count against
- * MAX_DUPLICATE_SHARE.
+ * answer. Such a repeat is told by its first copy: it came over a connection of the killed
+ * process (the kit lists them at the kill). Those repeats are bounded by what one process holds
+ * at once (the defaults of APNs `max_in_flight` and FCM `max_connections`), and each one's first
+ * copy came at most a request timeout (5 s) plus a commit (1 s) before the kill; the other
+ * duplicates still count against MAX_DUPLICATE_SHARE.
  */
 export const SENDS_HELD_PER_PROCESS = 1000 + 128;
 export const IN_FLIGHT_MS = 6_000;

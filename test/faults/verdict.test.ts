@@ -17,7 +17,12 @@ const publish = (target: number, seq: number, sentAt: number, more: Partial<Publ
     type: 'result',
     ...more,
   }) as PublishRecord;
-const push = (target: number, count: number, at: number): Push => ({ target, count, at });
+const push = (target: number, count: number, at: number, conn = '40000>443'): Push => ({
+  target,
+  count,
+  at,
+  conn,
+});
 const verdict = (records: PublishRecord[], pushes: Push[], faultEnd = 1000) =>
   judge({ records, pushes, faultEnd, onTimeMs: 100, serviceLatencyMs: 10 });
 
@@ -92,25 +97,30 @@ it('the timeline shows the median answer on each component link when the records
   expect(line).toMatch(/ {2}#0 10 \(1\) {2}#1 700 \(2\)$/);
 });
 
-it('tells duplicates whose first copy came before the fault started, and how long before', () => {
+it('tells duplicates whose first copy a killed process sent, and how long before the fault', () => {
+  const killed = new Set(['40001>443']);
   const v = judge({
-    records: [publish(0, 1, 0), publish(1, 1, 0), publish(2, 1, 900)],
-    pushes: [push(0, 1, 400), push(0, 1, 1100), push(1, 1, 700), push(1, 1, 1200)],
+    records: [0, 1, 2, 3].map((t) => publish(t, 1, 0)),
+    pushes: [
+      // sent by the killed process before the fault, and again by another
+      push(0, 1, 400, '40001>443'),
+      push(0, 1, 1100),
+      // sent by the killed process, read by the provider after the fault started
+      push(1, 1, 1050, '40001>443'),
+      push(1, 1, 1200),
+      // sent twice by a process that lives on: not the kill's doing, before or after the fault
+      push(2, 1, 700),
+      push(2, 1, 1300),
+      push(3, 1, 1100),
+      push(3, 1, 1400),
+    ],
     faultStart: 1000,
+    killed,
     faultEnd: 1000,
     onTimeMs: 100,
     serviceLatencyMs: 10,
   });
-  expect(v).toMatchObject({ duplicates: 2, repeatedFromBefore: 2, oldestRepeatedMs: 600 });
-  const after = judge({
-    records: [publish(0, 1, 1000)],
-    pushes: [push(0, 1, 1001), push(0, 1, 1002)],
-    faultStart: 1000,
-    faultEnd: 1000,
-    onTimeMs: 100,
-    serviceLatencyMs: 10,
-  });
-  expect(after).toMatchObject({ duplicates: 1, repeatedFromBefore: 0, oldestRepeatedMs: 0 });
+  expect(v).toMatchObject({ duplicates: 4, repeatedInFlight: 2, oldestRepeatedMs: 600 });
 });
 
 it('a killed process may repeat its sends in flight; other duplicates count against the share', () => {
@@ -121,6 +131,7 @@ it('a killed process may repeat its sends in flight; other duplicates count agai
       records,
       pushes: [...pushes, ...repeats],
       faultStart: 1000,
+      killed: new Set(['40000>443']),
       faultEnd: 1000,
       onTimeMs: 10_000,
       serviceLatencyMs: 10_000,
