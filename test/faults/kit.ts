@@ -338,6 +338,8 @@ export interface FaultRun {
   verdict: Verdict;
   faultStart: number;
   faultEnd: number;
+  /** The run second by second (harness/faults/timeline.ts), for a failure's message. */
+  timeline?: string;
 }
 
 /**
@@ -419,13 +421,11 @@ export async function runFault(
   await sleep(1000);
   verdict = verdictNow();
   lag.disable();
-  if (process.env.FAULTS_TIMELINE) {
-    console.log(
-      `timeline from the fault's start (${new Date(faultStart).toISOString()}), fault end +${faultEnd - faultStart} ms; ` +
-        `this process's event loop late by p99 ${Math.round(lag.percentile(99) / 1e6)} ms, max ${Math.round(lag.max / 1e6)} ms:\n${timeline(records, world.pushes(), faultStart, providerOf)}`,
-    );
-  }
-  return { verdict, faultStart, faultEnd };
+  const seconds =
+    `timeline from the fault's start (${new Date(faultStart).toISOString()}), fault end +${faultEnd - faultStart} ms; ` +
+    `this process's event loop late by p99 ${Math.round(lag.percentile(99) / 1e6)} ms, max ${Math.round(lag.max / 1e6)} ms:\n${timeline(records, world.pushes(), faultStart, providerOf)}`;
+  if (process.env.FAULTS_TIMELINE) console.log(seconds);
+  return { verdict, faultStart, faultEnd, timeline: seconds };
 }
 
 /**
@@ -470,6 +470,15 @@ export function broken(run: FaultRun, o: { isolated?: string; killed?: number } 
     );
   }
   return out;
+}
+
+/**
+ * Fails the test when `run` broke a promise (broken()), with the run's timeline in the message:
+ * where the time went, also in a CI log that has nothing else.
+ */
+export function expectKept(run: FaultRun, o: Parameters<typeof broken>[1] = {}): void {
+  const why = broken(run, o);
+  if (why.length > 0) throw new Error(`${why.join('\n')}\n\n${run.timeline ?? ''}`);
 }
 
 /** One line per run for the test output (and the measurements in docs/operations.md). */

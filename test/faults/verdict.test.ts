@@ -4,7 +4,7 @@ import { expect, it } from '@jest/globals';
 import type { PublishRecord } from '../../harness/faults/publisher.js';
 import { timeline } from '../../harness/faults/timeline.js';
 import { judge, type Push } from '../../harness/faults/verdict.js';
-import { broken, type FaultRun, providerOf } from './kit.js';
+import { broken, expectKept, type FaultRun, providerOf } from './kit.js';
 import { IN_FLIGHT_MS } from './targets.js';
 
 const publish = (target: number, seq: number, sentAt: number, more: Partial<PublishRecord> = {}) =>
@@ -145,4 +145,10 @@ it('a killed process may repeat its sends in flight; other duplicates count agai
   const stale = run([push(0, 1, 1500)]);
   stale.verdict.oldestRepeatedMs = IN_FLIGHT_MS + 1;
   expect(broken(stale, { killed: 1 })[0]).toMatch(/before the kill was repeated/);
+  // A failing run says what it broke and, to see where the time went, shows its timeline.
+  repeated.timeline = 'timeline from the fault start';
+  expect(() => expectKept(repeated, { killed: 1 })).not.toThrow();
+  expect(() => expectKept(repeated)).toThrow(
+    '2 duplicate pushes (more than 1 %)\n\ntimeline from the fault start',
+  );
 });
