@@ -35,3 +35,13 @@ export async function stopInOrder(
   }
   if (failed.length > 0) throw new Error(`cleanup: ${failed.join('; ')}`);
 }
+
+/**
+ * stopInOrder() on what a test file's `started` holds, emptied first: the next test starts with
+ * nothing, and a part its test never got to is not stopped twice.
+ */
+export function stopAndClear(started: Record<string, Stoppable | undefined>): Promise<void> {
+  const parts = { ...started };
+  for (const key of Object.keys(started)) delete started[key];
+  return stopInOrder(parts);
+}

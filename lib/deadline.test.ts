@@ -1,17 +1,9 @@
-import { once } from 'node:events';
-import { connect, createServer, type Socket } from 'node:net';
 import { expect, it } from '@jest/globals';
+import { loopbackPair } from '../harness/servers/ports.js';
 import { afterIo } from './deadline.js';
 
 it('sees an answer that arrived before the deadline but was not read, where setTimeout does not', async () => {
-  const server = createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const port = (server.address() as { port: number }).port;
-  const accepted = once(server, 'connection') as Promise<[Socket]>;
-  const client = connect(port, '127.0.0.1');
-  await once(client, 'connect');
-  const [peer] = await accepted;
+  const { client, peer, close } = await loopbackPair();
   let answered = false;
   client.on('data', () => {
     answered = true;
@@ -31,9 +23,7 @@ it('sees an answer that arrived before the deadline but was not read, where setT
     });
     expect(seen).toEqual([false, true]);
   } finally {
-    client.destroy();
-    peer.destroy();
-    server.close();
+    close();
   }
 });
 

@@ -9,7 +9,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, expect, it } from '@jest/globals';
 import type { PublishRecord } from '../harness/faults/publisher.js';
 import { type RedisServer, startRedis } from '../harness/servers/redis.js';
-import { stopInOrder } from '../harness/stop.js';
+import { stopAndClear } from '../harness/stop.js';
 import { openRedisStore } from '../store/redis/index.js';
 import type { Job } from '../store/types.js';
 import { type FaultWorld, startFaultWorld } from './faults/kit.js';
@@ -23,22 +23,17 @@ const ANSWER_MS = 2000;
 /** From Redis answering again until every publish is answered `result`. */
 const BACK_MS = 5000;
 
-let world: FaultWorld | undefined;
-let redis: RedisServer | undefined;
-afterEach(async () => {
-  const parts = { world, redis };
-  world = undefined;
-  redis = undefined;
-  await stopInOrder(parts);
-});
+const started: { world?: FaultWorld; redis?: RedisServer } = {};
+afterEach(() => stopAndClear(started));
 
 const show = (r: PublishRecord) =>
   `${r.type}${r.errorType ? ` ${r.errorType}/${r.condition}` : ''} after ${r.answeredAt - r.sentAt} ms`;
 
 it('answers every publish while Redis is away with a wait error, and result again once it is back', async () => {
-  redis = await startRedis({ aof: true });
-  const r = redis;
-  world = await startFaultWorld({ storeUrl: r.url });
+  const r = await startRedis({ aof: true });
+  started.redis = r;
+  const world = await startFaultWorld({ storeUrl: r.url });
+  started.world = world;
   await world.start();
   const { publisher } = world;
   const load = publisher.run({
@@ -99,7 +94,8 @@ it('answers every publish while Redis is away with a wait error, and result agai
 }, 90_000);
 
 it('makes a job leased before Redis was lost due again once Redis is back, not a lease later', async () => {
-  redis = await startRedis({ aof: true });
+  const redis = await startRedis({ aof: true });
+  started.redis = redis;
   const store = await openRedisStore(redis.url, { onError: () => undefined });
   try {
     const account = await store.accounts.create({ username: 'leases' }, Date.now());
@@ -128,7 +124,8 @@ it('makes a job leased before Redis was lost due again once Redis is back, not a
 }, 30_000);
 
 it('completes a job whose completion failed while Redis was lost, instead of pushing it again', async () => {
-  redis = await startRedis({ aof: true });
+  const redis = await startRedis({ aof: true });
+  started.redis = redis;
   const store = await openRedisStore(redis.url, { onError: () => undefined });
   try {
     const account = await store.accounts.create({ username: 'completes' }, Date.now());

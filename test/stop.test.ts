@@ -1,7 +1,7 @@
 // The cleanup helper every fault run uses (harness/stop.ts): a part that hangs or fails must not
 // keep the parts after it running, and the error must name it.
 import { expect, it } from '@jest/globals';
-import { stopInOrder } from '../harness/stop.js';
+import { stopAndClear, stopInOrder } from '../harness/stop.js';
 
 it('stops every part in order, and names the one that hung and the one that failed', async () => {
   const order: string[] = [];
@@ -39,4 +39,16 @@ it('resolves when every part stopped', async () => {
     b: { close: async () => void stopped.push('b') },
   });
   expect(stopped).toEqual(['a', 'b']);
+});
+
+it('stopAndClear empties what a test file started before stopping it', async () => {
+  const stopped: string[] = [];
+  const started: { world?: { stop(): Promise<void> } } = {
+    world: { stop: async () => void stopped.push('world') },
+  };
+  await stopAndClear(started);
+  expect(started).toEqual({});
+  expect(stopped).toEqual(['world']);
+  await stopAndClear(started);
+  expect(stopped).toEqual(['world']);
 });

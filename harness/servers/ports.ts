@@ -1,4 +1,5 @@
 // Loopback port helpers for the test servers.
+import { once } from 'node:events';
 import net from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 
@@ -120,4 +121,34 @@ export async function waitForXmppServer(o: {
     xmlns: 'jabber:component:accept',
     to: o.componentDomain,
   });
+}
+
+/** Both ends of one TCP connection over loopback, and the listening port; close() ends all. */
+export interface LoopbackPair {
+  client: net.Socket;
+  /** The server's end. */
+  peer: net.Socket;
+  port: number;
+  close(): void;
+}
+
+export async function loopbackPair(): Promise<LoopbackPair> {
+  const server = net.createServer();
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const port = (server.address() as net.AddressInfo).port;
+  const accepted = once(server, 'connection') as Promise<[net.Socket]>;
+  const client = net.connect(port, '127.0.0.1');
+  await once(client, 'connect');
+  const [peer] = await accepted;
+  return {
+    client,
+    peer,
+    port,
+    close() {
+      client.destroy();
+      peer.destroy();
+      server.close();
+    },
+  };
 }

@@ -8,7 +8,7 @@
 // Targets and what is measured how: ./targets.ts and ./kit.ts.
 import { afterEach, it } from '@jest/globals';
 import { type RedisServer, startRedis } from '../../harness/servers/redis.js';
-import { stopInOrder } from '../../harness/stop.js';
+import { stopAndClear } from '../../harness/stop.js';
 import {
   describeRun,
   expectKept,
@@ -19,20 +19,14 @@ import {
 } from './kit.js';
 import { MEASURE_MS } from './targets.js';
 
-let world: FaultWorld | undefined;
-let redis: RedisServer | undefined;
-afterEach(async () => {
-  const parts = { world, redis };
-  world = undefined;
-  redis = undefined;
-  await stopInOrder(parts);
-});
+const started: { world?: FaultWorld; redis?: RedisServer } = {};
+afterEach(() => stopAndClear(started));
 
 it(
   'kill -9 our process, systemd starts it again: every answered publish pushed on time',
   async () => {
     const w = await startFaultWorld();
-    world = w;
+    started.world = w;
     await w.start();
     const run = await runFault(w, {
       begin: () => w.ours[0]?.kill9(),
@@ -48,9 +42,10 @@ it(
 it(
   'two processes on one Redis, one killed: every answered publish pushed on time',
   async () => {
-    redis = await startRedis({ aof: true });
+    const redis = await startRedis({ aof: true });
+    started.redis = redis;
     const w = await startFaultWorld({ storeUrl: redis.url });
-    world = w;
+    started.world = w;
     await w.start();
     await w.start();
     let killedAt = 0;

@@ -4,7 +4,7 @@
 // kept arriving on time meanwhile (providers are isolated).
 import { afterEach, it } from '@jest/globals';
 import type { ProviderFault } from '../../harness/fakes/faults.js';
-import { stopInOrder } from '../../harness/stop.js';
+import { stopAndClear } from '../../harness/stop.js';
 import {
   describeRun,
   expectKept,
@@ -15,12 +15,8 @@ import {
 } from './kit.js';
 import { MEASURE_MS } from './targets.js';
 
-let world: FaultWorld | undefined;
-afterEach(async () => {
-  const w = world;
-  world = undefined;
-  await stopInOrder({ world: w });
-});
+const started: { world?: FaultWorld } = {};
+afterEach(() => stopAndClear(started));
 
 const cases: Array<[provider: 'apns' | 'fcm', name: string, fault: ProviderFault]> = [
   ['apns', 'APNs answers 503', { kind: 'status', status: 503 }],
@@ -35,7 +31,8 @@ const cases: Array<[provider: 'apns' | 'fcm', name: string, fault: ProviderFault
 it(
   'control: without a fault every target holds',
   async () => {
-    world = await startFaultWorld();
+    const world = await startFaultWorld();
+    started.world = world;
     await world.start();
     const run = await runFault(world, {
       begin: () => undefined,
@@ -52,7 +49,8 @@ it(
 it.each(cases)(
   '%s: %s for the fault period: every answered publish pushed on time, service back',
   async (provider, name, fault) => {
-    world = await startFaultWorld();
+    const world = await startFaultWorld();
+    started.world = world;
     await world.start();
     const fake = provider === 'apns' ? world.apns : world.fcm;
     const run = await runFault(world, {
