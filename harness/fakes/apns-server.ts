@@ -3,7 +3,8 @@
 import * as crypto from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import * as http2 from 'node:http2';
-import type { AddressInfo, Socket } from 'node:net';
+import type { AddressInfo } from 'node:net';
+import { everyConnection } from '../servers/ports.js';
 import { testTls } from '../tls.js';
 import { createFaultSwitch, type FaultSwitch } from './faults.js';
 
@@ -148,23 +149,13 @@ export async function startFakeApns(opts: FakeApnsOptions = {}): Promise<FakeApn
   const requests: RecordedApnsRequest[] = [];
   const fixed = new Map<string, FakeApnsResponse>();
   const queued = new Map<string, FakeApnsResponse[]>();
-  const sessions = new Set<http2.ServerHttp2Session>();
   let delayMs = 0;
   const faults = createFaultSwitch();
   let open = 0;
   let maxConcurrent = 0;
 
   const server = http2.createSecureServer({ key: tls.key, cert: tls.cert });
-  server.on('session', (session) => {
-    sessions.add(session);
-    session.on('close', () => sessions.delete(session));
-  });
-  // Every TCP connection, also those still in their TLS handshake (no session yet): close() ends them.
-  const sockets = new Set<Socket>();
-  server.on('connection', (socket: Socket) => {
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-  });
+  const connections = everyConnection(server);
 
   function reply(
     stream: http2.ServerHttp2Stream,
@@ -303,8 +294,7 @@ export async function startFakeApns(opts: FakeApnsOptions = {}): Promise<FakeApn
     close() {
       return new Promise<void>((resolve) => {
         server.close(() => resolve());
-        for (const s of sessions) s.destroy();
-        for (const s of sockets) s.destroy();
+        connections.destroyAll();
       });
     },
   };

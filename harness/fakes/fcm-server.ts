@@ -5,7 +5,8 @@
 import { generateKeyPairSync, type KeyObject, randomBytes, randomUUID, verify } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServer } from 'node:https';
-import type { AddressInfo, Socket } from 'node:net';
+import type { AddressInfo } from 'node:net';
+import { everyConnection } from '../servers/ports.js';
 import { testTls } from '../tls.js';
 import { createFaultSwitch, type FaultSwitch } from './faults.js';
 
@@ -199,12 +200,7 @@ export async function startFakeFcm(opts: StartFakeFcmOptions = {}): Promise<Fake
   }
   // ---- end of provider-wide faults ----
 
-  // Every TCP connection, also those still in their TLS handshake: close() ends them.
-  const sockets = new Set<Socket>();
-  server.on('connection', (socket: Socket) => {
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-  });
+  const connections = everyConnection(server);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = (server.address() as AddressInfo).port;
   let closed = false;
@@ -253,8 +249,7 @@ export async function startFakeFcm(opts: StartFakeFcmOptions = {}): Promise<Fake
       for (const wake of waiters) wake();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
-        server.closeAllConnections();
-        for (const s of sockets) s.destroy();
+        connections.destroyAll();
       });
     },
   };

@@ -123,6 +123,24 @@ export async function waitForXmppServer(o: {
   });
 }
 
+/**
+ * Keeps every TCP connection `server` accepts, also one still in its TLS handshake (not yet an
+ * HTTP connection or an HTTP/2 session, which the server's close() would wait for):
+ * destroyAll() ends them all.
+ */
+export function everyConnection(server: net.Server): { destroyAll(): void } {
+  const sockets = new Set<net.Socket>();
+  server.on('connection', (socket: net.Socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+  });
+  return {
+    destroyAll() {
+      for (const s of sockets) s.destroy();
+    },
+  };
+}
+
 /** Both ends of one TCP connection over loopback, and the listening port; close() ends all. */
 export interface LoopbackPair {
   client: net.Socket;
