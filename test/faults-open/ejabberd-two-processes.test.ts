@@ -8,7 +8,7 @@
 // claim is the one of every fault run: every publish answered `result` is pushed on time.
 // Targets and what is measured how: ../faults/targets.ts and ../faults/kit.ts.
 import { afterEach, expect, it } from '@jest/globals';
-import { type RedisServer, startRedis } from '../../harness/servers/redis.js';
+import { startRedis } from '../../harness/servers/redis.js';
 import { describeRun, expectKept, runFault } from '../faults/kit.js';
 import { MEASURE_MS } from '../faults/targets.js';
 import {
@@ -18,19 +18,14 @@ import {
   stopEjabberdWorld,
 } from './ejabberd-world.js';
 
-let parts: EjabberdParts = {};
-let redis: RedisServer | undefined;
-afterEach(async () => {
-  const started = { ...parts, redis };
-  parts = {};
-  redis = undefined;
-  await stopEjabberdWorld(started);
-});
+const parts: EjabberdParts = {};
+afterEach(() => stopEjabberdWorld(parts));
 
 it(
   'two processes on ejabberd, one killed: every publish answered result is pushed on time',
   async () => {
-    redis = await startRedis({ aof: true });
+    const redis = await startRedis({ aof: true });
+    parts.redis = redis;
     const { e, w, source, load } = await startEjabberdWorld(parts, {
       storeUrl: redis.url,
       tapped: true,

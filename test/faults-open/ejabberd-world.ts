@@ -8,8 +8,9 @@ import { type ComponentTap, startComponentTap } from '../../harness/faults/compo
 import { type MessageLoad, messageLoad } from '../../harness/faults/message-load.js';
 import type { PublishRecord } from '../../harness/faults/publisher.js';
 import { type Ejabberd, startEjabberd } from '../../harness/servers/ejabberd.js';
+import type { RedisServer } from '../../harness/servers/redis.js';
 import { connectClient } from '../../harness/servers/xmpp-client.js';
-import { type Stoppable, stopInOrder } from '../../harness/stop.js';
+import { stopInOrder } from '../../harness/stop.js';
 import { type FaultWorld, type Load, startFaultWorld } from '../faults/kit.js';
 import { REGISTRATIONS } from '../faults/targets.js';
 
@@ -22,23 +23,21 @@ export interface EjabberdWorld {
   load: MessageLoad;
 }
 
-/** What a test started, stopped in order after it; parts it did not get to are skipped. */
+/** What a test started, stopped after it; parts it did not get to are skipped. */
 export interface EjabberdParts {
   e?: Ejabberd;
   tap?: ComponentTap;
   w?: FaultWorld;
   load?: MessageLoad;
+  /** A Redis the test started for our processes' store. */
+  redis?: RedisServer;
 }
 
-/** Stops the parts in order, then any Redis the test started (`redis`). */
-export function stopEjabberdWorld(parts: EjabberdParts & { redis?: Stoppable }): Promise<void> {
-  return stopInOrder({
-    load: parts.load,
-    world: parts.w,
-    tap: parts.tap,
-    ejabberd: parts.e,
-    redis: parts.redis,
-  });
+/** Stops the parts (the load first, Redis last) and empties `parts` for the next test. */
+export function stopEjabberdWorld(parts: EjabberdParts): Promise<void> {
+  const { load, w, tap, e, redis } = parts;
+  for (const key of Object.keys(parts)) delete parts[key as keyof EjabberdParts];
+  return stopInOrder({ load, world: w, tap, ejabberd: e, redis });
 }
 
 /**

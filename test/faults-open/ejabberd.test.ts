@@ -18,12 +18,8 @@ import {
   stopEjabberdWorld,
 } from './ejabberd-world.js';
 
-let parts: EjabberdParts = {};
-afterEach(async () => {
-  const started = parts;
-  parts = {};
-  await stopEjabberdWorld(started);
-});
+const parts: EjabberdParts = {};
+afterEach(() => stopEjabberdWorld(parts));
 
 it(
   'ejabberd restarts: users it disabled itself are counted; every other acknowledged message is pushed on time',

@@ -10,14 +10,13 @@ import { messageLoad } from '../../harness/faults/message-load.js';
 import { readWatch, WATCH_MODULE, writeWatchUsers } from '../../harness/faults/prosody-watch.js';
 import { type Prosody, startProsody } from '../../harness/servers/prosody.js';
 import { connectClient } from '../../harness/servers/xmpp-client.js';
-import { stopInOrder } from '../../harness/stop.js';
+import { stopAndClear } from '../../harness/stop.js';
 import { describeRun, expectKept, type FaultWorld, runFault, startFaultWorld } from './kit.js';
 import { MEASURE_MS } from './targets.js';
 
 const PASSWORD = 'fault-pass';
-let world: FaultWorld | undefined;
-let prosody: Prosody | undefined;
-afterEach(() => stopInOrder({ world, prosody }));
+const started: { world?: FaultWorld; prosody?: Prosody } = {};
+afterEach(() => stopAndClear(started));
 
 it(
   'Prosody restarts: every publish it got a result for is pushed on time',
@@ -28,9 +27,9 @@ it(
       logLevel: 'warn',
       modules: { fault_watch: WATCH_MODULE },
     });
-    prosody = p;
+    started.prosody = p;
     const w = await startFaultWorld({ server: p });
-    world = w;
+    started.world = w;
     writeWatchUsers(p, PASSWORD, w.targets);
     await p.register('sender', PASSWORD);
     await p.restart(); // creates the users and their push registrations

@@ -5,20 +5,20 @@
 // Targets and what is measured how: ./targets.ts and ./kit.ts.
 import { afterEach, it } from '@jest/globals';
 import { type RedisServer, startRedis } from '../../harness/servers/redis.js';
-import { stopInOrder } from '../../harness/stop.js';
+import { stopAndClear } from '../../harness/stop.js';
 import { describeRun, expectKept, type FaultWorld, runFault, startFaultWorld } from './kit.js';
 import { MEASURE_MS } from './targets.js';
 
-let world: FaultWorld | undefined;
-let redis: RedisServer | undefined;
-afterEach(() => stopInOrder({ world, redis }));
+const started: { world?: FaultWorld; redis?: RedisServer } = {};
+afterEach(() => stopAndClear(started));
 
 it(
   'kill -9 Redis (AOF on), start it again: every answered publish pushed on time',
   async () => {
     const r = await startRedis({ aof: true });
-    redis = r;
-    world = await startFaultWorld({ storeUrl: r.url });
+    started.redis = r;
+    const world = await startFaultWorld({ storeUrl: r.url });
+    started.world = world;
     await world.start();
     const run = await runFault(world, {
       begin: () => r.kill9(),
