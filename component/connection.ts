@@ -49,6 +49,23 @@ export function createConnection(o: ConnectionOptions): Connection {
       o.log.warn({ reason: (err as Error).message, stanza: element.name }, 'dropped a stanza');
     }
   };
+  // What is sent in one turn of the event loop leaves in one write. Answers come in bursts (the
+  // store answers a batch of publishes at once), and each write is a system call here and a
+  // wake-up of the server; Nagle is off (below), so without this every answer is its own packet.
+  const write = xmpp.write.bind(xmpp);
+  let corked = false;
+  xmpp.write = (text: string) => {
+    const socket = xmpp.socket;
+    if (socket && !corked) {
+      corked = true;
+      socket.cork();
+      setImmediate(() => {
+        corked = false;
+        socket.uncork();
+      });
+    }
+    return write(text);
+  };
   const events = new EventEmitter() as Connection;
   let attempt = 0;
   let stopped = true;

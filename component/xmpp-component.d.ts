@@ -28,7 +28,9 @@ declare module '@xmpp/component' {
   export interface Component extends Connection {
     entity: Component;
     /** connection-tcp's socket. */
-    socket: (SocketBase & Pick<Socket, 'setNoDelay' | 'pause' | 'resume'>) | null;
+    socket:
+      | (SocketBase & Pick<Socket, 'setNoDelay' | 'pause' | 'resume' | 'cork' | 'uncork'>)
+      | null;
     reconnect: Reconnect<Component>;
     /** @xmpp/connection's dispatch of each element its parser reads (bound on first connect). */
     _onElement(element: Element): void;
