@@ -27,6 +27,8 @@ export interface Verdict {
   unanswered: number;
   /** Answered `result` and no push carried them. */
   missing: number;
+  /** The first few of those, for finding them in the logs. */
+  missingExamples: PublishRecord[];
   /** Answered `result`, pushed later than `onTimeMs` after max(fault end, sent). */
   late: number;
   /** The latest push of a publish sent before the fault ended, in ms after the fault ended. */
@@ -120,6 +122,7 @@ export function judge(o: {
     nonWait: 0,
     unanswered: 0,
     missing: 0,
+    missingExamples: [],
     late: 0,
     lastPushAfterFaultMs: Number.NEGATIVE_INFINITY,
     pushes: o.pushes.length,
@@ -149,6 +152,7 @@ export function judge(o: {
     v.results++;
     if (Number.isNaN(at)) {
       v.missing++;
+      if (v.missingExamples.length < 5) v.missingExamples.push(r);
       continue;
     }
     if (at > Math.max(o.faultEnd, r.sentAt) + o.onTimeMs) v.late++;

@@ -435,7 +435,13 @@ export async function runFault(
 export function broken(run: FaultRun, o: { isolated?: string; killed?: number } = {}): string[] {
   const v = run.verdict;
   const out: string[] = [];
-  if (v.missing > 0) out.push(`${v.missing} publishes answered result were never pushed`);
+  if (v.missing > 0) {
+    const some = v.missingExamples.map((r) => {
+      const at = (t: number) => new Date(t).toISOString().slice(11, 23);
+      return `u${r.target} m${r.seq} (link #${r.link ?? '?'}, sent ${at(r.sentAt)}, answered ${at(r.answeredAt)})`;
+    });
+    out.push(`${v.missing} publishes answered result were never pushed: ${some.join(', ')}`);
+  }
   if (v.late > 0) {
     out.push(
       `${v.late} pushes late (> ${ON_TIME_MS} ms after the fault's end or their publish; last publish before the fault's end pushed ${Math.round(v.lastPushAfterFaultMs)} ms after it)`,

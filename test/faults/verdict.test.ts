@@ -34,6 +34,7 @@ it('a push carrying a later count delivers the earlier publishes of that device'
 it('a push with an older count does not deliver a newer publish', () => {
   const v = verdict([publish(0, 2, 0)], [push(0, 1, 3)]);
   expect(v.missing).toBe(1);
+  expect(v.missingExamples).toMatchObject([{ target: 0, seq: 2 }]);
 });
 
 it('counts late pushes from the fault end, and duplicates of one count', () => {
