@@ -140,6 +140,9 @@ export function publishRoute(o: PublishOptions): IqRoute {
   const withToken = tokenPublisher({ ...o, remotes: o.remotes ?? new Map() });
   const stateless = statelessPublisher({ ...o, apps: o.service.apps });
   async function handle({ from, element }: IqRequest): Promise<[PublishOutcome, Reply]> {
+    // When the publish came in, before any wait: with two processes behind one server, a user's
+    // publishes can reach the store out of order, and the store keeps the later one's content.
+    const at = o.service.now();
     const req = parse(element);
     if (req instanceof StanzaError) return ['malformed', req];
     const reg = await o.store.registrations.get(req.node);
@@ -168,7 +171,7 @@ export function publishRoute(o: PublishOptions): IqRoute {
     const notification = toNotification(req.notification, o.push);
     // The client needs to know which of its accounts can decrypt (Siskin reads `account`).
     if (notification.encrypted) notification.account = reg.jid;
-    let outcome = await o.targets.push(reg.target, notification, reg.jid);
+    let outcome = await o.targets.push(reg.target, notification, reg.jid, at);
     if (outcome === 'gone') outcome = await viaCollected(reg.jid, notification);
     return publishAnswer(outcome, 'the device of this registration is gone');
   }

@@ -112,6 +112,7 @@ export function createEnqueue(o: EnqueueOptions) {
   async function enqueue(
     devices: Array<Device | undefined>,
     n: Notification,
+    at?: number,
   ): Promise<PushOutcome> {
     const targets = await route(
       devices.filter((d): d is Device => d?.active === true),
@@ -125,7 +126,7 @@ export function createEnqueue(o: EnqueueOptions) {
     }
     const { priority, ...content } = n;
     const push = { payload: JSON.stringify(content), priority };
-    const t = now();
+    const t = at ?? now();
     const outcomes = await Promise.all(live.map((d) => enqueueOne(d, push, t)));
     if (!outcomes.every((x) => typeof x === 'object')) o.onEnqueued();
     return outcomes.every((x) => x === 'coalesced') ? 'coalesced' : 'queued';
@@ -162,9 +163,12 @@ export function createEnqueue(o: EnqueueOptions) {
   }
 
   return {
-    /** Durably queues a push to the devices a token reaches. */
-    async pushWithToken(record: TokenRecord, n: Notification): Promise<PushOutcome> {
-      return enqueue(await devicesOf(record), n);
+    /**
+     * Durably queues a push to the devices a token reaches. `at`: when it was made (default now),
+     * which orders it against pushes other processes enqueue for the same devices.
+     */
+    async pushWithToken(record: TokenRecord, n: Notification, at?: number): Promise<PushOutcome> {
+      return enqueue(await devicesOf(record), n, at);
     },
 
     /**
@@ -188,9 +192,9 @@ export function createEnqueue(o: EnqueueOptions) {
       return enqueue([device], n);
     },
 
-    /** Durably queues a push to one device. */
-    async pushToDevice(id: string, n: Notification): Promise<PushOutcome> {
-      return enqueue([await store.devices.get(id)], n);
+    /** Durably queues a push to one device; `at` as for pushWithToken. */
+    async pushToDevice(id: string, n: Notification, at?: number): Promise<PushOutcome> {
+      return enqueue([await store.devices.get(id)], n, at);
     },
 
     /** The delivery history of the devices a token reaches. */

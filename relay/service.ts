@@ -23,6 +23,8 @@ export function createRelayService(o: RelayServiceOptions) {
   const records = accountRecords(deps);
   return {
     apps: o.apps,
+    /** The service's clock (tests set it). */
+    now: deps.now,
     ...createAccounts(deps, records),
     ...createEnqueue({ ...deps, ownAccount: records.ownAccount }),
     ...createXmppUsers(deps, records),

@@ -17,9 +17,10 @@ export interface Targets {
   /**
    * Durably queues (or hands on) a push; `gone` when the target's device or token is gone, and
    * `undeliverable` when it names a relay removed from `[[relays]]`. `user` (a bare JID) is whom
-   * it is for, counted by the quotas of remote relays.
+   * it is for, counted by the quotas of remote relays. `at`: when the push was made (default now;
+   * see RelayService.pushToDevice).
    */
-  push(target: Target, n: Notification, user?: string): Promise<PushOutcome>;
+  push(target: Target, n: Notification, user?: string, at?: number): Promise<PushOutcome>;
   /** The target as the XMPP user `jid`, whose registration it is, may see it. */
   describe(target: Target, jid: string): Promise<TargetView>;
 }
@@ -29,13 +30,13 @@ export function createTargets(o: {
   remotes: ReadonlyMap<string, UserRemote>;
 }): Targets {
   return {
-    async push(target, n, user) {
+    async push(target, n, user, at) {
       switch (target.kind) {
         case 'device':
-          return o.service.pushToDevice(target.device, n);
+          return o.service.pushToDevice(target.device, n, at);
         case 'token': {
           const record = await o.service.tokenById(target.token);
-          return record ? o.service.pushWithToken(record, n) : 'gone';
+          return record ? o.service.pushWithToken(record, n, at) : 'gone';
         }
         case 'remote': {
           const remote = o.remotes.get(target.relay);

@@ -13,3 +13,17 @@ export function mergePushes(older: QueuedPush, newer: QueuedPush): QueuedPush {
   const payload = JSON.stringify({ ...JSON.parse(older.payload), ...JSON.parse(newer.payload) });
   return { payload, priority: higher(older.priority, newer.priority) };
 }
+
+/**
+ * A push made at `at` joining a queued one last pushed at `queuedAt`: the later one's content
+ * wins, the joining one's on a tie. Two processes behind one user's server can enqueue that
+ * user's publishes out of order; what counts is when each was made (QueueStore.enqueue `now`).
+ */
+export function mergeJoining(
+  queued: QueuedPush,
+  queuedAt: number,
+  push: QueuedPush,
+  at: number,
+): QueuedPush {
+  return queuedAt > at ? mergePushes(push, queued) : mergePushes(queued, push);
+}

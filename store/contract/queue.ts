@@ -45,6 +45,23 @@ export function queueContract(k: Kit): void {
     expect(payloadOf(jobs[0])).toEqual({ n: 2, a: 'x', b: 'z', c: 'w' });
   });
 
+  it('a push made before the waiting one but enqueued after it does not overwrite its content', async () => {
+    // Two processes behind one server: the user's later publish reached the store first.
+    const s = k.store();
+    const d = await oneDevice(s);
+    expect(await s.queue.enqueue(d, push(7, 'low', { a: 'x' }), 0, 10_500)).toBe('queued');
+    expect(await s.queue.enqueue(d, push(6, 'high', { b: 'y' }), 0, 10_000)).toBe('coalesced');
+    const [job] = await s.queue.claim(10, 20_000, 30_000);
+    expect(payloadOf(job)).toEqual({ n: 7, a: 'x', b: 'y' });
+    expect(job?.priority).toBe('high');
+    // A parked job's content is taken along the same way.
+    if (!job) throw new Error('no job');
+    await s.queue.retry(job, 60_000);
+    expect(await s.queue.enqueue(d, push(5), 0, 10_200)).toBe('queued');
+    const [revived] = await s.queue.claim(10, 20_000, 30_000);
+    expect(payloadOf(revived)).toMatchObject({ n: 7 });
+  });
+
   it('a later high-priority push raises a waiting low one', async () => {
     const s = k.store();
     const d = await oneDevice(s);

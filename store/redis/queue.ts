@@ -36,7 +36,9 @@ local f = waiting and redis.call('HMGET', P .. 'job:' .. waiting, 'payload', 'pr
 local id
 if f and f[1] then
   local j = P .. 'job:' .. waiting
-  merge(j, f[1], f[2], payload, priority)
+  -- The later push's content wins (see store/merge.ts mergeJoining).
+  if tonumber(f[4] or 0) > now then merge(j, payload, priority, f[1], f[2])
+  else merge(j, f[1], f[2], payload, priority) end
   redis.call('HSET', j, 'pushedAt', math.max(now, tonumber(f[4] or 0)))
   if f[3] == '0' then return 'coalesced' end
   -- Parked: the push takes the job's content along, with fresh attempts and its own due time.

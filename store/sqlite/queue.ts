@@ -2,7 +2,7 @@
 // leases, rate spacing.
 import { randomInt } from 'node:crypto';
 import type { Database } from 'better-sqlite3';
-import { mergePushes } from '../merge.js';
+import { mergeJoining, mergePushes } from '../merge.js';
 import type { Job, Lease, QueuedPush, QueueStore } from '../types.js';
 import type { GroupCommit } from './group-commit.js';
 
@@ -106,7 +106,11 @@ export function sqliteQueue(db: Database, { write, later }: GroupCommit): QueueS
   ): 'queued' | 'coalesced' | Job => {
     const other = unleased.get(deviceId) as Row | undefined;
     if (other && !other.parked) {
-      setPush.run({ id: other.id, pushedAt: now, ...mergePushes(other, push) });
+      setPush.run({
+        id: other.id,
+        pushedAt: now,
+        ...mergeJoining(other, other.pushed_at, push, now),
+      });
       return 'coalesced';
     }
     const row = device.get(deviceId) as { last_due_at: number | null } | undefined;
@@ -123,14 +127,20 @@ export function sqliteQueue(db: Database, { write, later }: GroupCommit): QueueS
             pushedAt: now,
             leaseUntil,
             lease,
-            ...mergePushes(other, push),
+            ...mergeJoining(other, other.pushed_at, push, now),
           })
         : insertLeased.get(deviceId, push.payload, push.priority, due, now, now, leaseUntil, lease);
       return toJob(leased as Row);
     }
     // A parked job does not hold this push back: the push takes its content along instead.
-    if (other) revive.run({ id: other.id, due, pushedAt: now, ...mergePushes(other, push) });
-    else insert.run(deviceId, push.payload, push.priority, due, now, now);
+    if (other) {
+      revive.run({
+        id: other.id,
+        due,
+        pushedAt: now,
+        ...mergeJoining(other, other.pushed_at, push, now),
+      });
+    } else insert.run(deviceId, push.payload, push.priority, due, now, now);
     return 'queued';
   };
   // The two become one, in the waiting job `other`: the content pushed last wins (the waiting
