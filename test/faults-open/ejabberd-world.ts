@@ -11,8 +11,8 @@ import { type Ejabberd, startEjabberd } from '../../harness/servers/ejabberd.js'
 import type { RedisServer } from '../../harness/servers/redis.js';
 import { connectClient } from '../../harness/servers/xmpp-client.js';
 import { stopInOrder } from '../../harness/stop.js';
-import { type FaultWorld, type Load, startFaultWorld } from './kit.js';
-import { REGISTRATIONS } from './targets.js';
+import { type FaultWorld, type Load, startFaultWorld } from '../faults/kit.js';
+import { REGISTRATIONS } from '../faults/targets.js';
 
 const PASSWORD = 'fault-pass';
 

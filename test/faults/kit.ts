@@ -437,7 +437,8 @@ export function broken(run: FaultRun, o: { isolated?: string; killed?: number } 
   const out: string[] = [];
   if (v.missing > 0) {
     const some = v.missingExamples.map((r) => {
-      const at = (t: number) => new Date(t).toISOString().slice(11, 23);
+      const at = (t: number) =>
+        Number.isFinite(t) ? new Date(t).toISOString().slice(11, 23) : '-';
       return `u${r.target} m${r.seq} (link #${r.link ?? '?'}, sent ${at(r.sentAt)}, answered ${at(r.answeredAt)})`;
     });
     out.push(`${v.missing} publishes answered result were never pushed: ${some.join(', ')}`);
