@@ -2,6 +2,7 @@
 import { EventEmitter } from 'node:events';
 import { type Component, component } from '@xmpp/component';
 import { reconnectDelayMs } from '../lib/backoff.js';
+import { corkForThisTurn } from '../lib/cork.js';
 import { ComponentAuthError } from '../lib/errors.js';
 import type { Logger } from '../lib/log.js';
 
@@ -53,17 +54,8 @@ export function createConnection(o: ConnectionOptions): Connection {
   // store answers a batch of publishes at once), and each write is a system call here and a
   // wake-up of the server; Nagle is off (below), so without this every answer is its own packet.
   const write = xmpp.write.bind(xmpp);
-  let corked = false;
   xmpp.write = (text: string) => {
-    const socket = xmpp.socket;
-    if (socket && !corked) {
-      corked = true;
-      socket.cork();
-      setImmediate(() => {
-        corked = false;
-        socket.uncork();
-      });
-    }
+    if (xmpp.socket) corkForThisTurn(xmpp.socket);
     return write(text);
   };
   const events = new EventEmitter() as Connection;

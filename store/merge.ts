@@ -9,21 +9,16 @@ export const higher = (a: Priority, b: Priority): Priority =>
  * `newer` merged over `older`: the newer payload's members replace the older ones, members only
  * the older one has stay (payloads are JSON objects), and the priority is the higher.
  */
-export function mergePushes(older: QueuedPush, newer: QueuedPush): QueuedPush {
+function mergePushes(older: QueuedPush, newer: QueuedPush): QueuedPush {
   const payload = JSON.stringify({ ...JSON.parse(older.payload), ...JSON.parse(newer.payload) });
   return { payload, priority: higher(older.priority, newer.priority) };
 }
 
 /**
- * A push made at `at` joining a queued one last pushed at `queuedAt`: the later one's content
- * wins, the joining one's on a tie. Two processes behind one user's server can enqueue that
- * user's publishes out of order; what counts is when each was made (QueueStore.enqueue `now`).
+ * Two pushes made at `aAt` and `bAt` (the `now` they were enqueued with): the later one's content
+ * wins, `b`'s on a tie. Two processes behind one user's server can enqueue that user's publishes
+ * out of order, so what counts is when each was made, not which reached the queue last.
  */
-export function mergeJoining(
-  queued: QueuedPush,
-  queuedAt: number,
-  push: QueuedPush,
-  at: number,
-): QueuedPush {
-  return queuedAt > at ? mergePushes(push, queued) : mergePushes(queued, push);
+export function mergeLater(a: QueuedPush, aAt: number, b: QueuedPush, bAt: number): QueuedPush {
+  return aAt > bAt ? mergePushes(b, a) : mergePushes(a, b);
 }

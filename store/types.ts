@@ -265,8 +265,8 @@ export interface QueueStore {
    * Durably enqueues a push for a device, made at `now`. While a job for the device waits untried,
    * the push merges into it (`coalesced`): the members of the newer payload (the later made: a
    * push enqueued after a later one, as two processes may, does not overwrite it) replace the
-   * others, members only one has stay, and the priority is the higher of the two. Otherwise a new job is due
-   * `minIntervalMs` after the device's previous one at the earliest (the first one at once).
+   * others, members only one has stay, and the priority is the higher of the two. Otherwise a new
+   * job is due `minIntervalMs` after the device's previous one at the earliest (the first one at once).
    * A job parked in retry backoff is never merged into: the new push takes its content along
    * (merged the same way) and replaces it, with fresh attempts.
    */

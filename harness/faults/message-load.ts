@@ -5,6 +5,7 @@
 import type { EventEmitter } from 'node:events';
 import { Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { corkForThisTurn } from '../../lib/cork.js';
 import type { TestClient } from '../servers/xmpp-client.js';
 
 export interface MessageLoad {
@@ -75,9 +76,8 @@ export function messageLoad(connect: () => Promise<TestClient>): MessageLoad {
         const due = Math.min(total, Math.floor(((Date.now() - t0) * ratePerS) / 1000) + 1);
         // One write per round instead of one per message: on loopback a write costs the sender
         // the server's side of TCP too, and the test process shares the CPU with what it measures.
-        const socket = client?.xmpp.socket instanceof Socket ? client.xmpp.socket : undefined;
-        socket?.cork();
-        setImmediate(() => socket?.uncork());
+        const socket = client?.xmpp.socket;
+        if (socket instanceof Socket) corkForThisTurn(socket);
         for (; next < due; next++) {
           let target = turn++ % targets;
           for (let k = 0; quiet(target) && k < targets; k++) target = turn++ % targets;

@@ -16,6 +16,12 @@ local function merge(j, older_payload, older_priority, newer_payload, newer_prio
   if older_priority == 'high' or newer_priority == 'high' then priority = 'high' end
   redis.call('HSET', j, 'payload', cjson.encode(merged), 'priority', priority)
 end
+
+-- Into job j: the content of the push made later wins, b's on a tie (see store/merge.ts mergeLater).
+local function merge_later(j, a_payload, a_priority, a_at, b_payload, b_priority, b_at)
+  if a_at > b_at then merge(j, b_payload, b_priority, a_payload, a_priority)
+  else merge(j, a_payload, a_priority, b_payload, b_priority) end
+end
 `;
 
 // ARGV: device, payload, priority, minIntervalMs, now, leaseUntil ('': none). With leaseUntil, a
@@ -36,10 +42,9 @@ local f = waiting and redis.call('HMGET', P .. 'job:' .. waiting, 'payload', 'pr
 local id
 if f and f[1] then
   local j = P .. 'job:' .. waiting
-  -- The later push's content wins (see store/merge.ts mergeJoining).
-  if tonumber(f[4] or 0) > now then merge(j, payload, priority, f[1], f[2])
-  else merge(j, f[1], f[2], payload, priority) end
-  redis.call('HSET', j, 'pushedAt', math.max(now, tonumber(f[4] or 0)))
+  local queued_at = tonumber(f[4] or 0)
+  merge_later(j, f[1], f[2], queued_at, payload, priority, now)
+  redis.call('HSET', j, 'pushedAt', math.max(now, queued_at))
   if f[3] == '0' then return 'coalesced' end
   -- Parked: the push takes the job's content along, with fresh attempts and its own due time.
   id = waiting
@@ -144,11 +149,8 @@ if waiting and waiting ~= id then
   local w = redis.call('HMGET', j, 'payload', 'priority', 'pushedAt')
   if w[1] then
     local mine, theirs = tonumber(f[5] or 0), tonumber(w[3] or 0)
-    if theirs >= mine then merge(j, f[2], f[3], w[1], w[2])
-    else
-      merge(j, w[1], w[2], f[2], f[3])
-      redis.call('HSET', j, 'pushedAt', mine)
-    end
+    merge_later(j, f[2], f[3], mine, w[1], w[2], theirs)
+    if mine > theirs then redis.call('HSET', j, 'pushedAt', mine) end
     drop_job(id)
     return 0
   end

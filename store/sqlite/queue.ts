@@ -2,7 +2,7 @@
 // leases, rate spacing.
 import { randomInt } from 'node:crypto';
 import type { Database } from 'better-sqlite3';
-import { mergeJoining, mergePushes } from '../merge.js';
+import { mergeLater } from '../merge.js';
 import type { Job, Lease, QueuedPush, QueueStore } from '../types.js';
 import type { GroupCommit } from './group-commit.js';
 
@@ -109,7 +109,7 @@ export function sqliteQueue(db: Database, { write, later }: GroupCommit): QueueS
       setPush.run({
         id: other.id,
         pushedAt: now,
-        ...mergeJoining(other, other.pushed_at, push, now),
+        ...mergeLater(other, other.pushed_at, push, now),
       });
       return 'coalesced';
     }
@@ -127,7 +127,7 @@ export function sqliteQueue(db: Database, { write, later }: GroupCommit): QueueS
             pushedAt: now,
             leaseUntil,
             lease,
-            ...mergeJoining(other, other.pushed_at, push, now),
+            ...mergeLater(other, other.pushed_at, push, now),
           })
         : insertLeased.get(deviceId, push.payload, push.priority, due, now, now, leaseUntil, lease);
       return toJob(leased as Row);
@@ -138,7 +138,7 @@ export function sqliteQueue(db: Database, { write, later }: GroupCommit): QueueS
         id: other.id,
         due,
         pushedAt: now,
-        ...mergeJoining(other, other.pushed_at, push, now),
+        ...mergeLater(other, other.pushed_at, push, now),
       });
     } else insert.run(deviceId, push.payload, push.priority, due, now, now);
     return 'queued';
@@ -146,8 +146,8 @@ export function sqliteQueue(db: Database, { write, later }: GroupCommit): QueueS
   // The two become one, in the waiting job `other`: the content pushed last wins (the waiting
   // job's on a tie), and `job` goes.
   const mergeInto = (other: Row, job: Row) => {
-    const [older, newer] = other.pushed_at >= job.pushed_at ? [job, other] : [other, job];
-    setPush.run({ id: other.id, pushedAt: job.pushed_at, ...mergePushes(older, newer) });
+    const merged = mergeLater(job, job.pushed_at, other, other.pushed_at);
+    setPush.run({ id: other.id, pushedAt: job.pushed_at, ...merged });
     remove.run(job.id);
   };
   // A job whose lease ran out goes into a newer one of its device that waits and is due.
