@@ -28,6 +28,8 @@ export function messageLoad(connect: () => Promise<TestClient>): MessageLoad {
   const sent: MessageLoad['sent'] = [];
   const acked: MessageLoad['acked'] = [];
   const sentAt = new Map<string, number>();
+  // Each user's messages are numbered on across runs (a warm-up, then the measured run).
+  const seqs: number[] = [];
   const onAck = (stanza: { attrs: { to?: string }; getChildText(name: string): string | null }) => {
     const key = `${/^u(\d+)@/.exec(stanza.attrs.to ?? '')?.[1]}/${stanza.getChildText('body')?.slice(1)}`;
     const at = sentAt.get(key);
@@ -68,7 +70,6 @@ export function messageLoad(connect: () => Promise<TestClient>): MessageLoad {
         reconnect();
         await connecting;
       }
-      const seqs = new Array<number>(targets).fill(0);
       const total = Math.floor((durationMs * ratePerS) / 1000);
       const t0 = Date.now();
       let turn = 0;

@@ -17,6 +17,7 @@ import {
   type EjabberdParts,
   startEjabberdWorld,
   stopEjabberdWorld,
+  warmUp,
 } from './ejabberd-world.js';
 
 const parts: EjabberdParts = {};
@@ -33,6 +34,7 @@ it(
     });
     await w.start();
     await w.start();
+    await warmUp(load);
     let killedAt = 0;
     const run = await runFault(
       w,

@@ -16,6 +16,7 @@ import {
   type EjabberdParts,
   startEjabberdWorld,
   stopEjabberdWorld,
+  warmUp,
 } from './ejabberd-world.js';
 
 const parts: EjabberdParts = {};
@@ -30,6 +31,7 @@ it(
     });
     e0 = e;
     await w.start();
+    await warmUp(load);
     let restarted = 0;
     const run = await runFault(
       w,
