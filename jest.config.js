@@ -23,20 +23,7 @@ export default {
       ...common,
       displayName: 'integration',
       testMatch: ['<rootDir>/test/**/*.test.ts'],
-      testPathIgnorePatterns: ['/node_modules/', '<rootDir>/test/faults-open/'],
       setupFilesAfterEnv: ['<rootDir>/test/jest-setup.ts'],
     },
-    // Fault runs whose targets are not met yet (test/faults-open/README.md): not in `npm test`,
-    // run by `npm run test:faults-open`.
-    ...(process.env.FAULTS_OPEN
-      ? [
-          {
-            ...common,
-            displayName: 'faults-open',
-            testMatch: ['<rootDir>/test/faults-open/**/*.test.ts'],
-            setupFilesAfterEnv: ['<rootDir>/test/jest-setup.ts'],
-          },
-        ]
-      : []),
   ],
 };

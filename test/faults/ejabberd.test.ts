@@ -1,4 +1,4 @@
-// Fault run not met reliably yet (./README.md), ejabberd restarted (./ejabberd-world.ts is its world): ejabberd
+// Fault run (./README.md has its history), ejabberd restarted (./ejabberd-world.ts is its world): ejabberd
 // accepts the sender before our component is back (our reconnect delay is up to
 // `reconnect_max_ms`), routes those messages' publishes to no one, answers them itself
 // `forbidden` ("Access denied by service policy") and disables those users' push for good (the
@@ -8,8 +8,6 @@
 // processes connected as one component, is ./ejabberd-two-processes.test.ts.
 import { afterEach, expect, it } from '@jest/globals';
 import type { Ejabberd } from '../../harness/servers/ejabberd.js';
-import { describeRun, expectKept, runFault } from '../faults/kit.js';
-import { MEASURE_MS } from '../faults/targets.js';
 import {
   disabledByEjabberd,
   EJABBERD_OWN_REFUSAL,
@@ -18,6 +16,8 @@ import {
   stopEjabberdWorld,
   warmUp,
 } from './ejabberd-world.js';
+import { describeRun, expectKept, runFault } from './kit.js';
+import { MEASURE_MS } from './targets.js';
 
 const parts: EjabberdParts = {};
 afterEach(() => stopEjabberdWorld(parts));

@@ -1,4 +1,4 @@
-// Fault run not met reliably yet (../faults/README.md): two of our processes on one Redis, both connected to a real
+// Fault run (./README.md has its history): two of our processes on one Redis, both connected to a real
 // ejabberd (mod_push) as the same component, one killed -9 (docs/ejabberd.md: ejabberd disables
 // a user's push on the first non-`wait` error, and answers `forbidden` for a component that is
 // not connected; two processes are the remedy). The publishes ejabberd had routed to the killed
@@ -6,12 +6,9 @@
 // one it answered `result` is queued in Redis and must be pushed by the other. ejabberd's
 // answers are read on the component links themselves (harness/faults/component-tap.ts), so the
 // claim is the one of every fault run: every publish answered `result` is pushed on time.
-// Targets and what is measured how: ../faults/targets.ts and ../faults/kit.ts; measurements:
-// ../faults/README.md.
+// Targets and what is measured how: ./targets.ts and ./kit.ts; measurements: ./README.md.
 import { afterEach, expect, it } from '@jest/globals';
 import { startRedis } from '../../harness/servers/redis.js';
-import { describeRun, expectKept, runFault } from '../faults/kit.js';
-import { MEASURE_MS } from '../faults/targets.js';
 import {
   disabledByEjabberd,
   type EjabberdParts,
@@ -19,6 +16,8 @@ import {
   stopEjabberdWorld,
   warmUp,
 } from './ejabberd-world.js';
+import { describeRun, expectKept, runFault } from './kit.js';
+import { MEASURE_MS } from './targets.js';
 
 const parts: EjabberdParts = {};
 afterEach(() => stopEjabberdWorld(parts));
