@@ -86,6 +86,36 @@ describe('XEP-0357 publish', () => {
     ]);
   });
 
+  it('dates the push when the publish was read, before its registration was looked up', async () => {
+    // Two processes behind one server can enqueue a user's publishes out of order; the store keeps
+    // the content of the push made last, so a publish must be dated before any wait.
+    let clock = 1_000;
+    const get = store.registrations.get.bind(store.registrations);
+    store.registrations.get = async (n) => {
+      clock += 500;
+      return get(n);
+    };
+    const made: Array<number | undefined> = [];
+    const r = publishRoute({
+      store,
+      targets: {
+        ...kit.targets,
+        push: (target, n, user, at) => {
+          made.push(at);
+          return kit.targets.push(target, n, user, at);
+        },
+      },
+      service: { ...kit.service, now: () => clock },
+      tokenPush: kit.tokenPush,
+      perToken: kit.limits.perToken,
+      push: { includeSender: false, includeBody: false, priority: 'high' },
+      log,
+    });
+    expect(await call(r, SERVER, publish(node, secret, SUMMARY))).toEqual({ result: undefined });
+    expect(made).toEqual([1_000]);
+    expect(await queued()).toHaveLength(1);
+  });
+
   it('coalesces a burst into one waiting push', async () => {
     for (let i = 0; i < 5; i++) await call(route(), SERVER, publish(node, secret, SUMMARY));
     expect(await queued()).toHaveLength(1);
