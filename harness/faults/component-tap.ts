@@ -16,7 +16,8 @@ export interface ComponentTap {
 }
 
 const PUBLISH = /<iq\b[^>]*>[\s\S]*?<\/iq>/g;
-const IQ_HEAD = /<iq\b[^>]*>/g;
+/** A whole answer: `<iq …/>`, or `<iq …>…</iq>` (an error, with its condition). */
+const ANSWER = /<iq\b[^>]*?(?:\/>|>[\s\S]*?<\/iq>)/g;
 const attr = (s: string, name: string) => new RegExp(`\\b${name}=['"]([^'"]*)`).exec(s)?.[1];
 
 export async function startComponentTap(serverPort: number): Promise<ComponentTap> {
@@ -54,21 +55,17 @@ export async function startComponentTap(serverPort: number): Promise<ComponentTa
       up.write(b);
       back += b.toString();
       let last = 0;
-      for (const m of back.matchAll(IQ_HEAD)) {
-        const id = attr(m[0], 'id');
-        const type = attr(m[0], 'type');
-        // The kept tail is read again with the next data: an answer counts when first seen.
-        if (id && (type === 'result' || type === 'error') && !answers.has(id))
-          answers.set(id, { type, at: Date.now() });
+      for (const m of back.matchAll(ANSWER)) {
         last = (m.index ?? 0) + m[0].length;
-      }
-      // An error answer's type and condition follow its head: read them from what is kept.
-      for (const m of back.matchAll(/<iq\b[^>]*type=['"]error['"][^>]*>[\s\S]*?<\/iq>/g)) {
-        const a = answers.get(attr(m[0], 'id') ?? '');
+        const head = /<iq\b[^>]*>/.exec(m[0])?.[0] ?? '';
+        const id = attr(head, 'id');
+        const type = attr(head, 'type');
+        if (!id || (type !== 'result' && type !== 'error')) continue;
         const e = /<error\b[^>]*type=['"](\w+)['"][^>]*>\s*<([\w-]+)/.exec(m[0]);
-        if (a && e) Object.assign(a, { errorType: e[1], condition: e[2] });
+        answers.set(id, { type, at: Date.now(), errorType: e?.[1], condition: e?.[2] });
       }
-      back = back.slice(Math.max(0, Math.min(last, back.length - 4096)));
+      // What follows the last whole answer is kept until the rest of it comes.
+      back = back.slice(last);
     });
     const end = () => {
       ours.destroy();
