@@ -67,7 +67,14 @@ describe('health, metrics and diagnostics', () => {
   });
 
   it('serves Prometheus metrics of publishes, pushes and the queue', async () => {
-    const { status, text } = await get('/metrics');
+    // A push is counted once its job has ended, which commits after the device's record that
+    // `explain` reads: wait for the queue to be empty and the dead device's push counted.
+    let status = 0;
+    let text = '';
+    await until(async () => {
+      ({ status, text } = await get('/metrics'));
+      return /xpr_queue_depth 0/.test(text) && /result="dead"/.test(text);
+    });
     expect(status).toBe(200);
     expect(text).toMatch(/xpr_pushes_total\{app="apns",provider="apns",result="ok",reason=""\} 1/);
     expect(text).toMatch(
