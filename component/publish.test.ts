@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import { within } from '../relay/test-kit.js';
 import type { Store } from '../store/types.js';
-import { publishRoute } from './publish.js';
+import { type PublishOptions, publishRoute } from './publish.js';
 import { call, log, memoryKit, publishOver, queued as queuedIn, registrarOf } from './test-kit.js';
 
 const SERVER = 'localhost';
@@ -42,7 +42,7 @@ describe('XEP-0357 publish', () => {
   });
   afterEach(() => store.close());
 
-  const route = (include = false) =>
+  const route = (include = false, over: Partial<PublishOptions> = {}) =>
     publishRoute({
       store,
       targets: kit.targets,
@@ -51,6 +51,7 @@ describe('XEP-0357 publish', () => {
       perToken: kit.limits.perToken,
       push: { includeSender: include, includeBody: include, priority: 'high' },
       log,
+      ...over,
     });
 
   const queued = () => queuedIn(store);
@@ -96,8 +97,7 @@ describe('XEP-0357 publish', () => {
       return get(n);
     };
     const made: Array<number | undefined> = [];
-    const r = publishRoute({
-      store,
+    const r = route(false, {
       targets: {
         ...kit.targets,
         push: (target, n, user, at) => {
@@ -106,10 +106,6 @@ describe('XEP-0357 publish', () => {
         },
       },
       service: { ...kit.service, now: () => clock },
-      tokenPush: kit.tokenPush,
-      perToken: kit.limits.perToken,
-      push: { includeSender: false, includeBody: false, priority: 'high' },
-      log,
     });
     expect(await call(r, SERVER, publish(node, secret, SUMMARY))).toEqual({ result: undefined });
     expect(made).toEqual([1_000]);
