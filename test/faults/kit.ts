@@ -340,6 +340,8 @@ export interface FaultRun {
   faultEnd: number;
   /** The run second by second (harness/faults/timeline.ts), for a failure's message. */
   timeline?: string;
+  /** How late this process's event loop was (p99 and max, ms): the fakes and the load live here. */
+  lag?: { p99: number; max: number };
 }
 
 /**
@@ -421,11 +423,12 @@ export async function runFault(
   await sleep(1000);
   verdict = verdictNow();
   lag.disable();
+  const late = { p99: Math.round(lag.percentile(99) / 1e6), max: Math.round(lag.max / 1e6) };
   const seconds =
     `timeline from the fault's start (${new Date(faultStart).toISOString()}), fault end +${faultEnd - faultStart} ms; ` +
-    `this process's event loop late by p99 ${Math.round(lag.percentile(99) / 1e6)} ms, max ${Math.round(lag.max / 1e6)} ms:\n${timeline(records, world.pushes(), faultStart, providerOf)}`;
+    `this process's event loop late by p99 ${late.p99} ms, max ${late.max} ms:\n${timeline(records, world.pushes(), faultStart, providerOf)}`;
   if (process.env.FAULTS_TIMELINE) console.log(seconds);
-  return { verdict, faultStart, faultEnd, timeline: seconds };
+  return { verdict, faultStart, faultEnd, timeline: seconds, lag: late };
 }
 
 /**
@@ -499,6 +502,6 @@ export function describeRun(name: string, run: FaultRun): string {
     `before the fault's end ${ms(v.lastPushAfterFaultMs)} after it; service back after ` +
     `${ms(v.serviceBackMs)}; worst latency during the fault ${JSON.stringify(
       Object.fromEntries(Object.entries(v.worstLatencyMs).map(([k, n]) => [k, Math.round(n)])),
-    )}`
+    )}${run.lag ? `; test process late by p99 ${run.lag.p99} ms, max ${run.lag.max} ms` : ''}`
   );
 }
