@@ -1,5 +1,5 @@
 // Redis killed -9 and started again under steady publishes, with our process as an operator runs
-// it (test/faults/kit.ts: the fake user's server of harness/faults/publisher.ts, the fake APNs and
+// it (test/faults/world.ts: the fake user's server of harness/faults/publisher.ts, the fake APNs and
 // FCM). While Redis is away every publish must be answered promptly with a `wait` error (never
 // left unanswered, never an error that would make the server switch push off); once it is back,
 // publishes are answered `result` again within seconds, and each one answered `result` is pushed.
@@ -12,7 +12,7 @@ import { type RedisServer, startRedis } from '../harness/servers/redis.js';
 import { stopAndClear } from '../harness/stop.js';
 import { openRedisStore } from '../store/redis/index.js';
 import type { Job } from '../store/types.js';
-import { type FaultWorld, startFaultWorld } from './faults/kit.js';
+import { type FaultWorld, startFaultWorld } from './faults/world.js';
 
 const RATE_PER_S = 200;
 const BEFORE_MS = 1500;

@@ -12,8 +12,9 @@ import { type Ejabberd, startEjabberd } from '../../harness/servers/ejabberd.js'
 import type { RedisServer } from '../../harness/servers/redis.js';
 import { connectClient } from '../../harness/servers/xmpp-client.js';
 import { stopInOrder } from '../../harness/stop.js';
-import { type FaultWorld, type Load, startFaultWorld } from './kit.js';
+import type { Load } from './kit.js';
 import { RATE_PER_S, REGISTRATIONS } from './targets.js';
+import { type FaultWorld, startFaultWorld } from './world.js';
 
 const PASSWORD = 'fault-pass';
 

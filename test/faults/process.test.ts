@@ -9,15 +9,9 @@
 import { afterEach, it } from '@jest/globals';
 import { type RedisServer, startRedis } from '../../harness/servers/redis.js';
 import { stopAndClear } from '../../harness/stop.js';
-import {
-  describeRun,
-  expectKept,
-  type FaultWorld,
-  runFault,
-  startFaultWorld,
-  unitRestartMs,
-} from './kit.js';
+import { describeRun, expectKept, runFault } from './kit.js';
 import { MEASURE_MS } from './targets.js';
+import { type FaultWorld, startFaultWorld, unitRestartMs } from './world.js';
 
 const started: { world?: FaultWorld; redis?: RedisServer } = {};
 afterEach(() => stopAndClear(started));

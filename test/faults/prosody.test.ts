@@ -11,8 +11,9 @@ import { readWatch, WATCH_MODULE, writeWatchUsers } from '../../harness/faults/p
 import { type Prosody, startProsody } from '../../harness/servers/prosody.js';
 import { connectClient } from '../../harness/servers/xmpp-client.js';
 import { stopAndClear } from '../../harness/stop.js';
-import { describeRun, expectKept, type FaultWorld, runFault, startFaultWorld } from './kit.js';
+import { describeRun, expectKept, runFault } from './kit.js';
 import { MEASURE_MS } from './targets.js';
+import { type FaultWorld, startFaultWorld } from './world.js';
 
 const PASSWORD = 'fault-pass';
 const started: { world?: FaultWorld; prosody?: Prosody } = {};

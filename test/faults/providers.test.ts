@@ -5,15 +5,9 @@
 import { afterEach, it } from '@jest/globals';
 import type { ProviderFault } from '../../harness/fakes/faults.js';
 import { stopAndClear } from '../../harness/stop.js';
-import {
-  describeRun,
-  expectKept,
-  type FaultWorld,
-  providerOf,
-  runFault,
-  startFaultWorld,
-} from './kit.js';
+import { describeRun, expectKept, runFault } from './kit.js';
 import { MEASURE_MS } from './targets.js';
+import { type FaultWorld, providerOf, startFaultWorld } from './world.js';
 
 const started: { world?: FaultWorld } = {};
 afterEach(() => stopAndClear(started));

@@ -4,8 +4,9 @@ import { expect, it } from '@jest/globals';
 import type { PublishRecord } from '../../harness/faults/publisher.js';
 import { timeline } from '../../harness/faults/timeline.js';
 import { judge, type Push } from '../../harness/faults/verdict.js';
-import { broken, expectKept, type FaultRun, providerOf } from './kit.js';
+import { broken, expectKept, type FaultRun } from './kit.js';
 import { IN_FLIGHT_MS } from './targets.js';
+import { providerOf } from './world.js';
 
 const publish = (target: number, seq: number, sentAt: number, more: Partial<PublishRecord> = {}) =>
   ({
