@@ -293,13 +293,11 @@ describe('error texts in docs/troubleshooting.md', () => {
   });
 
   it('explains every configuration problem check-config reports', () => {
-    const files = ['app/config.ts', 'app/providers.ts', 'app/start.ts'];
+    const config = sources('app').filter((f) => /^app\/config[.-]/.test(f));
+    const files = [...config, 'app/providers.ts', 'app/start.ts'];
     const found = [
       ...texts(files, String.raw`ConfigError\(\[\s*`),
-      ...texts(
-        ['app/config.ts'],
-        String.raw`\.(?:regex\(/(?:\\.|[^/\\])+/[a-z]*|refine\([^,]+),\s*`,
-      ),
+      ...texts(config, String.raw`\.(?:regex\(/(?:\\.|[^/\\])+/[a-z]*|refine\([^,]+),\s*`),
     ];
     expect(found.length).toBeGreaterThan(10);
     expect(missing(found)).toEqual([]);
