@@ -1,4 +1,3 @@
-import { backoffMs } from '../lib/backoff.js';
 import type { Logger } from '../lib/log.js';
 import { repeatedErrors } from '../lib/repeats.js';
 import type { Device, Job, Store } from '../store/types.js';
@@ -18,6 +17,7 @@ import {
 import type { Notification } from './notification.js';
 import type { SendResult } from './provider.js';
 import type { HandOff } from './service.js';
+import { type Settling, settle } from './settle.js';
 
 export interface DeliveryOptions {
   store: Store;
@@ -96,6 +96,7 @@ export function createDeliveryWorker(o: DeliveryOptions): DeliveryWorker {
   /** By provider connection (or by sender for a device its app has no connection for). */
   const gates = new Map<object, Gate<Held>>();
   const suspects = createConfigSuspects({ log: o.log });
+  const settling: Settling = { ...o, suspects };
   const notHereLogged = new Set<string>();
   let running = false;
   let pumping = false;
@@ -266,7 +267,7 @@ export function createDeliveryWorker(o: DeliveryOptions): DeliveryWorker {
     drain(g);
     let counted = result;
     try {
-      counted = await settle(g, h, result, t);
+      counted = await settle(settling, { ...h, app: h.sender.app.name }, result, t, g.until);
       finish(h.job);
     } catch (err) {
       fail(h.job, err);
@@ -288,57 +289,6 @@ export function createDeliveryWorker(o: DeliveryOptions): DeliveryWorker {
       void pump();
     }, g.until - t);
     g.timer.unref();
-  }
-
-  /**
-   * The job's and the device's records after an answer; returns the result as it counts: a `dead`
-   * answer for a device that is kept (its app's config may be wrong) counts as `retry`.
-   */
-  async function settle(
-    g: Gate<Held>,
-    h: Held,
-    result: SendResult,
-    t: number,
-  ): Promise<SendResult> {
-    const { job, device } = h;
-    const app = h.sender.app.name;
-    const log = { job: job.id, device: device.id, app, attempt: job.attempts };
-    // The device's record and the job's end go in one tick: one commit with group commit.
-    if (result.ok) {
-      suspects.delivered(app, device.id);
-      await Promise.all([o.store.devices.recordSuccess(device.id, t), o.store.queue.complete(job)]);
-      o.log.debug(log, 'push delivered');
-      return result;
-    }
-    const reason = result.reason;
-    if (result.kind === 'retry' && g.until !== 0) {
-      // The provider's trouble, not the device's: the job waits for the connection.
-      await o.store.queue.retry(job, g.until, true);
-      return result;
-    }
-    const dead =
-      result.kind === 'dead' && (!result.maybeConfig || suspects.retire(app, device, reason, t));
-    const transient = result.kind === 'retry' || (result.kind === 'dead' && !dead);
-    const lastTry = transient && job.attempts >= o.maxAttempts;
-    const counted: SendResult =
-      result.kind === 'dead' && !dead ? { ...result, kind: 'retry' } : result;
-    await o.store.devices.recordError(device.id, reason, t, dead);
-    if (dead) o.onRetired?.(device.id);
-    if (transient && !lastTry) {
-      // A provider's Retry-After is honoured up to the longest delay we allow ourselves: a
-      // hostile or broken endpoint must not park a push for days.
-      const retryAfter = result.kind === 'retry' ? (result.retryAfterMs ?? 0) : 0;
-      const delay = Math.max(
-        Math.min(retryAfter, o.retryMaxMs),
-        backoffMs(job.attempts, o.retryInitialMs, o.retryMaxMs),
-      );
-      await o.store.queue.retry(job, t + delay);
-      o.log.warn({ ...log, reason, delayMs: delay }, 'push failed; will retry');
-      return counted;
-    }
-    await o.store.queue.complete(job);
-    o.log.warn({ ...log, reason }, dead ? 'device token is no longer valid' : 'push dropped');
-    return counted;
   }
 
   return {
