@@ -9,8 +9,9 @@ import { loadConfig } from '../app/config.js';
 import { type Running, start } from '../app/start.js';
 import type { Connection } from '../component/connection.js';
 import type { PublishOutcome } from '../component/publish.js';
-import { type FakeApns, testApnsKey } from '../harness/fakes/apns-server.js';
+import type { FakeApns } from '../harness/fakes/apns-server.js';
 import type { FakeFcm } from '../harness/fakes/fcm-server.js';
+import { fakeProviderSections } from '../harness/fakes/provider-config.js';
 import { createLogger } from '../lib/log.js';
 
 export const TOPIC = 'org.example.pushtest';
@@ -58,11 +59,7 @@ export interface Stack {
 }
 
 export function writeConfig(o: StackOptions, dir: string): string {
-  const key = testApnsKey();
-  writeFileSync(join(dir, 'AuthKey.p8'), key.key);
-  writeFileSync(join(dir, 'apns-ca.pem'), o.apns.ca);
-  writeFileSync(join(dir, 'fcm-ca.pem'), o.fcm.ca);
-  writeFileSync(join(dir, 'service-account.json'), JSON.stringify(o.fcm.serviceAccount));
+  const providers = fakeProviderSections(dir, { ...o, topic: TOPIC });
   const component =
     o.componentPort === undefined
       ? ''
@@ -90,20 +87,7 @@ retry_max_ms = 200
 ${o.includeContent ? 'include_sender = true\ninclude_body = true\n' : ''}
 ${o.pushToml ?? ''}
 
-[apns]
-key_file = "AuthKey.p8"
-key_id = "${key.keyId}"
-team_id = "${key.teamId}"
-topic = "${TOPIC}"
-environment = "sandbox"
-endpoint = "${o.apns.url}"
-ca_file = "apns-ca.pem"
-
-[fcm]
-service_account_file = "service-account.json"
-endpoint = "${o.fcm.url}"
-ca_file = "fcm-ca.pem"
-
+${providers}
 [log]
 level = "debug"
 ${o.extraToml ?? ''}`,

@@ -8,8 +8,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createRegistrar } from '../../component/registrar.js';
-import { type FakeApns, startFakeApns, testApnsKey } from '../../harness/fakes/apns-server.js';
+import { type FakeApns, startFakeApns } from '../../harness/fakes/apns-server.js';
 import { type FakeFcm, startFakeFcm } from '../../harness/fakes/fcm-server.js';
+import { fakeProviderSections } from '../../harness/fakes/provider-config.js';
 import { type Publisher, startPublisher, type Target } from '../../harness/faults/publisher.js';
 import type { Push } from '../../harness/faults/verdict.js';
 import { freePort } from '../../harness/servers/ports.js';
@@ -122,11 +123,7 @@ function writeConfig(
     includeBody: boolean;
   },
 ) {
-  const key = testApnsKey();
-  writeFileSync(join(dir, 'AuthKey.p8'), key.key);
-  writeFileSync(join(dir, 'apns-ca.pem'), o.apns.ca);
-  writeFileSync(join(dir, 'fcm-ca.pem'), o.fcm.ca);
-  writeFileSync(join(dir, 'service-account.json'), JSON.stringify(o.fcm.serviceAccount));
+  const providers = fakeProviderSections(dir, { ...o, topic: TOPIC });
   const path = join(dir, `config-${o.httpPort}.toml`);
   // Production defaults everywhere (retries, reconnects, rates), except where the fakes are.
   writeFileSync(
@@ -146,20 +143,7 @@ listen = "127.0.0.1:${o.httpPort}"
 [push]
 include_body = ${o.includeBody}
 
-[apns]
-key_file = "AuthKey.p8"
-key_id = "${key.keyId}"
-team_id = "${key.teamId}"
-topic = "${TOPIC}"
-environment = "sandbox"
-endpoint = "${o.apns.url}"
-ca_file = "apns-ca.pem"
-
-[fcm]
-service_account_file = "service-account.json"
-endpoint = "${o.fcm.url}"
-ca_file = "fcm-ca.pem"
-
+${providers}
 [log]
 level = "${LOG_LEVEL}"
 `,
