@@ -16,7 +16,7 @@ import {
   stopEjabberdWorld,
   warmUp,
 } from './ejabberd-world.js';
-import { describeRun, expectKept, runFault } from './kit.js';
+import { describeRun, expectKept, oneAct, runFault } from './kit.js';
 import { MEASURE_MS } from './targets.js';
 
 const parts: EjabberdParts = {};
@@ -34,17 +34,9 @@ it(
     await w.start();
     await w.start();
     await warmUp(load);
-    let killedAt = 0;
     const run = await runFault(
       w,
-      {
-        begin: async () => {
-          await w.ours[0]?.kill9();
-          killedAt = Date.now();
-        },
-        durationMs: 0,
-        end: () => killedAt,
-      },
+      oneAct(async () => w.ours[0]?.kill9()),
       source,
     );
     console.log(

@@ -16,7 +16,7 @@ import {
   stopEjabberdWorld,
   warmUp,
 } from './ejabberd-world.js';
-import { describeRun, expectKept, runFault } from './kit.js';
+import { describeRun, expectKept, oneAct, runFault } from './kit.js';
 import { MEASURE_MS } from './targets.js';
 
 const parts: EjabberdParts = {};
@@ -32,17 +32,9 @@ it(
     e0 = e;
     await w.start();
     await warmUp(load);
-    let restarted = 0;
     const run = await runFault(
       w,
-      {
-        begin: async () => {
-          await e.restart();
-          restarted = Date.now();
-        },
-        durationMs: 0,
-        end: () => restarted,
-      },
+      oneAct(() => e.restart()),
       source,
     );
     const disabled = disabledByEjabberd(e);

@@ -59,6 +59,19 @@ export function publisherLoad(world: FaultWorld): Load {
   };
 }
 
+/** A fault that is one act (a kill, a restart): it ends when the act has completed. */
+export function oneAct(act: () => Promise<unknown>): Parameters<typeof runFault>[1] {
+  let doneAt = 0;
+  return {
+    begin: async () => {
+      await act();
+      doneAt = Date.now();
+    },
+    durationMs: 0,
+    end: () => doneAt,
+  };
+}
+
 /**
  * Steady load for BEFORE_MS + FAULT_MS + AFTER_MS; `begin()` at BEFORE_MS; `end()` FAULT_MS later
  * returns when the fault ended (e.g. when a restarted process was connected again). Then waits

@@ -9,7 +9,7 @@
 import { afterEach, it } from '@jest/globals';
 import { type RedisServer, startRedis } from '../../harness/servers/redis.js';
 import { stopAndClear } from '../../harness/stop.js';
-import { describeRun, expectKept, runFault } from './kit.js';
+import { describeRun, expectKept, oneAct, runFault } from './kit.js';
 import { MEASURE_MS } from './targets.js';
 import { type FaultWorld, startFaultWorld, unitRestartMs } from './world.js';
 
@@ -42,15 +42,10 @@ it(
     started.world = w;
     await w.start();
     await w.start();
-    let killedAt = 0;
-    const run = await runFault(w, {
-      begin: async () => {
-        await w.ours[0]?.kill9();
-        killedAt = Date.now();
-      },
-      durationMs: 0,
-      end: () => killedAt,
-    });
+    const run = await runFault(
+      w,
+      oneAct(async () => w.ours[0]?.kill9()),
+    );
     console.log(describeRun('two processes, one killed', run));
     expectKept(run, { killed: 1 });
   },

@@ -11,7 +11,7 @@ import { readWatch, WATCH_MODULE, writeWatchUsers } from '../../harness/faults/p
 import { type Prosody, startProsody } from '../../harness/servers/prosody.js';
 import { connectClient } from '../../harness/servers/xmpp-client.js';
 import { stopAndClear } from '../../harness/stop.js';
-import { describeRun, expectKept, runFault } from './kit.js';
+import { describeRun, expectKept, oneAct, runFault } from './kit.js';
 import { MEASURE_MS } from './targets.js';
 import { type FaultWorld, startFaultWorld } from './world.js';
 
@@ -38,17 +38,9 @@ it(
     const load = messageLoad(() =>
       connectClient({ port: p.c2sPort, username: 'sender', password: PASSWORD, presence: false }),
     );
-    let restarted = 0;
     const run = await runFault(
       w,
-      {
-        begin: async () => {
-          await p.restart();
-          restarted = Date.now();
-        },
-        durationMs: 0,
-        end: () => restarted,
-      },
+      oneAct(() => p.restart()),
       {
         run: (o) => load.run(o),
         mute: (q) => load.mute(q),
