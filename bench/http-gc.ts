@@ -7,9 +7,11 @@
 // come often; over HTTP/1.1 they stay under one. Both our process and the fake APNs pay that for
 // every push (bench/README.md, "Garbage collection and HTTP/2").
 
+import type { IncomingMessage } from 'node:http';
+import type { Http2ServerRequest } from 'node:http2';
 import { connect, createSecureServer } from 'node:http2';
 import { Agent, createServer, request as h1Request } from 'node:https';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Server } from 'node:net';
 import { constants, PerformanceObserver } from 'node:perf_hooks';
 import { testTls } from '../harness/tls.js';
 
@@ -61,13 +63,20 @@ function describe(what: string, c: Collections, seconds: number): string {
   return `${what.padEnd(22)} ${String(sorted.length).padStart(5)} scavenges, mean ${mean.toFixed(2)} ms, max ${max.toFixed(2)} ms; ${c.major.length} full collections (${(c.major.length / seconds).toFixed(1)}/s)`;
 }
 
-async function http1(rate: number, seconds: number): Promise<Collections> {
-  const server = createServer(testTls(), (req, res) => {
-    req.resume();
-    req.on('end', () => res.end());
-  });
+/** Answers each request with an empty 200 once its body is read (as APNs answers a push). */
+function answer(req: IncomingMessage | Http2ServerRequest, res: { end(): void }): void {
+  req.resume();
+  req.on('end', () => res.end());
+}
+
+async function listening(server: Server): Promise<number> {
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const { port } = server.address() as AddressInfo;
+  return (server.address() as AddressInfo).port;
+}
+
+async function http1(rate: number, seconds: number): Promise<Collections> {
+  const server = createServer(testTls(), answer);
+  const port = await listening(server);
   const agent = new Agent({ keepAlive: true, maxSockets: 16 });
   const send = () =>
     new Promise<void>((resolve) => {
@@ -97,12 +106,8 @@ async function http1(rate: number, seconds: number): Promise<Collections> {
 }
 
 async function http2(rate: number, seconds: number): Promise<Collections> {
-  const server = createSecureServer(testTls(), (req, res) => {
-    req.resume();
-    req.on('end', () => res.end());
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const { port } = server.address() as AddressInfo;
+  const server = createSecureServer(testTls(), answer);
+  const port = await listening(server);
   const session = connect(`https://127.0.0.1:${port}`, { rejectUnauthorized: false });
   const send = () =>
     new Promise<void>((resolve) => {
