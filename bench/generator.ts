@@ -1,120 +1,18 @@
 // The load generator plays the XMPP SERVER side of XEP-0114 (harness/fakes/component-port.ts):
 // it accepts the component's connections, then sends XEP-0357 publishes shaped like Prosody's
-// mod_cloud_notify ones and times each IQ's answer.
+// mod_cloud_notify ones and times each IQ's answer. The answers are read by answer-readers.ts;
+// the phase's options and result and the server's interface are in generator-types.ts.
 import net from 'node:net';
-import {
-  acceptComponent,
-  type IqAnswer,
-  iqAnswerReader,
-  publishStanza,
-} from '../harness/fakes/component-port.js';
+import { acceptComponent, type IqAnswer, publishStanza } from '../harness/fakes/component-port.js';
+import { answerReader, type ParserKind } from './answer-readers.js';
 import { nowMs } from './clock.js';
+import type { LoadServer, PhaseOptions, PhaseResult, Target } from './generator-types.js';
 
-export type ParserKind = 'scan' | 'ltx';
-
-export interface Target {
-  node: string;
-  secret: string;
-  /** Registration index (its device token is deviceToken(index)). */
-  index: number;
-}
-
-export interface PhaseOptions {
-  /** Publishes to send, one per target. */
-  targets: Target[];
-  /** Offered load (publishes/s, open loop); undefined: closed loop with `window` outstanding. */
-  rate?: number;
-  window?: number;
-  /** Give up when no answer came for this long (after the planned sends). */
-  drainMs: number;
-  /**
-   * Open loop only: stop sending when the planned time (targets ÷ rate) is over, even if TCP held
-   * some publishes back; the rest stay unsent. Default: send them all, late.
-   */
-  stopAtPlannedEnd?: boolean;
-  onProgress?: (answered: number) => void;
-}
-
-export interface PhaseResult {
-  sent: number;
-  /** Targets never written (stopAtPlannedEnd, or the stream ended). */
-  unsent: number;
-  results: number;
-  errors: number;
-  /** Error conditions seen (first child of <error/>), counted. */
-  errorKinds: Record<string, number>;
-  /** Sent but not answered. */
-  unanswered: number;
-  /** First send to last answer. */
-  elapsedMs: number;
-  firstSendMs: number;
-  lastSendMs: number;
-  /** Per publish (same order as targets): when it was written, ms on the shared clock. */
-  sendTimes: Float64Array;
-  /** Per publish: IQ answer latency in ms (NaN when unanswered). */
-  replyMs: Float64Array;
-  /** Per publish: 1 when answered with a result. */
-  resultOk: Uint8Array;
-  /** Times a write had to wait for the socket to drain (TCP pushing back). */
-  drainWaits: number;
-}
+export type { ParserKind } from './answer-readers.js';
+export type { LoadServer, PhaseOptions, PhaseResult, Target } from './generator-types.js';
 
 /** Prosody's ids are SHA-256 hex; ours carry the sequence number in hex, same length. */
 const iqId = (seq: number) => seq.toString(16).padStart(64, '0');
-
-/**
- * Finds answered IQs in the stream. `scan`: a regular expression over start tags (only <iq> and
- * the condition inside <error>); `ltx`: ltx's streaming SAX parser (full XML tokenizing).
- */
-type Reader = (chunk: string) => void;
-
-function scanReader(onAnswer: (a: IqAnswer) => void, onEnd: (why: string) => void): Reader {
-  let pending = '';
-  let open: IqAnswer | undefined;
-  let inError = false;
-  const TAG = /<(\/?)([a-zA-Z:-]+)\b([^>]*)>/g;
-  const attr = (s: string, name: string) => new RegExp(`\\s${name}=(['"])([^'"]*)\\1`).exec(s)?.[2];
-  return (chunk) => {
-    const s = pending + chunk;
-    TAG.lastIndex = 0;
-    let last = 0;
-    for (let m = TAG.exec(s); m; m = TAG.exec(s)) {
-      last = TAG.lastIndex;
-      const [, close, name, rest = ''] = m;
-      if (name === 'iq') {
-        if (close) {
-          if (open) onAnswer(open);
-          open = undefined;
-          continue;
-        }
-        const a: IqAnswer = { id: attr(rest, 'id') ?? '', type: attr(rest, 'type') ?? '' };
-        inError = false;
-        if (rest.endsWith('/')) onAnswer(a);
-        else open = a;
-      } else if (open?.type === 'error' && !close && open.condition === undefined) {
-        if (name === 'error') inError = true;
-        else if (inError && name !== 'text') open.condition = name;
-      } else if (name === 'stream:error' || (close && name === 'stream:stream')) {
-        onEnd(name);
-      }
-    }
-    const lt = s.lastIndexOf('<');
-    pending = lt >= last && s.indexOf('>', lt) === -1 ? s.slice(lt) : '';
-  };
-}
-
-export interface LoadServer {
-  port: number;
-  /** Resolves once `count` components (default 1) have completed the handshake. */
-  waitComponent(timeoutMs: number, count?: number): Promise<void>;
-  /** Components connected now. */
-  readonly connections: number;
-  run(o: PhaseOptions): Promise<PhaseResult>;
-  /** Bytes written by the generator so far. */
-  readonly bytesOut: number;
-  /** Closes the components' streams and the listener. */
-  close(): Promise<void>;
-}
 
 /**
  * Publishes per socket.write(): what the generator itself holds is bounded by this plus the
@@ -179,9 +77,7 @@ export async function startLoadServer(o: {
       };
       link.online = true;
       for (const w of onlineWaiters) w();
-      return o.parser === 'ltx'
-        ? iqAnswerReader((a) => onAnswer(a), end)
-        : scanReader((a) => onAnswer(a), end);
+      return answerReader(o.parser, (a) => onAnswer(a), end);
     });
   });
   await new Promise<void>((resolve, reject) => {
