@@ -1,4 +1,4 @@
-// The rendered draft's stylesheet (inlined into the page by render.ts).
+// The rendered draft's stylesheet (inlined into the page by html.ts).
 export const STYLE = `
 :root { --ink: #1d232b; --muted: #5b6673; --rule: #d5dbe1; --tint: #f4f6f8; --accent: #1a5fa8; }
 * { box-sizing: border-box; }
