@@ -3,9 +3,11 @@ import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import { accountsContract } from './contract/accounts.js';
 import { devicesContract } from './contract/devices.js';
 import type { ContractOptions, Kit } from './contract/kit.js';
+import { leasesContract } from './contract/leases.js';
 import { limiterContract } from './contract/limiter.js';
 import { queueContract } from './contract/queue.js';
 import { collectedContract, registrationsContract } from './contract/registrations.js';
+import { retriesContract } from './contract/retries.js';
 import { sessionsContract } from './contract/sessions.js';
 import { tokensContract } from './contract/tokens.js';
 import type { Store } from './types.js';
@@ -62,6 +64,8 @@ export function describeStoreContract(
     describe('registrations', () => registrationsContract(kit));
     describe('collected tokens', () => collectedContract(kit));
     describe('queue', () => queueContract(kit));
+    describe('queue leases', () => leasesContract(kit));
+    describe('queue retries', () => retriesContract(kit));
     describe('limiter', () => limiterContract(kit));
     describe('ad-hoc sessions', () => sessionsContract(kit));
 

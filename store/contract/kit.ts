@@ -2,7 +2,7 @@
 // Rejections are checked with toHaveProperty('message'), not toThrow(): better-sqlite3 keeps the
 // error class of the first test file that loaded it, so later files see errors of another realm.
 import type { ProviderName } from '../../lib/providers.js';
-import type { Account, Device, QueuedPush, Registration, Store } from '../types.js';
+import type { Account, Device, Job, QueuedPush, Registration, Store } from '../types.js';
 
 export interface ContractOptions {
   /** Whether limiters of two instances on one backing store share counters. */
@@ -59,3 +59,17 @@ export function push(
 /** The payload of a job as an object. */
 export const payloadOf = (j: { payload: string } | undefined): unknown =>
   j && JSON.parse(j.payload);
+
+/** The id of a device of a fresh account. */
+export async function oneDevice(s: Store): Promise<string> {
+  return (await device(s, (await account(s)).id)).id;
+}
+
+/** One device whose push (`old`, high, a: 1), enqueued at 100, is out: claimed with lease 5000. */
+export async function oneJobOut(s: Store): Promise<{ d: string; job: Job }> {
+  const d = await oneDevice(s);
+  await s.queue.enqueue(d, push('old', 'high', { a: 1 }), 0, 100);
+  const [job] = await s.queue.claim(10, 100, 5000);
+  if (!job) throw new Error('no job');
+  return { d, job };
+}
